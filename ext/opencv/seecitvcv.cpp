@@ -1,0 +1,490 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The OpenCV side of seecitvcv.h: the motion detector and the debug drawing.
+ * Every exported function catches cv::Exception and anything else and turns
+ * it into a GError; no C++ exception crosses into C. Frame memory is only
+ * ever wrapped with its real stride. No GStreamer here.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "seecitvcv.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <vector>
+
+G_DEFINE_QUARK (seecitv-cv-error-quark, seecitv_cv_error);
+
+/* Wraps the body of an exported function: exceptions become GErrors. */
+#define SEECITV_CV_TRY try
+#define SEECITV_CV_CATCH(error, context)                                   \
+  catch (const cv::Exception & e) {                                     \
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,      \
+        "%s: OpenCV error: %s", context, e.what ());                       \
+    return FALSE;                                                       \
+  } catch (const std::exception & e) {                                  \
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,      \
+        "%s: %s", context, e.what ());                                     \
+    return FALSE;                                                       \
+  } catch (...) {                                                       \
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,      \
+        "%s: unknown C++ exception", context);                             \
+    return FALSE;                                                       \
+  }
+
+struct ZoneCopy
+{
+  std::vector<cv::Point2d> points;
+  int threshold;
+};
+
+struct _SeecitvCvMotion
+{
+  /* configuration, copied in configure () */
+  int analysis_height;
+  int threshold;
+  double min_area;
+  double lighting_threshold;
+  double learning_rate;
+  std::vector<std::vector<cv::Point2d>> mask;
+  std::vector<ZoneCopy> zones;
+  bool maps_dirty;
+
+  /* state for the current frame size */
+  int width;
+  int height;
+  int factor;
+  cv::Mat small;                /* analysed luma, CV_8U */
+  cv::Mat blurred;
+  cv::Mat background;           /* CV_32F running average */
+  cv::Mat background8;
+  cv::Mat diff;
+  cv::Mat changed;              /* 255 where changed */
+  cv::Mat threshold_map;        /* per-pixel threshold, CV_8U */
+  cv::Mat zone_map;             /* 0 or zone index + 1, CV_8U */
+  cv::Mat labels, stats, centroids;
+  cv::Mat kernel;
+  bool have_background;
+
+  std::vector<SeecitvCvRegion> regions;
+};
+
+static bool
+check_image (int width, int height, int stride, int channels, GError ** error)
+{
+  if (width <= 0 || height <= 0 || channels < 1 || channels > 4 ||
+      stride < width * channels) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+        "invalid image %dx%d, %d channels, stride %d", width, height,
+        channels, stride);
+    return false;
+  }
+  return true;
+}
+
+static std::vector<cv::Point2d>
+copy_polygon (const SeecitvPolygon * polygon)
+{
+  std::vector<cv::Point2d> points;
+
+  for (guint i = 0; i < polygon->n_points; i++)
+    points.push_back (cv::Point2d (polygon->points[i].x,
+            polygon->points[i].y));
+  return points;
+}
+
+/* Normalised polygon to pixel coordinates of a width x height image, with
+ * 4 bits of sub-pixel precision for fillPoly/polylines. */
+static std::vector<cv::Point>
+to_pixels (const std::vector<cv::Point2d> & points, int width, int height)
+{
+  std::vector<cv::Point> out;
+
+  for (const cv::Point2d & p : points)
+    out.push_back (cv::Point (cvRound (p.x * (width - 1) * 16),
+            cvRound (p.y * (height - 1) * 16)));
+  return out;
+}
+
+SeecitvCvMotion *
+seecitv_cv_motion_new (void)
+{
+  SeecitvCvMotion *m = new SeecitvCvMotion ();
+
+  m->analysis_height = 180;
+  m->threshold = 30;
+  m->min_area = 0.001;
+  m->lighting_threshold = 0.5;
+  m->learning_rate = 0.05;
+  m->maps_dirty = true;
+  m->width = m->height = 0;
+  m->factor = 1;
+  m->have_background = false;
+  return m;
+}
+
+void
+seecitv_cv_motion_free (SeecitvCvMotion * motion)
+{
+  delete motion;
+}
+
+void
+seecitv_cv_motion_reset (SeecitvCvMotion * motion)
+{
+  motion->have_background = false;
+}
+
+gboolean
+seecitv_cv_motion_configure (SeecitvCvMotion * m,
+    const SeecitvCvMotionConfig * config, GError ** error)
+{
+  if (config->analysis_height < 8 || config->n_zones > SEECITV_CV_MAX_ZONES
+      || config->learning_rate <= 0.0 || config->learning_rate > 1.0) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+        "invalid motion configuration");
+    return FALSE;
+  }
+
+  SEECITV_CV_TRY {
+    if (config->analysis_height != m->analysis_height)
+      m->width = m->height = 0;       /* new analysis size: re-learn */
+    m->analysis_height = config->analysis_height;
+    m->threshold = CLAMP (config->threshold, 0, 255);
+    m->min_area = config->min_area;
+    m->lighting_threshold = config->lighting_threshold;
+    m->learning_rate = config->learning_rate;
+    m->mask.clear ();
+    for (guint i = 0; i < config->n_mask; i++)
+      m->mask.push_back (copy_polygon (&config->mask[i]));
+    m->zones.clear ();
+    for (guint i = 0; i < config->n_zones; i++) {
+      ZoneCopy z;
+      z.points = copy_polygon (config->zones[i].polygon);
+      z.threshold = CLAMP (config->zones[i].threshold, 0, 255);
+      m->zones.push_back (z);
+    }
+    m->maps_dirty = true;
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "motion configuration");
+}
+
+/* Called when the maps no longer match the configuration or frame size. */
+static void
+build_maps (SeecitvCvMotion * m, int w, int h)
+{
+  m->threshold_map.create (h, w, CV_8U);
+  m->threshold_map.setTo (cv::Scalar (m->threshold));
+  m->zone_map = cv::Mat::zeros (h, w, CV_8U);
+
+  for (size_t i = 0; i < m->zones.size (); i++) {
+    std::vector<std::vector<cv::Point>> poly (1,
+        to_pixels (m->zones[i].points, w, h));
+    cv::fillPoly (m->threshold_map, poly, cv::Scalar (m->zones[i].threshold),
+        cv::LINE_8, 4);
+    cv::fillPoly (m->zone_map, poly, cv::Scalar ((double) i + 1),
+        cv::LINE_8, 4);
+  }
+  /* The mask is applied last so that it wins over every zone. */
+  for (const std::vector<cv::Point2d> & p : m->mask) {
+    std::vector<std::vector<cv::Point>> poly (1, to_pixels (p, w, h));
+    cv::fillPoly (m->threshold_map, poly, cv::Scalar (255), cv::LINE_8, 4);
+  }
+  m->maps_dirty = false;
+}
+
+/* Decimates the frame by m->factor into m->small (luma). Only one row in
+ * `factor` is read at all (a strided view), and that row is averaged
+ * horizontally over `factor` pixels by INTER_AREA's integer fast path: this
+ * costs a fraction of a full-plane resize, and the Gaussian blur that
+ * follows does the vertical smoothing. Colour is turned into luma only
+ * after the decimation, on the small image. */
+static void
+decimate (SeecitvCvMotion * m, const SeecitvCvImage * img)
+{
+  const int f = m->factor;
+  const int out_w = img->width / f;
+  const int out_h = img->height / f;
+  const guint8 *first = img->data + (size_t) (f / 2) * img->stride;
+  cv::Mat rows (out_h, out_w * f, CV_8UC (img->channels),
+      const_cast < guint8 * >(first), (size_t) img->stride * f);
+
+  if (img->channels == 1) {
+    if (f == 1)
+      rows.copyTo (m->small);
+    else
+      cv::resize (rows, m->small, cv::Size (out_w, out_h), 0, 0,
+          cv::INTER_AREA);
+    return;
+  }
+
+  cv::Mat packed;
+  if (f == 1)
+    packed = rows;
+  else
+    cv::resize (rows, packed, cv::Size (out_w, out_h), 0, 0, cv::INTER_AREA);
+
+  cv::Mat weights (1, img->channels, CV_32F);
+  for (int c = 0; c < img->channels; c++)
+    weights.at < float >(0, c) = img->luma_weights[c];
+  cv::transform (packed, m->small, weights);
+}
+
+/* A connected set of changed pixels, in analysis coordinates. */
+struct Blob
+{
+  cv::Rect box;
+  int area;
+  guint64 zones;
+};
+
+/* Parts of one object often come apart: a uniform object that moves only
+ * changes at its leading and trailing edges, and a ghost stays where it
+ * stood. Blobs whose boxes come within this distance (about 8% of the
+ * frame height) of each other are one region. */
+static int
+merge_distance (int h)
+{
+  return std::max (2, h / 12);
+}
+
+static void
+merge_blobs (std::vector<Blob> & blobs, int distance)
+{
+  bool merged = true;
+
+  while (merged) {
+    merged = false;
+    for (size_t i = 0; i < blobs.size (); i++) {
+      cv::Rect grown (blobs[i].box.x - distance, blobs[i].box.y - distance,
+          blobs[i].box.width + 2 * distance,
+          blobs[i].box.height + 2 * distance);
+      for (size_t j = i + 1; j < blobs.size (); j++) {
+        if ((grown & blobs[j].box).area () == 0)
+          continue;
+        blobs[i].box |= blobs[j].box;
+        blobs[i].area += blobs[j].area;
+        blobs[i].zones |= blobs[j].zones;
+        blobs.erase (blobs.begin () + j);
+        merged = true;
+        break;
+      }
+      if (merged)
+        break;
+    }
+  }
+}
+
+static guint64
+blob_zones (SeecitvCvMotion * m, const int *s, int label)
+{
+  guint64 zones = 0;
+
+  if (m->zones.empty ())
+    return 0;
+  for (int y = s[cv::CC_STAT_TOP];
+      y < s[cv::CC_STAT_TOP] + s[cv::CC_STAT_HEIGHT]; y++) {
+    const int *lrow = m->labels.ptr < int >(y);
+    const guint8 *zrow = m->zone_map.ptr < guint8 > (y);
+    for (int x = s[cv::CC_STAT_LEFT];
+        x < s[cv::CC_STAT_LEFT] + s[cv::CC_STAT_WIDTH]; x++) {
+      if (lrow[x] == label && zrow[x] != 0)
+        zones |= G_GUINT64_CONSTANT (1) << (zrow[x] - 1);
+    }
+  }
+  return zones;
+}
+
+/* At most this many blobs are merged; a frame with more is noise or a
+ * global change, and only the largest are kept. */
+#define MAX_BLOBS 256
+
+static void
+find_regions (SeecitvCvMotion * m, int w, int h, double *score)
+{
+  int n, covered = 0;
+  const double min_pixels = std::max (1.0, m->min_area * w * h);
+  const double sx = (double) m->width / w;
+  const double sy = (double) m->height / h;
+  std::vector<Blob> blobs;
+
+  /* An opening removes isolated changed pixels (sensor noise that survived
+   * the blur); the dilation joins the parts of one moving object. */
+  cv::erode (m->changed, m->diff, m->kernel);
+  cv::dilate (m->diff, m->changed, m->kernel, cv::Point (-1, -1), 2);
+
+  n = cv::connectedComponentsWithStats (m->changed, m->labels, m->stats,
+      m->centroids, 8, CV_32S);
+
+  for (int label = 1; label < n; label++) {
+    const int *s = m->stats.ptr < int >(label);
+    Blob b;
+
+    b.box = cv::Rect (s[cv::CC_STAT_LEFT], s[cv::CC_STAT_TOP],
+        s[cv::CC_STAT_WIDTH], s[cv::CC_STAT_HEIGHT]);
+    b.area = s[cv::CC_STAT_AREA];
+    b.zones = blob_zones (m, s, label);
+    blobs.push_back (b);
+  }
+  if (blobs.size () > MAX_BLOBS) {
+    std::partial_sort (blobs.begin (), blobs.begin () + MAX_BLOBS,
+        blobs.end (), [](const Blob & a, const Blob & b) {
+          return a.area > b.area;
+        });
+    blobs.resize (MAX_BLOBS);
+  }
+  merge_blobs (blobs, merge_distance (h));
+
+  for (const Blob & b : blobs) {
+    SeecitvCvRegion r;
+
+    if (b.area < min_pixels)
+      continue;
+    r.x = (int) (b.box.x * sx);
+    r.y = (int) (b.box.y * sy);
+    r.width = std::min (m->width - r.x, (int) ceil (b.box.width * sx));
+    r.height = std::min (m->height - r.y, (int) ceil (b.box.height * sy));
+    r.score = std::min (1.0, (double) b.area / b.box.area ());
+    r.zones = b.zones;
+    covered += b.area;
+    m->regions.push_back (r);
+  }
+  *score = (double) covered / ((double) w * h);
+}
+
+gboolean
+seecitv_cv_motion_process (SeecitvCvMotion * m, const SeecitvCvImage * img,
+    SeecitvCvMotionResult * result, GError ** error)
+{
+  memset (result, 0, sizeof (*result));
+  m->regions.clear ();
+
+  if (!check_image (img->width, img->height, img->stride, img->channels,
+          error))
+    return FALSE;
+
+  SEECITV_CV_TRY {
+    if (img->width != m->width || img->height != m->height) {
+      m->width = img->width;
+      m->height = img->height;
+      m->factor = std::max (1, img->height / m->analysis_height);
+      /* Keep at least 8 analysed columns for very narrow frames. */
+      while (m->factor > 1 && img->width / m->factor < 8)
+        m->factor--;
+      m->have_background = false;
+      m->maps_dirty = true;
+      m->kernel = cv::getStructuringElement (cv::MORPH_RECT, cv::Size (3, 3));
+    }
+
+    decimate (m, img);
+    const int w = m->small.cols, h = m->small.rows;
+
+    if (m->maps_dirty)
+      build_maps (m, w, h);
+
+    cv::GaussianBlur (m->small, m->blurred, cv::Size (5, 5), 0);
+
+    if (!m->have_background) {
+      m->blurred.convertTo (m->background, CV_32F);
+      m->have_background = true;
+      result->learning = TRUE;
+      return TRUE;
+    }
+
+    /* A global change is not motion: when too much of the frame differs
+     * from the background, start again from this frame. */
+    m->background.convertTo (m->background8, CV_8U);
+    cv::absdiff (m->blurred, m->background8, m->diff);
+    cv::compare (m->diff, m->threshold_map, m->changed, cv::CMP_GT);
+    result->changed = (double) cv::countNonZero (m->changed) /
+        ((double) w * h);
+    if (result->changed > m->lighting_threshold) {
+      m->blurred.convertTo (m->background, CV_32F);
+      result->lighting = TRUE;
+      result->learning = TRUE;
+      return TRUE;
+    }
+
+    /* Below that, compensate a global gain change (auto exposure, dusk)
+     * that the running average has not caught up with yet, so that a slow
+     * ramp is not seen as change in the bright parts of the scene first. */
+    const double mean_frame = cv::mean (m->blurred)[0];
+    const double mean_background = cv::mean (m->background)[0];
+    double gain = mean_background >= 1.0 ?
+        mean_frame / mean_background : 1.0;
+    gain = CLAMP (gain, 0.5, 2.0);
+    if (fabs (gain - 1.0) > 0.01) {
+      m->background.convertTo (m->background8, CV_8U, gain);
+      cv::absdiff (m->blurred, m->background8, m->diff);
+      cv::compare (m->diff, m->threshold_map, m->changed, cv::CMP_GT);
+    }
+
+    cv::accumulateWeighted (m->blurred, m->background, m->learning_rate);
+
+    find_regions (m, w, h, &result->score);
+    result->regions = m->regions.data ();
+    result->n_regions = m->regions.size ();
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "motion analysis");
+}
+
+static cv::Mat
+wrap_canvas (const SeecitvCvCanvas * canvas)
+{
+  return cv::Mat (canvas->height, canvas->width, CV_8UC (canvas->channels),
+      canvas->data, (size_t) canvas->stride);
+}
+
+static cv::Scalar
+to_scalar (const guint8 color[4])
+{
+  return cv::Scalar (color[0], color[1], color[2], color[3]);
+}
+
+gboolean
+seecitv_cv_draw_rectangle (const SeecitvCvCanvas * canvas, gint x, gint y,
+    gint width, gint height, const guint8 color[4], gint thickness,
+    GError ** error)
+{
+  if (!check_image (canvas->width, canvas->height, canvas->stride,
+          canvas->channels, error))
+    return FALSE;
+
+  SEECITV_CV_TRY {
+    cv::Mat mat = wrap_canvas (canvas);
+    cv::rectangle (mat, cv::Rect (x, y, width, height), to_scalar (color),
+        thickness);
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "drawing");
+}
+
+gboolean
+seecitv_cv_draw_polygon (const SeecitvCvCanvas * canvas,
+    const SeecitvPolygon * polygon, const guint8 color[4], gint thickness,
+    GError ** error)
+{
+  if (!check_image (canvas->width, canvas->height, canvas->stride,
+          canvas->channels, error))
+    return FALSE;
+
+  SEECITV_CV_TRY {
+    cv::Mat mat = wrap_canvas (canvas);
+    std::vector<std::vector<cv::Point>> poly (1,
+        to_pixels (copy_polygon (polygon), canvas->width, canvas->height));
+    cv::polylines (mat, poly, true, to_scalar (color), thickness, cv::LINE_8,
+        4);
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "drawing");
+}

@@ -1,0 +1,147 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The plain-C face of OpenCV for the seecitvopencv elements: opaque handles,
+ * images described by (data, width, height, stride), errors as GErrors.
+ * No C++ type appears here; every function catches cv::Exception and
+ * anything else inside seecitvcv.cpp, the only C++ file of the tree.
+ * There is no global state: each element owns its handles.
+ */
+#ifndef __SEECITV_CV_H__
+#define __SEECITV_CV_H__
+
+#include <glib.h>
+#include <seecitv/polygon.h>
+
+G_BEGIN_DECLS
+
+#define SEECITV_CV_ERROR (seecitv_cv_error_quark ())
+GQuark seecitv_cv_error_quark (void);
+
+typedef enum
+{
+  SEECITV_CV_ERROR_OPENCV,      /* OpenCV raised an exception */
+  SEECITV_CV_ERROR_INVALID      /* bad arguments (size, stride, ...) */
+} SeecitvCvError;
+
+/* An image in caller-owned memory. Pixel (x, y), channel c is the byte at
+ * data[y * stride + x * channels + c]. @luma_weights turn the channels into
+ * luma: {1} for a luma plane, {1, 0} for YUY2, {0, 1} for UYVY,
+ * {0.299, 0.587, 0.114, 0} for RGBx and so on. */
+typedef struct
+{
+  const guint8 *data;
+  gint width;
+  gint height;
+  gint stride;                  /* bytes from one row to the next */
+  gint channels;                /* bytes per pixel, 1 to 4 */
+  gfloat luma_weights[4];
+} SeecitvCvImage;
+
+/* ---- motion ------------------------------------------------------------ */
+
+typedef struct _SeecitvCvMotion SeecitvCvMotion;
+
+#define SEECITV_CV_MAX_ZONES 64
+
+typedef struct
+{
+  const SeecitvPolygon *polygon;
+  gint threshold;               /* like SeecitvCvMotionConfig.threshold */
+} SeecitvCvZone;
+
+typedef struct
+{
+  /* The frame is decimated by the integer factor height / analysis_height
+   * (at least 1), so the analysed height is close to analysis_height. */
+  gint analysis_height;
+  /* A pixel has changed when its blurred luma differs from the background
+   * by more than this (0-255; 255 = never). */
+  gint threshold;
+  /* Smallest region kept, as a fraction of the frame. */
+  gdouble min_area;
+  /* More than this fraction of changed pixels at once is a global change
+   * (lights, gain, IR cut): the background is re-learned. */
+  gdouble lighting_threshold;
+  /* Background update weight per analysed frame, (0, 1]. */
+  gdouble learning_rate;
+  /* Polygons where nothing counts as change. */
+  const SeecitvPolygon *mask;
+  guint n_mask;
+  /* Polygons with their own threshold; where zones overlap the later one
+   * wins. At most SEECITV_CV_MAX_ZONES. */
+  const SeecitvCvZone *zones;
+  guint n_zones;
+} SeecitvCvMotionConfig;
+
+typedef struct
+{
+  /* Bounding box in full-frame pixels. */
+  gint x;
+  gint y;
+  gint width;
+  gint height;
+  /* Fraction of the box's analysed pixels that changed. */
+  gdouble score;
+  /* Bit i set: the region has changed pixels inside zone i. */
+  guint64 zones;
+} SeecitvCvRegion;
+
+typedef struct
+{
+  /* Owned by the handle, valid until the next call on it. */
+  const SeecitvCvRegion *regions;
+  guint n_regions;
+  /* Fraction of the analysed frame that changed (before min_area). */
+  gdouble changed;
+  /* Fraction of the analysed frame covered by the kept regions' changes. */
+  gdouble score;
+  /* TRUE when the frame only initialised the background (first frame, new
+   * size, after a reset) or was a global change that re-learned it: no
+   * region is reported for it. */
+  gboolean learning;
+  gboolean lighting;
+} SeecitvCvMotionResult;
+
+/* Returns a new detector (never NULL); free with seecitv_cv_motion_free (). */
+SeecitvCvMotion *seecitv_cv_motion_new (void);
+void seecitv_cv_motion_free (SeecitvCvMotion * motion);
+
+/* Copies what it needs from @config (polygons included). Changing
+ * analysis_height re-learns the background; other fields do not. */
+gboolean seecitv_cv_motion_configure (SeecitvCvMotion * motion,
+    const SeecitvCvMotionConfig * config, GError ** error);
+
+/* Forgets the background: the next frame is learned. */
+void seecitv_cv_motion_reset (SeecitvCvMotion * motion);
+
+gboolean seecitv_cv_motion_process (SeecitvCvMotion * motion,
+    const SeecitvCvImage * image, SeecitvCvMotionResult * result,
+    GError ** error);
+
+/* ---- drawing (debug overlays) ----------------------------------------- */
+
+/* Writable image: same layout rules as SeecitvCvImage. @color holds one byte
+ * per channel. */
+typedef struct
+{
+  guint8 *data;
+  gint width;
+  gint height;
+  gint stride;
+  gint channels;
+} SeecitvCvCanvas;
+
+gboolean seecitv_cv_draw_rectangle (const SeecitvCvCanvas * canvas,
+    gint x, gint y, gint width, gint height, const guint8 color[4],
+    gint thickness, GError ** error);
+
+/* Outlines a polygon given in normalised coordinates. */
+gboolean seecitv_cv_draw_polygon (const SeecitvCvCanvas * canvas,
+    const SeecitvPolygon * polygon, const guint8 color[4], gint thickness,
+    GError ** error);
+
+G_END_DECLS
+
+#endif /* __SEECITV_CV_H__ */
