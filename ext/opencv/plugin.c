@@ -10,6 +10,7 @@
 #endif
 
 #include "gstseecitvmotion.h"
+#include "gstseecitvredact.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -17,6 +18,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (seecitvmotion, plugin);
+  ret |= GST_ELEMENT_REGISTER (seecitvredact, plugin);
 
   return ret;
 }

@@ -15,6 +15,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -101,16 +102,19 @@ copy_polygon (const SeecitvPolygon * polygon)
   return points;
 }
 
-/* Normalised polygon to pixel coordinates of a width x height image, with
- * 4 bits of sub-pixel precision for fillPoly/polylines. */
+/* Sub-pixel bits for fillPoly/polylines. */
+#define SHIFT 4
+
+/* Normalised polygon to pixel coordinates of a width x height image (1.0 is
+ * the far edge), with SHIFT bits of sub-pixel precision. */
 static std::vector<cv::Point>
 to_pixels (const std::vector<cv::Point2d> & points, int width, int height)
 {
   std::vector<cv::Point> out;
 
   for (const cv::Point2d & p : points)
-    out.push_back (cv::Point (cvRound (p.x * (width - 1) * 16),
-            cvRound (p.y * (height - 1) * 16)));
+    out.push_back (cv::Point (cvRound (p.x * width * (1 << SHIFT)),
+            cvRound (p.y * height * (1 << SHIFT))));
   return out;
 }
 
@@ -190,14 +194,14 @@ build_maps (SeecitvCvMotion * m, int w, int h)
     std::vector<std::vector<cv::Point>> poly (1,
         to_pixels (m->zones[i].points, w, h));
     cv::fillPoly (m->threshold_map, poly, cv::Scalar (m->zones[i].threshold),
-        cv::LINE_8, 4);
+        cv::LINE_8, SHIFT);
     cv::fillPoly (m->zone_map, poly, cv::Scalar ((double) i + 1),
-        cv::LINE_8, 4);
+        cv::LINE_8, SHIFT);
   }
   /* The mask is applied last so that it wins over every zone. */
   for (const std::vector<cv::Point2d> & p : m->mask) {
     std::vector<std::vector<cv::Point>> poly (1, to_pixels (p, w, h));
-    cv::fillPoly (m->threshold_map, poly, cv::Scalar (255), cv::LINE_8, 4);
+    cv::fillPoly (m->threshold_map, poly, cv::Scalar (255), cv::LINE_8, SHIFT);
   }
   m->maps_dirty = false;
 }
@@ -483,8 +487,377 @@ seecitv_cv_draw_polygon (const SeecitvCvCanvas * canvas,
     std::vector<std::vector<cv::Point>> poly (1,
         to_pixels (copy_polygon (polygon), canvas->width, canvas->height));
     cv::polylines (mat, poly, true, to_scalar (color), thickness, cv::LINE_8,
-        4);
+        SHIFT);
     return TRUE;
   }
   SEECITV_CV_CATCH (error, "drawing");
+}
+
+/* ---- faces ------------------------------------------------------------- */
+
+struct _SeecitvCvFaces
+{
+  cv::CascadeClassifier cascade;
+  cv::Ptr < cv::FaceDetectorYN > model;
+  cv::Mat gray, small, equalized, bgr, detections;
+  std::vector<cv::Rect> rects;
+  std::vector<SeecitvCvRect> found;
+};
+
+SeecitvCvFaces *
+seecitv_cv_faces_new_cascade (const gchar * path, GError ** error)
+{
+  SeecitvCvFaces *f = NULL;
+
+  try {
+    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+          "cascade file %s does not exist", path);
+      return NULL;
+    }
+    f = new SeecitvCvFaces ();
+    if (!f->cascade.load (path) || f->cascade.empty ()) {
+      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+          "%s is not an OpenCV cascade", path);
+      delete f;
+      return NULL;
+    }
+    return f;
+  }
+  catch (const cv::Exception & e) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
+        "cannot load cascade %s: %s", path, e.what ());
+  }
+  catch (...) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
+        "cannot load cascade %s", path);
+  }
+  delete f;
+  return NULL;
+}
+
+SeecitvCvFaces *
+seecitv_cv_faces_new_model (const gchar * path, GError ** error)
+{
+  SeecitvCvFaces *f = NULL;
+
+  try {
+    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+          "model file %s does not exist", path);
+      return NULL;
+    }
+    f = new SeecitvCvFaces ();
+    f->model = cv::FaceDetectorYN::create (path, "", cv::Size (320, 320));
+    if (f->model.empty ()) {
+      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+          "%s is not a face detection model", path);
+      delete f;
+      return NULL;
+    }
+    return f;
+  }
+  catch (const cv::Exception & e) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
+        "cannot load model %s: %s", path, e.what ());
+  }
+  catch (...) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
+        "cannot load model %s", path);
+  }
+  delete f;
+  return NULL;
+}
+
+void
+seecitv_cv_faces_free (SeecitvCvFaces * faces)
+{
+  delete faces;
+}
+
+gboolean
+seecitv_cv_faces_detect (SeecitvCvFaces * f, const SeecitvCvImage * img,
+    gint detect_height, gint min_size, const SeecitvCvRect ** found,
+    guint * n_found, GError ** error)
+{
+  *found = NULL;
+  *n_found = 0;
+  f->found.clear ();
+
+  if (!check_image (img->width, img->height, img->stride, img->channels,
+          error))
+    return FALSE;
+
+  SEECITV_CV_TRY {
+    cv::Mat src (img->height, img->width, CV_8UC (img->channels),
+        const_cast < guint8 * >(img->data), (size_t) img->stride);
+    double scale = 1.0;
+
+    if (img->channels == 1) {
+      f->gray = src;
+    } else {
+      cv::Mat weights (1, img->channels, CV_32F);
+      for (int c = 0; c < img->channels; c++)
+        weights.at < float >(0, c) = img->luma_weights[c];
+      cv::transform (src, f->gray, weights);
+    }
+
+    if (detect_height > 0 && img->height > detect_height) {
+      scale = (double) detect_height / img->height;
+      cv::resize (f->gray, f->small,
+          cv::Size (std::max (1, cvRound (img->width * scale)),
+              detect_height), 0, 0, cv::INTER_AREA);
+    } else {
+      f->small = f->gray;
+    }
+
+    if (!f->model.empty ()) {
+      cv::cvtColor (f->small, f->bgr, cv::COLOR_GRAY2BGR);
+      f->model->setInputSize (f->bgr.size ());
+      f->model->detect (f->bgr, f->detections);
+      for (int i = 0; i < f->detections.rows; i++) {
+        const float *d = f->detections.ptr < float >(i);
+        SeecitvCvRect r;
+
+        r.x = (int) floor (d[0] / scale);
+        r.y = (int) floor (d[1] / scale);
+        r.width = (int) ceil (d[2] / scale);
+        r.height = (int) ceil (d[3] / scale);
+        r.score = d[14];
+        if (r.width >= min_size && r.height >= min_size)
+          f->found.push_back (r);
+      }
+    } else {
+      int min_small = (int) floor (min_size * scale);
+
+      cv::equalizeHist (f->small, f->equalized);
+      f->rects.clear ();
+      f->cascade.detectMultiScale (f->equalized, f->rects, 1.1, 3, 0,
+          cv::Size (min_small, min_small));
+      for (const cv::Rect & d : f->rects) {
+        SeecitvCvRect r;
+
+        r.x = (int) floor (d.x / scale);
+        r.y = (int) floor (d.y / scale);
+        r.width = (int) ceil (d.width / scale);
+        r.height = (int) ceil (d.height / scale);
+        r.score = 1.0;
+        f->found.push_back (r);
+      }
+    }
+
+    /* Clip to the frame. */
+    for (SeecitvCvRect & r : f->found) {
+      r.x = CLAMP (r.x, 0, img->width - 1);
+      r.y = CLAMP (r.y, 0, img->height - 1);
+      r.width = std::min (r.width, img->width - r.x);
+      r.height = std::min (r.height, img->height - r.y);
+    }
+    *found = f->found.data ();
+    *n_found = f->found.size ();
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "face detection");
+}
+
+/* ---- redaction ---------------------------------------------------------- */
+
+static cv::Mat
+wrap_plane (const SeecitvCvPlane * p)
+{
+  return cv::Mat (p->height, p->width, CV_8UC (p->channels), p->data,
+      (size_t) p->stride);
+}
+
+/* The plane area under frame box [x0, x1) x [y0, y1), rounded outwards. */
+static cv::Rect
+plane_rect (const SeecitvCvPlane * p, int x0, int y0, int x1, int y1)
+{
+  int sx = 1 << p->x_shift, sy = 1 << p->y_shift;
+  cv::Rect r (x0 / sx, y0 / sy, (x1 + sx - 1) / sx - x0 / sx,
+      (y1 + sy - 1) / sy - y0 / sy);
+
+  return r & cv::Rect (0, 0, p->width, p->height);
+}
+
+/* Packed 4:2:2: make both luma bytes of each column equal. */
+static void
+equalize_luma_pair (const SeecitvCvPlane * p, cv::Mat & roi,
+    const cv::Mat & mask)
+{
+  if (p->luma_pair[0] < 0)
+    return;
+  for (int y = 0; y < roi.rows; y++) {
+    guint8 *row = roi.ptr < guint8 > (y);
+    const guint8 *m = mask.empty ()? NULL : mask.ptr < guint8 > (y);
+    for (int x = 0; x < roi.cols; x++) {
+      guint8 *px = row + x * p->channels;
+      if (m && !m[x])
+        continue;
+      guint8 v = (guint8) ((px[p->luma_pair[0]] + px[p->luma_pair[1]] + 1) / 2);
+      px[p->luma_pair[0]] = px[p->luma_pair[1]] = v;
+    }
+  }
+}
+
+static void
+redact_roi (const SeecitvCvPlane * p, cv::Mat roi, const cv::Mat & mask,
+    SeecitvCvRedactMethod method, int block)
+{
+  const int bw = std::max (1, block >> p->x_shift);
+  const int bh = std::max (1, block >> p->y_shift);
+
+  switch (method) {
+    case SEECITV_CV_REDACT_FILL:
+      roi.setTo (cv::Scalar (p->fill[0], p->fill[1], p->fill[2], p->fill[3]),
+          mask);
+      return;
+    case SEECITV_CV_REDACT_PIXELATE:
+      for (int by = 0; by < roi.rows; by += bh) {
+        for (int bx = 0; bx < roi.cols; bx += bw) {
+          cv::Rect b (bx, by, std::min (bw, roi.cols - bx),
+              std::min (bh, roi.rows - by));
+          cv::Mat blk = roi (b);
+
+          if (mask.empty ()) {
+            blk.setTo (cv::mean (blk));
+          } else {
+            cv::Mat mb = mask (b);
+            if (cv::countNonZero (mb) > 0)
+              blk.setTo (cv::mean (blk, mb), mb);
+          }
+        }
+      }
+      break;
+    case SEECITV_CV_REDACT_BLUR:{
+      cv::Mat reduced, enlarged;
+      cv::resize (roi, reduced, cv::Size (std::max (1, roi.cols / bw),
+              std::max (1, roi.rows / bh)), 0, 0, cv::INTER_AREA);
+      cv::resize (reduced, enlarged, roi.size (), 0, 0, cv::INTER_LINEAR);
+      enlarged.copyTo (roi, mask);
+      break;
+    }
+  }
+  equalize_luma_pair (p, roi, mask);
+}
+
+static bool
+check_frame (const SeecitvCvFrame * frame, GError ** error)
+{
+  if (frame->width <= 0 || frame->height <= 0 || frame->n_planes == 0 ||
+      frame->n_planes > 4) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+        "invalid frame");
+    return false;
+  }
+  for (guint i = 0; i < frame->n_planes; i++) {
+    const SeecitvCvPlane *p = &frame->planes[i];
+    if (!check_image (p->width, p->height, p->stride, p->channels, error))
+      return false;
+  }
+  return true;
+}
+
+/* Even-aligned and clipped box; false when empty. */
+static bool
+align_box (const SeecitvCvFrame * frame, int &x0, int &y0, int &x1, int &y1)
+{
+  x0 = std::max (0, x0 & ~1);
+  y0 = std::max (0, y0 & ~1);
+  x1 = std::min (frame->width, (x1 + 1) & ~1);
+  y1 = std::min (frame->height, (y1 + 1) & ~1);
+  return x1 > x0 && y1 > y0;
+}
+
+gboolean
+seecitv_cv_redact_rect (const SeecitvCvFrame * frame,
+    SeecitvCvRedactMethod method, gint x, gint y, gint width, gint height,
+    gint block, GError ** error)
+{
+  if (!check_frame (frame, error))
+    return FALSE;
+
+  SEECITV_CV_TRY {
+    int x0 = x, y0 = y, x1 = x + width, y1 = y + height;
+
+    if (width <= 0 || height <= 0 || !align_box (frame, x0, y0, x1, y1))
+      return TRUE;
+    block = std::max (2, (block + 1) & ~1);
+    for (guint i = 0; i < frame->n_planes; i++) {
+      const SeecitvCvPlane *p = &frame->planes[i];
+      cv::Rect r = plane_rect (p, x0, y0, x1, y1);
+      if (r.area () > 0)
+        redact_roi (p, wrap_plane (p) (r), cv::Mat (), method, block);
+    }
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "redaction");
+}
+
+gboolean
+seecitv_cv_redact_polygon (const SeecitvCvFrame * frame,
+    SeecitvCvRedactMethod method, const SeecitvPolygon * polygon,
+    gint block, GError ** error)
+{
+  if (!check_frame (frame, error))
+    return FALSE;
+
+  SEECITV_CV_TRY {
+    std::vector<cv::Point2d> pts;
+    double minx = G_MAXDOUBLE, miny = G_MAXDOUBLE, maxx = -1, maxy = -1;
+
+    for (guint i = 0; i < polygon->n_points; i++) {
+      cv::Point2d q (polygon->points[i].x * frame->width,
+          polygon->points[i].y * frame->height);
+      pts.push_back (q);
+      minx = std::min (minx, q.x);
+      miny = std::min (miny, q.y);
+      maxx = std::max (maxx, q.x);
+      maxy = std::max (maxy, q.y);
+    }
+    int x0 = (int) floor (minx) - 1, y0 = (int) floor (miny) - 1;
+    int x1 = (int) ceil (maxx) + 1, y1 = (int) ceil (maxy) + 1;
+    if (pts.size () < 3 || !align_box (frame, x0, y0, x1, y1))
+      return TRUE;
+    block = std::max (2, (block + 1) & ~1);
+
+    for (guint i = 0; i < frame->n_planes; i++) {
+      const SeecitvCvPlane *p = &frame->planes[i];
+      cv::Rect r = plane_rect (p, x0, y0, x1, y1);
+      const double sx = 1 << p->x_shift, sy = 1 << p->y_shift;
+      std::vector<std::vector<cv::Point>> poly (1);
+
+      if (r.area () == 0)
+        continue;
+      for (const cv::Point2d & q : pts)
+        poly[0].push_back (cv::Point (cvRound ((q.x / sx - r.x) * (1 <<
+                        SHIFT)), cvRound ((q.y / sy - r.y) * (1 << SHIFT))));
+      cv::Mat mask = cv::Mat::zeros (r.size (), CV_8U);
+      cv::fillPoly (mask, poly, cv::Scalar (255), cv::LINE_8, SHIFT);
+      /* A subsampled sample shared with any pixel of the polygon is
+       * covered too, so that no colour of what is hidden survives. */
+      if (p->x_shift || p->y_shift)
+        cv::dilate (mask, mask, cv::Mat ());
+      redact_roi (p, wrap_plane (p) (r), mask, method, block);
+    }
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "redaction");
+}
+
+gboolean
+seecitv_cv_hide_frame (const SeecitvCvFrame * frame, GError ** error)
+{
+  if (!check_frame (frame, error))
+    return FALSE;
+
+  SEECITV_CV_TRY {
+    for (guint i = 0; i < frame->n_planes; i++) {
+      const SeecitvCvPlane *p = &frame->planes[i];
+      wrap_plane (p).setTo (cv::Scalar (p->fill[0], p->fill[1], p->fill[2],
+              p->fill[3]));
+    }
+    return TRUE;
+  }
+  SEECITV_CV_CATCH (error, "hiding a frame");
 }

@@ -120,6 +120,94 @@ gboolean seecitv_cv_motion_process (SeecitvCvMotion * motion,
     const SeecitvCvImage * image, SeecitvCvMotionResult * result,
     GError ** error);
 
+/* ---- faces ------------------------------------------------------------- */
+
+typedef struct _SeecitvCvFaces SeecitvCvFaces;
+
+typedef struct
+{
+  gint x;
+  gint y;
+  gint width;
+  gint height;
+  gdouble score;                /* detector confidence, 1 for cascades */
+} SeecitvCvRect;
+
+/* A face detector from a Haar or LBP cascade file (OpenCV XML). Returns
+ * NULL and sets @error when the file is missing or not a cascade. */
+SeecitvCvFaces *seecitv_cv_faces_new_cascade (const gchar * path,
+    GError ** error);
+
+/* A face detector from a DNN model file through cv::FaceDetectorYN (YuNet
+ * ONNX). Returns NULL and sets @error when it cannot be loaded. */
+SeecitvCvFaces *seecitv_cv_faces_new_model (const gchar * path,
+    GError ** error);
+
+void seecitv_cv_faces_free (SeecitvCvFaces * faces);
+
+/* Finds faces on the luma of @image, scaled down to about @detect_height
+ * rows (never up), ignoring faces smaller than @min_size full-frame pixels.
+ * On success, *@faces (owned by the handle, valid until the next call)
+ * holds *@n_faces boxes in full-frame pixels. */
+gboolean seecitv_cv_faces_detect (SeecitvCvFaces * faces,
+    const SeecitvCvImage * image, gint detect_height, gint min_size,
+    const SeecitvCvRect ** found, guint * n_found, GError ** error);
+
+/* ---- redaction ---------------------------------------------------------- */
+
+typedef enum
+{
+  SEECITV_CV_REDACT_PIXELATE,
+  SEECITV_CV_REDACT_BLUR,
+  SEECITV_CV_REDACT_FILL
+} SeecitvCvRedactMethod;
+
+/* One plane of a frame, as the redaction sees it. A frame x coordinate X
+ * is plane column X >> x_shift, row Y is plane row Y >> y_shift. Packed
+ * 4:2:2 (YUY2, UYVY) is one plane of 4-byte columns (two pixels each,
+ * x_shift 1) whose two luma bytes are at @luma_pair[0] and [1]; they are
+ * made equal inside redacted areas so that blocks are uniform. Otherwise
+ * luma_pair is {-1, -1}. */
+typedef struct
+{
+  guint8 *data;
+  gint width;                   /* columns */
+  gint height;
+  gint stride;
+  gint channels;                /* bytes per column, 1 to 4 */
+  gint x_shift;
+  gint y_shift;
+  guint8 fill[4];               /* per channel, for FILL and hidden frames */
+  gint luma_pair[2];
+} SeecitvCvPlane;
+
+typedef struct
+{
+  const SeecitvCvPlane *planes;
+  guint n_planes;
+  gint width;                   /* frame width in pixels */
+  gint height;
+} SeecitvCvFrame;
+
+/* Redacts a box of the frame (full-frame pixels; clipped to the frame, and
+ * widened to even coordinates so that subsampled planes are covered). For
+ * PIXELATE the block edge is @block pixels (rounded up to even) from the
+ * box's corner; for BLUR the box is reduced to blocks of @block pixels and
+ * smoothly enlarged back, so no detail finer than a block survives. */
+gboolean seecitv_cv_redact_rect (const SeecitvCvFrame * frame,
+    SeecitvCvRedactMethod method, gint x, gint y, gint width, gint height,
+    gint block, GError ** error);
+
+/* The same over a polygon in normalised coordinates (x * width, y * height
+ * in pixels). @block as above. */
+gboolean seecitv_cv_redact_polygon (const SeecitvCvFrame * frame,
+    SeecitvCvRedactMethod method, const SeecitvPolygon * polygon,
+    gint block, GError ** error);
+
+/* Fills every plane with its fill value. */
+gboolean seecitv_cv_hide_frame (const SeecitvCvFrame * frame,
+    GError ** error);
+
 /* ---- drawing (debug overlays) ----------------------------------------- */
 
 /* Writable image: same layout rules as SeecitvCvImage. @color holds one byte
