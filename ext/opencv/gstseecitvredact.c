@@ -33,10 +33,11 @@
  * The delay (#SeecitvRedact:detect-interval frames) is reported in the
  * LATENCY query.
  *
- * When faces cannot be detected (cascade or model missing, OpenCV error),
- * #SeecitvRedact:on-failure decides: hide the whole frame (default), post
- * an error, or pass the frame with only zones and upstream regions redacted
- * (an explicit opt-out, with a warning).
+ * When faces cannot be detected (cascade or model missing, OpenCV error,
+ * or, in a live pipeline, a detection run that takes longer than the
+ * look-ahead it has), #SeecitvRedact:on-failure decides: hide the whole
+ * frame (default), post an error, or pass the frame with only zones and
+ * upstream regions redacted (an explicit opt-out, with a warning).
  *
  * Work happens on the planes of the negotiated format directly (chroma too,
  * so no colour of a face survives); frames with nothing to redact leave
@@ -192,6 +193,8 @@ struct _SeecitvRedact
   guint64 n_frames;             /* frames received since start/flush */
   gboolean warned_failure;
   gboolean warned_draw;
+  gboolean warned_slow;
+  gint live;                    /* upstream is live: -1 not asked yet */
 
   /* streaming thread only; statistics for the next stats message */
   GstClockTime stats_time;
@@ -572,6 +575,7 @@ clear_queues (SeecitvRedact * self)
   g_queue_clear_full (&self->held, (GDestroyNotify) held_free);
   g_queue_clear_full (&self->runs, (GDestroyNotify) run_free);
   self->n_frames = 0;
+  self->live = -1;
 }
 
 /* Streaming thread: copies the settings that may change while playing. */
@@ -656,6 +660,7 @@ seecitv_redact_start (GstBaseTransform * trans)
 
   self->warned_failure = FALSE;
   self->warned_draw = FALSE;
+  self->warned_slow = FALSE;
   self->detector_failed = FALSE;
   if (detect) {
     if (model && *model)
@@ -793,6 +798,45 @@ detecting (SeecitvRedact * self)
   return self->faces != NULL || self->detector_failed;
 }
 
+/* In a live pipeline the look-ahead is all the time a run may take: a run
+ * that takes longer makes frames late, so it counts as a failed run and
+ * on-failure decides what happens to the frames that depend on it. */
+static void
+check_keeping_up (SeecitvRedact * self, Run * run, gint64 elapsed_us)
+{
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  GstClockTime budget;
+
+  if (self->live < 0) {
+    GstQuery *query = gst_query_new_latency ();
+    gboolean live = FALSE;
+
+    if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), query))
+      gst_query_parse_latency (query, &live, NULL, NULL);
+    gst_query_unref (query);
+    self->live = live;
+  }
+  if (!self->live || GST_VIDEO_INFO_FPS_N (info) <= 0 || run->failed)
+    return;
+
+  budget = gst_util_uint64_scale (self->cur_interval * GST_SECOND,
+      GST_VIDEO_INFO_FPS_D (info), GST_VIDEO_INFO_FPS_N (info));
+  if ((GstClockTime) elapsed_us * GST_USECOND <= budget)
+    return;
+
+  run->failed = TRUE;
+  if (!self->warned_slow) {
+    self->warned_slow = TRUE;
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, CORE, CLOCK,
+        ("Face detection cannot keep up: a run took %" G_GINT64_FORMAT
+            " ms, the look-ahead is %" G_GUINT64_FORMAT " ms; frames that "
+            "depend on such runs follow on-failure. Raise detect-interval "
+            "or lower detect-height.", elapsed_us / 1000,
+            budget / GST_MSECOND), (NULL),
+        ("reason", G_TYPE_STRING, "too-slow", NULL));
+  }
+}
+
 static GstFlowReturn
 seecitv_redact_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * input)
@@ -821,9 +865,14 @@ seecitv_redact_submit_input_buffer (GstBaseTransform * trans,
   held->frame = self->n_frames++;
   held->running_time = running_time_of (trans, held->buffer);
 
-  if (detecting (self) && held->frame % self->cur_interval == 0)
-    g_queue_push_tail (&self->runs, detect_on (self, held->buffer,
-            held->frame, held->running_time));
+  if (detecting (self) && held->frame % self->cur_interval == 0) {
+    gint64 start = g_get_monotonic_time ();
+    Run *run = detect_on (self, held->buffer, held->frame,
+        held->running_time);
+
+    check_keeping_up (self, run, g_get_monotonic_time () - start);
+    g_queue_push_tail (&self->runs, run);
+  }
   g_queue_push_tail (&self->held, held);
   return GST_FLOW_OK;
 }

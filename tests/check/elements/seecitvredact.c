@@ -566,6 +566,55 @@ GST_START_TEST (test_bad_zones)
 
 GST_END_TEST;
 
+GST_START_TEST (test_live_too_slow_hides)
+{
+  /* Live at 10000 fps with a run every frame: 0.1 ms of look-ahead, which no
+   * Haar run on 320x240 fits in. Frames are hidden, with one warning. */
+  GstElement *element = gst_parse_launch ("seecitvredact detect-interval=1 "
+      "fill-color=0xff00ff00", NULL);
+  GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
+  GstBus *bus = harness_bus (h);
+  GstVideoInfo info;
+  GstMessage *msg;
+  GError *err = NULL;
+  const GstStructure *details;
+  guint n_warnings = 0;
+
+  gst_object_unref (element);
+  gst_harness_set_upstream_latency (h, 0);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,"
+      "height=240,framerate=10000/1");
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, W, H);
+  for (guint n = 0; n < 4; n++)
+    fail_unless_equals_int (gst_harness_push (h, random_frame (&info, n, n)),
+        GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint n = 0; n < 4; n++) {
+    GstBuffer *out = gst_harness_pull (h);
+    GstVideoFrame fo;
+
+    fail_unless (gst_video_frame_map (&fo, &info, out, GST_MAP_READ));
+    fail_unless_equals_int (comp_at (&fo, 0, 100, 100), GREEN_YUV[0]);
+    gst_video_frame_unmap (&fo);
+    gst_buffer_unref (out);
+  }
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    gst_message_parse_warning (msg, &err, NULL);
+    gst_message_parse_warning_details (msg, &details);
+    fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+        "too-slow");
+    g_clear_error (&err);
+    gst_message_unref (msg);
+    n_warnings++;
+  }
+  fail_unless_equals_int (n_warnings, 1);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvredact_suite (void)
 {
@@ -586,6 +635,7 @@ seecitvredact_suite (void)
   tcase_add_test (tc, test_draw_warns);
   tcase_add_test (tc, test_stats_message);
   tcase_add_test (tc, test_bad_zones);
+  tcase_add_test (tc, test_live_too_slow_hides);
   return s;
 }
 
