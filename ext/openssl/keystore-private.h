@@ -1,0 +1,22 @@
+/* seecitv
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Test-only entry points of keystore.c: a failure injected between writing
+ * the temporary file and renaming it (the atomic-save test), and sealing an
+ * arbitrary payload under a master key (the fuzz target, to reach the inner
+ * parser). Nothing but tests and fuzzers may include this.
+ */
+#ifndef __SEECITV_KEYSTORE_PRIVATE_H__
+#define __SEECITV_KEYSTORE_PRIVATE_H__
+
+#include "keystore.h"
+
+G_BEGIN_DECLS
+
+void seecitv_keystore_set_fail_before_rename (gboolean fail);
+guint8 *seecitv_keystore_seal_payload (const guint8 * payload, gsize len,
+    const guint8 * master_key, gsize * out_len, GError ** error);
+
+G_END_DECLS
+
+#endif /* __SEECITV_KEYSTORE_PRIVATE_H__ */

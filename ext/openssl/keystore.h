@@ -1,0 +1,165 @@
+/* seecitv
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The keystore (docs/clip-format.md, "Keystore"): one file, sealed with
+ * AES-256-GCM under a master key (a 32-byte key file, or a passphrase
+ * through scrypt), holding per-device key-encryption keys, each clip's data
+ * key wrapped by its device's KEK, device pairing secrets and the clip
+ * index. Pure C over GLib and OpenSSL. The clip format itself is clip.h;
+ * retention, the access log and the command line are not here.
+ *
+ * A keystore in memory is a snapshot: mutations change only memory until
+ * seecitv_keystore_save(), which refuses to overwrite a file another
+ * process saved since (%SEECITV_KEYSTORE_ERROR_CHANGED: open again and
+ * redo the change). A keystore is used by one thread at a time. Its path
+ * must not be a symbolic link (it is replaced by rename on every save).
+ */
+#ifndef __SEECITV_KEYSTORE_H__
+#define __SEECITV_KEYSTORE_H__
+
+#include <glib.h>
+
+#include "clip.h"
+
+G_BEGIN_DECLS
+
+#define SEECITV_KEYSTORE_MASTER_KEY_SIZE 32
+#define SEECITV_KEYSTORE_MAX_SECRET_SIZE 256
+#define SEECITV_KEYSTORE_MAX_DEVICE_ID 64
+#define SEECITV_KEYSTORE_MAX_PATH 4096
+
+#define SEECITV_KEYSTORE_ERROR (seecitv_keystore_error_quark ())
+GQuark seecitv_keystore_error_quark (void);
+
+/**
+ * SeecitvKeystoreError:
+ * @SEECITV_KEYSTORE_ERROR_IO: a file operation failed (the message names it)
+ * @SEECITV_KEYSTORE_ERROR_BAD_FORMAT: not a keystore, or a malformed one
+ * @SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION: a newer keystore format
+ * @SEECITV_KEYSTORE_ERROR_AUTH: the file does not authenticate: wrong
+ *   master key or passphrase, or a damaged file
+ * @SEECITV_KEYSTORE_ERROR_PROTECTION: a passphrase given for a key-file
+ *   keystore, or the other way round
+ * @SEECITV_KEYSTORE_ERROR_PERMISSIONS: a key file readable or writable by
+ *   group or others
+ * @SEECITV_KEYSTORE_ERROR_NOT_FOUND: no such device or clip key
+ * @SEECITV_KEYSTORE_ERROR_EXISTS: the device or file exists already
+ * @SEECITV_KEYSTORE_ERROR_INVALID: an invalid argument (device id, path, size)
+ * @SEECITV_KEYSTORE_ERROR_CHANGED: the file was saved by someone else since
+ *   it was opened
+ * @SEECITV_KEYSTORE_ERROR_KEY_MISMATCH: a clip's header names other key ids
+ *   than the keystore holds for that clip
+ * @SEECITV_KEYSTORE_ERROR_CRYPTO: OpenSSL failed
+ */
+typedef enum
+{
+  SEECITV_KEYSTORE_ERROR_IO,
+  SEECITV_KEYSTORE_ERROR_BAD_FORMAT,
+  SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION,
+  SEECITV_KEYSTORE_ERROR_AUTH,
+  SEECITV_KEYSTORE_ERROR_PROTECTION,
+  SEECITV_KEYSTORE_ERROR_PERMISSIONS,
+  SEECITV_KEYSTORE_ERROR_NOT_FOUND,
+  SEECITV_KEYSTORE_ERROR_EXISTS,
+  SEECITV_KEYSTORE_ERROR_INVALID,
+  SEECITV_KEYSTORE_ERROR_CHANGED,
+  SEECITV_KEYSTORE_ERROR_KEY_MISMATCH,
+  SEECITV_KEYSTORE_ERROR_CRYPTO,
+} SeecitvKeystoreError;
+
+/**
+ * SeecitvKeystoreKdfParams:
+ *
+ * scrypt cost: N = 2^@log2_n, @r, @p. Stored in the file; a reader accepts
+ * log2_n 10..22, r 1..32, p 1..16 and at most 1 GiB of memory.
+ */
+typedef struct
+{
+  guint8 log2_n;
+  guint32 r;
+  guint32 p;
+} SeecitvKeystoreKdfParams;
+
+/* 2^17 * 8 * 128 bytes = 128 MiB per derivation. */
+#define SEECITV_KEYSTORE_DEFAULT_LOG2_N 17
+#define SEECITV_KEYSTORE_DEFAULT_R 8
+#define SEECITV_KEYSTORE_DEFAULT_P 1
+
+/**
+ * SeecitvKeystoreClipInfo:
+ * @start_time, @end_time: wall-clock microseconds since the Unix epoch (as
+ *   g_get_real_time()); @end_time is -1 while unknown
+ *
+ * A clip index entry, without key material.
+ */
+typedef struct
+{
+  SeecitvClipIds ids;
+  gchar *device_id;
+  gchar *path;
+  gint64 start_time;
+  gint64 end_time;
+} SeecitvKeystoreClipInfo;
+
+void seecitv_keystore_clip_info_free (SeecitvKeystoreClipInfo * info);
+
+typedef struct _SeecitvKeystore SeecitvKeystore;
+
+gboolean seecitv_keystore_device_id_is_valid (const gchar * device_id);
+
+/* Master key files: 32 random bytes, mode 0600. */
+gboolean seecitv_keystore_master_key_create (const gchar * path,
+    guint8 * key, GError ** error);
+gboolean seecitv_keystore_master_key_load (const gchar * path,
+    guint8 * key, GError ** error);
+
+SeecitvKeystore *seecitv_keystore_create_with_key (const gchar * path,
+    const guint8 * master_key, GError ** error);
+SeecitvKeystore *seecitv_keystore_create_with_passphrase (const gchar * path,
+    const gchar * passphrase, gsize passphrase_len,
+    const SeecitvKeystoreKdfParams * params, GError ** error);
+SeecitvKeystore *seecitv_keystore_open_with_key (const gchar * path,
+    const guint8 * master_key, GError ** error);
+SeecitvKeystore *seecitv_keystore_open_with_passphrase (const gchar * path,
+    const gchar * passphrase, gsize passphrase_len, GError ** error);
+SeecitvKeystore *seecitv_keystore_new_from_data (const guint8 * data,
+    gsize len, const guint8 * master_key, GError ** error);
+gboolean seecitv_keystore_save (SeecitvKeystore * ks, GError ** error);
+guint8 *seecitv_keystore_serialize (SeecitvKeystore * ks, gsize * len,
+    GError ** error);
+const gchar *seecitv_keystore_get_path (SeecitvKeystore * ks);
+void seecitv_keystore_free (SeecitvKeystore * ks);
+
+gboolean seecitv_keystore_has_device (SeecitvKeystore * ks,
+    const gchar * device_id);
+gboolean seecitv_keystore_add_device (SeecitvKeystore * ks,
+    const gchar * device_id, GError ** error);
+gboolean seecitv_keystore_forget_device (SeecitvKeystore * ks,
+    const gchar * device_id, GError ** error);
+gchar **seecitv_keystore_list_devices (SeecitvKeystore * ks);
+gboolean seecitv_keystore_set_pairing_secret (SeecitvKeystore * ks,
+    const gchar * device_id, const guint8 * secret, gsize len,
+    GError ** error);
+gssize seecitv_keystore_get_pairing_secret (SeecitvKeystore * ks,
+    const gchar * device_id, guint8 * buf, gsize buf_size, GError ** error);
+
+gboolean seecitv_keystore_new_clip_key (SeecitvKeystore * ks,
+    const gchar * device_id, const gchar * path, gint64 start_time,
+    guint8 * key, SeecitvClipIds * ids, GError ** error);
+gboolean seecitv_keystore_get_clip_key (SeecitvKeystore * ks,
+    const guint8 * clip_id, guint8 * key, SeecitvClipIds * ids,
+    GError ** error);
+gboolean seecitv_keystore_set_clip_info (SeecitvKeystore * ks,
+    const guint8 * clip_id, const gchar * path, gint64 end_time,
+    GError ** error);
+gboolean seecitv_keystore_delete_clip_key (SeecitvKeystore * ks,
+    const guint8 * clip_id, GError ** error);
+GPtrArray *seecitv_keystore_list_clips (SeecitvKeystore * ks,
+    const gchar * device_id);
+
+gboolean seecitv_keystore_clip_key_func (const SeecitvClipHeader * header,
+    guint8 * key, gpointer user_data, GError ** error);
+
+G_END_DECLS
+
+#endif /* __SEECITV_KEYSTORE_H__ */

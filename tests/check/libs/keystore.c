@@ -1,0 +1,857 @@
+/* seecitv
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Unit tests of the keystore (ext/openssl/keystore.c): master key files,
+ * create/open with a key and with a passphrase, file modes, atomic and
+ * conflict-checked saves, forgetting devices and deleting clip keys (a clip
+ * written with the deleted key no longer opens), and rejection of damaged
+ * or malformed files. The clip format has its own test (clip.c).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "clip.h"
+#include "keystore.h"
+#include "keystore-private.h"
+
+/* Byte-wise: read_be32 () loads unaligned words (UBSan). */
+static guint32
+read_be32 (const guint8 * p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) |
+      ((guint32) p[2] << 8) | p[3];
+}
+
+static void
+write_be16 (guint8 * p, guint16 v)
+{
+  p[0] = v >> 8;
+  p[1] = v;
+}
+
+static void
+write_be32 (guint8 * p, guint32 v)
+{
+  p[0] = v >> 24;
+  p[1] = v >> 16;
+  p[2] = v >> 8;
+  p[3] = v;
+}
+
+/* Cheap scrypt for tests; the defaults get one test of their own. */
+static const SeecitvKeystoreKdfParams fast_kdf = { 10, 8, 1 };
+
+static gchar *tmpdir;
+static guint8 master[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+
+static void
+setup (void)
+{
+  guint i;
+
+  tmpdir = g_dir_make_tmp ("seecitv-keystore-XXXXXX", NULL);
+  fail_unless (tmpdir != NULL);
+  for (i = 0; i < sizeof (master); i++)
+    master[i] = 0xc0 + i;
+}
+
+static void
+teardown (void)
+{
+  GDir *dir = g_dir_open (tmpdir, 0, NULL);
+  const gchar *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    gchar *p = g_build_filename (tmpdir, name, NULL);
+
+    g_unlink (p);
+    g_free (p);
+  }
+  g_dir_close (dir);
+  g_rmdir (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+}
+
+static gchar *
+tmp_path (const gchar * name)
+{
+  return g_build_filename (tmpdir, name, NULL);
+}
+
+static guint
+file_mode (const gchar * path)
+{
+  struct stat st;
+
+  fail_unless (g_stat (path, &st) == 0);
+  return st.st_mode & 07777;
+}
+
+static guint
+count_dir_entries (void)
+{
+  GDir *dir = g_dir_open (tmpdir, 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+static gboolean
+append_to_array (const guint8 * data, gsize len, gpointer user_data,
+    GError ** error)
+{
+  g_byte_array_append (user_data, data, len);
+  return TRUE;
+}
+
+static GByteArray *
+write_clip (const guint8 * key, const SeecitvClipIds * ids, const gchar * text)
+{
+  GByteArray *file = g_byte_array_new ();
+  SeecitvClipWriter *w;
+  GError *err = NULL;
+
+  w = seecitv_clip_writer_new (key, ids, 0, append_to_array, file, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_clip_writer_append (w, (const guint8 *) text,
+          strlen (text), &err));
+  fail_unless (seecitv_clip_writer_finish (w, &err));
+  seecitv_clip_writer_free (w);
+  return file;
+}
+
+/* Reads @file with the keys of @ks; returns the plaintext or NULL. */
+static gchar *
+read_clip (SeecitvKeystore * ks, GByteArray * file, GError ** error)
+{
+  SeecitvClipReader *r =
+      seecitv_clip_reader_new (seecitv_keystore_clip_key_func, ks, NULL, 0);
+  GByteArray *out = g_byte_array_new ();
+  gboolean ok;
+
+  ok = seecitv_clip_reader_push (r, file->data, file->len, out, error) &&
+      seecitv_clip_reader_finish (r, NULL, error);
+  seecitv_clip_reader_free (r);
+  if (!ok) {
+    g_byte_array_unref (out);
+    return NULL;
+  }
+  g_byte_array_append (out, (const guint8 *) "", 1);
+  return (gchar *) g_byte_array_free (out, FALSE);
+}
+
+GST_START_TEST (test_master_key_file)
+{
+  gchar *path = tmp_path ("ks.key");
+  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 loaded[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  GError *err = NULL;
+  mode_t old_umask = umask (0277);
+
+  fail_unless (seecitv_keystore_master_key_create (path, key, &err));
+  g_assert_no_error (err);
+  umask (old_umask);
+  fail_unless_equals_int (file_mode (path), 0600);
+  fail_unless (seecitv_keystore_master_key_load (path, loaded, &err));
+  fail_unless (memcmp (key, loaded, sizeof (key)) == 0);
+
+  /* Never overwritten. */
+  fail_if (seecitv_keystore_master_key_create (path, NULL, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_EXISTS);
+  g_clear_error (&err);
+
+  fail_unless (g_chmod (path, 0640) == 0);
+  fail_if (seecitv_keystore_master_key_load (path, loaded, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_PERMISSIONS);
+  g_clear_error (&err);
+  g_unlink (path);
+
+  fail_unless (g_file_set_contents (path, "short", 5, NULL));
+  g_chmod (path, 0600);
+  fail_if (seecitv_keystore_master_key_load (path, loaded, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_BAD_FORMAT);
+  g_clear_error (&err);
+
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_create_open_key)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  guint8 key1[SEECITV_CLIP_KEY_SIZE], key2[SEECITV_CLIP_KEY_SIZE];
+  guint8 got[SEECITV_CLIP_KEY_SIZE];
+  guint8 secret[SEECITV_KEYSTORE_MAX_SECRET_SIZE];
+  SeecitvClipIds ids1, ids2, got_ids;
+  GPtrArray *clips;
+  SeecitvKeystoreClipInfo *info;
+  gchar **devices;
+  mode_t old_umask;
+
+  /* The mode is exactly 0600 whatever the umask, even one that would take
+   * the owner's write bit. */
+  old_umask = umask (0277);
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  umask (old_umask);
+  g_assert_no_error (err);
+  fail_unless_equals_int (file_mode (path), 0600);
+  fail_unless_equals_string (seecitv_keystore_get_path (ks), path);
+
+  fail_unless (seecitv_keystore_add_device (ks, "front-door", &err));
+  fail_unless (seecitv_keystore_add_device (ks, "Garden_2.cam", &err));
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "front-door"));
+  fail_if (seecitv_keystore_add_device (ks, "front-door", &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_EXISTS);
+  g_clear_error (&err);
+
+  fail_unless (seecitv_keystore_new_clip_key (ks, "front-door",
+          "/rec/a.mkv.enc", 2000, key1, &ids1, &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "Garden_2.cam", NULL,
+          1000, key2, &ids2, &err));
+  g_assert_no_error (err);
+  fail_if (memcmp (key1, key2, sizeof (key1)) == 0);
+  fail_if (memcmp (ids1.clip_id, ids2.clip_id, SEECITV_CLIP_ID_SIZE) == 0);
+  fail_if (memcmp (ids1.kek_id, ids2.kek_id, SEECITV_CLIP_ID_SIZE) == 0);
+  fail_unless (seecitv_keystore_set_clip_info (ks, ids1.clip_id, NULL, 9000,
+          &err));
+  fail_unless (seecitv_keystore_set_pairing_secret (ks, "front-door",
+          (const guint8 *) "s3cret", 6, &err));
+  fail_if (seecitv_keystore_new_clip_key (ks, "nobody", NULL, 0, got,
+          &got_ids, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  g_clear_error (&err);
+
+  old_umask = umask (0);
+  fail_unless (seecitv_keystore_save (ks, &err));
+  umask (old_umask);
+  g_assert_no_error (err);
+  fail_unless_equals_int (file_mode (path), 0600);
+  seecitv_keystore_free (ks);
+
+  /* Creating over an existing keystore is refused. */
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_EXISTS);
+  g_clear_error (&err);
+
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  devices = seecitv_keystore_list_devices (ks);
+  fail_unless_equals_int (g_strv_length (devices), 2);
+  fail_unless_equals_string (devices[0], "Garden_2.cam");
+  fail_unless_equals_string (devices[1], "front-door");
+  g_strfreev (devices);
+
+  fail_unless (seecitv_keystore_get_clip_key (ks, ids1.clip_id, got,
+          &got_ids, &err));
+  fail_unless (memcmp (got, key1, sizeof (got)) == 0);
+  fail_unless (memcmp (&got_ids, &ids1, sizeof (ids1)) == 0);
+  fail_unless (seecitv_keystore_get_clip_key (ks, ids2.clip_id, got, NULL,
+          &err));
+  fail_unless (memcmp (got, key2, sizeof (got)) == 0);
+
+  fail_unless_equals_int (seecitv_keystore_get_pairing_secret (ks,
+          "front-door", secret, sizeof (secret), &err), 6);
+  fail_unless (memcmp (secret, "s3cret", 6) == 0);
+  fail_unless_equals_int (seecitv_keystore_get_pairing_secret (ks,
+          "Garden_2.cam", secret, sizeof (secret), &err), -1);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  g_clear_error (&err);
+
+  /* Oldest first, no key material, times and paths kept. */
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  fail_unless_equals_int (clips->len, 2);
+  info = g_ptr_array_index (clips, 0);
+  fail_unless_equals_string (info->device_id, "Garden_2.cam");
+  fail_unless_equals_string (info->path, "");
+  fail_unless_equals_int64 (info->start_time, 1000);
+  fail_unless_equals_int64 (info->end_time, -1);
+  info = g_ptr_array_index (clips, 1);
+  fail_unless_equals_string (info->device_id, "front-door");
+  fail_unless_equals_string (info->path, "/rec/a.mkv.enc");
+  fail_unless_equals_int64 (info->start_time, 2000);
+  fail_unless_equals_int64 (info->end_time, 9000);
+  fail_unless (memcmp (&info->ids, &ids1, sizeof (ids1)) == 0);
+  g_ptr_array_unref (clips);
+  clips = seecitv_keystore_list_clips (ks, "front-door");
+  fail_unless_equals_int (clips->len, 1);
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+
+  /* A wrong master key. */
+  master[0] ^= 1;
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  master[0] ^= 1;
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_AUTH);
+  g_clear_error (&err);
+
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_passphrase)
+{
+  gchar *path = tmp_path ("keystore");
+  const gchar *pass = "correct horse battery staple";
+  SeecitvKeystore *ks;
+  SeecitvKeystoreKdfParams bad = { 30, 8, 1 };
+  GError *err = NULL;
+
+  ks = seecitv_keystore_create_with_passphrase (path, pass, strlen (pass),
+      &bad, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID);
+  g_clear_error (&err);
+  ks = seecitv_keystore_create_with_passphrase (path, "", 0, NULL, &err);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID);
+  g_clear_error (&err);
+
+  ks = seecitv_keystore_create_with_passphrase (path, pass, strlen (pass),
+      &fast_kdf, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_add_device (ks, "cam1", &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  fail_unless_equals_int (file_mode (path), 0600);
+
+  ks = seecitv_keystore_open_with_passphrase (path, pass, strlen (pass), &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam1"));
+  /* Saving again keeps the passphrase (and its salt and cost). */
+  fail_unless (seecitv_keystore_add_device (ks, "cam2", &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_free (ks);
+  ks = seecitv_keystore_open_with_passphrase (path, pass, strlen (pass), &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam2"));
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_with_passphrase (path, "Correct horse battery "
+      "staple", strlen (pass), &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_AUTH);
+  g_clear_error (&err);
+
+  /* Only the protection the file says. */
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_PROTECTION);
+  g_clear_error (&err);
+  g_unlink (path);
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  seecitv_keystore_free (ks);
+  ks = seecitv_keystore_open_with_passphrase (path, pass, strlen (pass), &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_PROTECTION);
+  g_clear_error (&err);
+
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* The default scrypt cost (128 MiB) works within OpenSSL's memory limit. */
+GST_START_TEST (test_passphrase_default_cost)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  gchar *data;
+  gsize len;
+
+  ks = seecitv_keystore_create_with_passphrase (path, "pw", 2, NULL, &err);
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  fail_unless_equals_int (data[28], SEECITV_KEYSTORE_DEFAULT_LOG2_N);
+  fail_unless_equals_int (read_be32 ((guint8 *) data + 32),
+      SEECITV_KEYSTORE_DEFAULT_R);
+  fail_unless_equals_int (read_be32 ((guint8 *) data + 36),
+      SEECITV_KEYSTORE_DEFAULT_P);
+  g_free (data);
+  ks = seecitv_keystore_open_with_passphrase (path, "pw", 2, &err);
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_forget_device)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvClipIds ids_a1, ids_a2, ids_b;
+  GByteArray *clip_a1, *clip_a2, *clip_b;
+  guint8 secret[16];
+  GPtrArray *clips;
+  gchar *text;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_add_device (ks, "a", &err));
+  fail_unless (seecitv_keystore_add_device (ks, "b", &err));
+  fail_unless (seecitv_keystore_set_pairing_secret (ks, "a",
+          (const guint8 *) "xyz", 3, &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "a", "a1", 1, key, &ids_a1,
+          &err));
+  clip_a1 = write_clip (key, &ids_a1, "first clip of a");
+  fail_unless (seecitv_keystore_new_clip_key (ks, "a", "a2", 2, key, &ids_a2,
+          &err));
+  clip_a2 = write_clip (key, &ids_a2, "second clip of a");
+  fail_unless (seecitv_keystore_new_clip_key (ks, "b", "b1", 3, key, &ids_b,
+          &err));
+  clip_b = write_clip (key, &ids_b, "clip of b");
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_save (ks, &err));
+
+  text = read_clip (ks, clip_a1, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_string (text, "first clip of a");
+  g_free (text);
+
+  fail_unless (seecitv_keystore_forget_device (ks, "a", &err));
+  fail_if (seecitv_keystore_forget_device (ks, "a", &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  g_clear_error (&err);
+  fail_unless (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_if (seecitv_keystore_has_device (ks, "a"));
+  text = read_clip (ks, clip_a1, &err);
+  fail_unless (text == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  g_clear_error (&err);
+  text = read_clip (ks, clip_a2, &err);
+  fail_unless (text == NULL);
+  g_clear_error (&err);
+  fail_if (seecitv_keystore_get_clip_key (ks, ids_a2.clip_id, key, NULL, &err));
+  g_clear_error (&err);
+  fail_unless_equals_int (seecitv_keystore_get_pairing_secret (ks, "a",
+          secret, sizeof (secret), &err), -1);
+  g_clear_error (&err);
+
+  /* The other device is untouched. */
+  text = read_clip (ks, clip_b, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_string (text, "clip of b");
+  g_free (text);
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  fail_unless_equals_int (clips->len, 1);
+  g_ptr_array_unref (clips);
+
+  /* A device added again under the same id gets a new KEK. */
+  fail_unless (seecitv_keystore_add_device (ks, "a", &err));
+  text = read_clip (ks, clip_a1, &err);
+  fail_unless (text == NULL);
+  g_clear_error (&err);
+
+  /* Deleting one clip key. */
+  fail_unless (seecitv_keystore_delete_clip_key (ks, ids_b.clip_id, &err));
+  fail_if (seecitv_keystore_delete_clip_key (ks, ids_b.clip_id, &err));
+  g_clear_error (&err);
+  fail_unless (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_free (ks);
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  text = read_clip (ks, clip_b, &err);
+  fail_unless (text == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  g_clear_error (&err);
+  seecitv_keystore_free (ks);
+
+  g_byte_array_unref (clip_a1);
+  g_byte_array_unref (clip_a2);
+  g_byte_array_unref (clip_b);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_key_mismatch)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvClipHeader header;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  fail_unless (seecitv_keystore_add_device (ks, "a", &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "a", NULL, 0, key,
+          &header.ids, &err));
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_clip_key_func (&header, key, ks, &err));
+  header.ids.data_key_id[0] ^= 1;
+  fail_if (seecitv_keystore_clip_key_func (&header, key, ks, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_KEY_MISMATCH);
+  g_clear_error (&err);
+  seecitv_keystore_free (ks);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_atomic_save)
+{
+  gchar *path = tmp_path ("keystore");
+  gchar *before, *after, *old_copy;
+  gsize before_len, after_len, old_len;
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  struct stat st1, st2;
+  int fd;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_int (count_dir_entries (), 1);
+  fail_unless (g_file_get_contents (path, &before, &before_len, NULL));
+  fd = g_open (path, O_RDONLY, 0);
+  fail_unless (fstat (fd, &st1) == 0);
+
+  /* A failure between writing the new file and renaming it: the keystore
+   * on disk is untouched, and no temporary file is left behind. */
+  fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
+  seecitv_keystore_set_fail_before_rename (TRUE);
+  fail_if (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_set_fail_before_rename (FALSE);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_IO);
+  g_clear_error (&err);
+  fail_unless (g_file_get_contents (path, &after, &after_len, NULL));
+  fail_unless_equals_uint64 (after_len, before_len);
+  fail_unless (memcmp (before, after, before_len) == 0);
+  g_free (after);
+  fail_unless_equals_int (count_dir_entries (), 1);
+
+  /* A successful save replaces the file, never rewrites it in place: a
+   * reader holding the old one still sees it whole. */
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  fail_unless_equals_int (count_dir_entries (), 1);
+  fail_unless (g_stat (path, &st2) == 0);
+  fail_if (st1.st_ino == st2.st_ino);
+  fail_unless_equals_int (st2.st_mode & 0777, 0600);
+  old_copy = g_malloc (before_len + 1);
+  old_len = pread (fd, old_copy, before_len + 1, 0);
+  fail_unless_equals_uint64 (old_len, before_len);
+  fail_unless (memcmp (old_copy, before, before_len) == 0);
+  g_free (old_copy);
+  close (fd);
+  fail_unless (g_file_get_contents (path, &after, &after_len, NULL));
+  fail_if (after_len == before_len && memcmp (after, before, after_len) == 0);
+  g_free (after);
+  g_free (before);
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam"));
+  seecitv_keystore_free (ks);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* Two holders of one keystore: the second save must not undo the first. */
+GST_START_TEST (test_concurrent_change)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *a, *b;
+  GError *err = NULL;
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvClipIds ids;
+
+  a = seecitv_keystore_create_with_key (path, master, &err);
+  fail_unless (seecitv_keystore_add_device (a, "cam", &err));
+  fail_unless (seecitv_keystore_new_clip_key (a, "cam", NULL, 0, key, &ids,
+          &err));
+  fail_unless (seecitv_keystore_save (a, &err));
+  g_assert_no_error (err);
+
+  b = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  /* a shreds the clip; b, holding the older state, must not bring the key
+   * back. */
+  fail_unless (seecitv_keystore_delete_clip_key (a, ids.clip_id, &err));
+  fail_unless (seecitv_keystore_save (a, &err));
+  fail_unless (seecitv_keystore_add_device (b, "other", &err));
+  fail_if (seecitv_keystore_save (b, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_CHANGED);
+  g_clear_error (&err);
+  seecitv_keystore_free (b);
+
+  b = seecitv_keystore_open_with_key (path, master, &err);
+  fail_if (seecitv_keystore_get_clip_key (b, ids.clip_id, key, NULL, &err));
+  g_clear_error (&err);
+  fail_unless (seecitv_keystore_add_device (b, "other", &err));
+  fail_unless (seecitv_keystore_save (b, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (b);
+
+  /* A removed file is a change too. */
+  g_unlink (path);
+  fail_if (seecitv_keystore_save (a, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_CHANGED);
+  g_clear_error (&err);
+  seecitv_keystore_free (a);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* Any flipped byte, any cut: refused, never half-read. */
+GST_START_TEST (test_corrupted_file)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvClipIds ids;
+  gchar *data;
+  gsize len, i;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "cam", "x", 0, key, &ids,
+          &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_free (ks);
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+
+  for (i = 0; i < len; i++) {
+    data[i] ^= 0x10;
+    ks = seecitv_keystore_new_from_data ((guint8 *) data, len, master, &err);
+    fail_unless (ks == NULL, "flipping byte %" G_GSIZE_FORMAT " went "
+        "unnoticed", i);
+    fail_unless (err->domain == SEECITV_KEYSTORE_ERROR);
+    if (i < 8) {
+      fail_unless_equals_int (err->code, SEECITV_KEYSTORE_ERROR_BAD_FORMAT);
+    } else if (i == 9) {
+      fail_unless_equals_int (err->code,
+          SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION);
+    } else if (i >= 56) {
+      fail_unless_equals_int (err->code, SEECITV_KEYSTORE_ERROR_AUTH);
+    }
+    g_clear_error (&err);
+    data[i] ^= 0x10;
+  }
+  for (i = 0; i < len; i++) {
+    ks = seecitv_keystore_new_from_data ((guint8 *) data, i, master, &err);
+    fail_unless (ks == NULL);
+    g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_BAD_FORMAT);
+    g_clear_error (&err);
+  }
+
+  /* The file itself, damaged on disk. */
+  data[len - 1] ^= 1;
+  fail_unless (g_file_set_contents (path, data, len, NULL));
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_AUTH);
+  g_clear_error (&err);
+
+  g_free (data);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+static SeecitvKeystore *
+parse_payload (const guint8 * payload, gsize len, GError ** error)
+{
+  SeecitvKeystore *ks;
+  guint8 *file;
+  gsize file_len;
+
+  file = seecitv_keystore_seal_payload (payload, len, master, &file_len, NULL);
+  fail_unless (file != NULL);
+  ks = seecitv_keystore_new_from_data (file, file_len, master, error);
+  g_free (file);
+  return ks;
+}
+
+static gsize
+put_device (guint8 * p, const gchar * id, guint8 kek_id_byte)
+{
+  gsize id_len = strlen (id), body = 1 + id_len + 16 + 32 + 8 + 2;
+
+  p[0] = 1;
+  write_be32 (p + 1, body);
+  p[5] = id_len;
+  memcpy (p + 6, id, id_len);
+  memset (p + 6 + id_len, kek_id_byte, 16);
+  memset (p + 6 + id_len + 16, 0x55, 32 + 8 + 2);
+  write_be16 (p + 6 + id_len + 16 + 32 + 8, 0);
+  return 5 + body;
+}
+
+static gsize
+put_clip (guint8 * p, guint8 clip_id_byte, const gchar * device,
+    guint8 kek_id_byte)
+{
+  gsize dev_len = strlen (device);
+  gsize body = 16 + 1 + dev_len + 16 + 16 + 40 + 8 + 8 + 2;
+  guint8 *q = p + 5;
+
+  p[0] = 2;
+  write_be32 (p + 1, body);
+  memset (q, clip_id_byte, 16);
+  q += 16;
+  *q++ = dev_len;
+  memcpy (q, device, dev_len);
+  q += dev_len;
+  memset (q, kek_id_byte, 16);
+  q += 16;
+  memset (q, 0x77, 16 + 40 + 8 + 8);
+  q += 16 + 40 + 8 + 8;
+  write_be16 (q, 0);
+  return 5 + body;
+}
+
+/* Payloads that authenticate but break the record rules. */
+GST_START_TEST (test_malformed_payload)
+{
+  guint8 buf[1024];
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  gsize n;
+
+  /* The reference: an empty payload, and one device with one clip. */
+  ks = parse_payload (buf, 0, &err);
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  n = put_device (buf, "cam", 0xaa);
+  n += put_clip (buf + n, 0x01, "cam", 0xaa);
+  ks = parse_payload (buf, n, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam"));
+  seecitv_keystore_free (ks);
+
+#define EXPECT_BAD(len) G_STMT_START {                                  \
+    ks = parse_payload (buf, (len), &err);                              \
+    fail_unless (ks == NULL);                                           \
+    g_assert_error (err, SEECITV_KEYSTORE_ERROR,                        \
+        SEECITV_KEYSTORE_ERROR_BAD_FORMAT);                             \
+    g_clear_error (&err);                                               \
+  } G_STMT_END
+
+  /* Cut records. */
+  for (n = 1; n < put_device (buf, "cam", 0xaa); n++)
+    EXPECT_BAD (n);
+  /* Unknown record type. */
+  n = put_device (buf, "cam", 0xaa);
+  buf[0] = 3;
+  EXPECT_BAD (n);
+  /* A body longer than its fields. */
+  n = put_device (buf, "cam", 0xaa);
+  write_be32 (buf + 1, read_be32 (buf + 1) + 1);
+  buf[n] = 0;
+  EXPECT_BAD (n + 1);
+  /* Invalid device ids. */
+  EXPECT_BAD (put_device (buf, "a/b", 0xaa));
+  EXPECT_BAD (put_device (buf, "..", 0xaa));
+  n = put_device (buf, "cam", 0xaa);
+  buf[7] = '\0';
+  EXPECT_BAD (n);
+  /* A secret longer than allowed. */
+  n = put_device (buf, "cam", 0xaa);
+  write_be16 (buf + n - 2, 257);
+  EXPECT_BAD (n);
+  /* Duplicates. */
+  n = put_device (buf, "cam", 0xaa);
+  n += put_device (buf + n, "cam", 0xbb);
+  EXPECT_BAD (n);
+  n = put_device (buf, "cam", 0xaa);
+  n += put_clip (buf + n, 0x01, "cam", 0xaa);
+  n += put_clip (buf + n, 0x01, "cam", 0xaa);
+  EXPECT_BAD (n);
+  /* A clip without its device, or wrapped by another KEK. */
+  EXPECT_BAD (put_clip (buf, 0x01, "cam", 0xaa));
+  n = put_device (buf, "cam", 0xaa);
+  n += put_clip (buf + n, 0x01, "cam", 0xab);
+  EXPECT_BAD (n);
+#undef EXPECT_BAD
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_device_ids)
+{
+  const gchar *good[] = { "a", "front-door", "cam_1.local", "A-Z.a_z-09",
+    "..."
+  };
+  const gchar *bad[] = { "", ".", "..", "a/b", "a b", "caméra", "a\nb",
+    "../x"
+  };
+  gchar *long_id = g_strnfill (65, 'x');
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (good); i++)
+    fail_unless (seecitv_keystore_device_id_is_valid (good[i]), "%s", good[i]);
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    fail_if (seecitv_keystore_device_id_is_valid (bad[i]), "%s", bad[i]);
+  fail_if (seecitv_keystore_device_id_is_valid (long_id));
+  long_id[64] = '\0';
+  fail_unless (seecitv_keystore_device_id_is_valid (long_id));
+  g_free (long_id);
+}
+
+GST_END_TEST;
+
+static Suite *
+keystore_suite (void)
+{
+  Suite *s = suite_create ("keystore");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_master_key_file);
+  tcase_add_test (tc, test_create_open_key);
+  tcase_add_test (tc, test_passphrase);
+  tcase_add_test (tc, test_passphrase_default_cost);
+  tcase_add_test (tc, test_forget_device);
+  tcase_add_test (tc, test_key_mismatch);
+  tcase_add_test (tc, test_atomic_save);
+  tcase_add_test (tc, test_concurrent_change);
+  tcase_add_test (tc, test_corrupted_file);
+  tcase_add_test (tc, test_malformed_payload);
+  tcase_add_test (tc, test_device_ids);
+  return s;
+}
+
+GST_CHECK_MAIN (keystore);
