@@ -419,6 +419,16 @@ seecitv_redact_set_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   running = GST_STATE (self) > GST_STATE_READY;
+  if (running && !(pspec->flags & GST_PARAM_MUTABLE_PLAYING)) {
+    /* The detector and the look-ahead (and the latency it reported) are
+     * set up at start: refused whole, not half applied. */
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, CORE, STATE_CHANGE,
+        ("\"%s\" can only be changed in the NULL or READY state; ignored",
+            pspec->name), (NULL),
+        ("property", G_TYPE_STRING, pspec->name, NULL));
+    return;
+  }
   switch (prop_id) {
     case PROP_METHOD:
       self->method = g_value_get_enum (value);

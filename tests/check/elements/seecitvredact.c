@@ -615,6 +615,34 @@ GST_START_TEST (test_live_too_slow_hides)
 
 GST_END_TEST;
 
+GST_START_TEST (test_ready_only_properties_refused_while_running)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for ("seecitvredact detect-interval=4", "I420",
+      &info);
+  GstBus *bus = harness_bus (h);
+  GstMessage *msg;
+  const GstStructure *details;
+  guint interval = 0;
+
+  fail_unless_equals_int (gst_harness_push (h, random_frame (&info, 1, 0)),
+      GST_FLOW_OK);
+  g_object_set (h->element, "detect-interval", 9, NULL);
+  g_object_get (h->element, "detect-interval", &interval, NULL);
+  fail_unless_equals_int (interval, 4);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning_details (msg, &details);
+  fail_unless_equals_string (gst_structure_get_string (details, "property"),
+      "detect-interval");
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvredact_suite (void)
 {
@@ -636,6 +664,7 @@ seecitvredact_suite (void)
   tcase_add_test (tc, test_stats_message);
   tcase_add_test (tc, test_bad_zones);
   tcase_add_test (tc, test_live_too_slow_hides);
+  tcase_add_test (tc, test_ready_only_properties_refused_while_running);
   return s;
 }
 
