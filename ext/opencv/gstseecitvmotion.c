@@ -87,6 +87,7 @@
 
 #include "gstseecitvmotion.h"
 #include "seecitvcv.h"
+#include "seecitvgrammarprop.h"
 
 #include <math.h>
 #include <string.h>
@@ -97,8 +98,8 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_motion_debug);
 #define DEFAULT_SENSITIVITY 0.5
 #define DEFAULT_MIN_AREA 0.001
 #define DEFAULT_ANALYSIS_HEIGHT 180
-#define DEFAULT_MASK NULL
-#define DEFAULT_ZONES NULL
+#define DEFAULT_MASK ""
+#define DEFAULT_ZONES ""
 #define DEFAULT_MIN_FRAMES 3
 #define DEFAULT_END_DELAY (2 * GST_SECOND)
 #define DEFAULT_LIGHTING_THRESHOLD 0.5
@@ -151,10 +152,8 @@ struct _SeecitvMotion
   gdouble sensitivity;
   gdouble min_area;
   gint analysis_height;
-  gchar *mask;                  /* last valid string, canonical */
-  gchar *zones;                 /* last valid string, canonical */
-  GError *mask_error;           /* bad string set before start */
-  GError *zones_error;
+  SeecitvGrammarProp mask;
+  SeecitvGrammarProp zones;
   guint min_frames;
   GstClockTime end_delay;
   gdouble lighting_threshold;
@@ -306,8 +305,8 @@ seecitv_motion_init (SeecitvMotion * self)
   self->sensitivity = DEFAULT_SENSITIVITY;
   self->min_area = DEFAULT_MIN_AREA;
   self->analysis_height = DEFAULT_ANALYSIS_HEIGHT;
-  self->mask = g_strdup ("");
-  self->zones = g_strdup ("");
+  seecitv_grammar_prop_init (&self->mask);
+  seecitv_grammar_prop_init (&self->zones);
   self->min_frames = DEFAULT_MIN_FRAMES;
   self->end_delay = DEFAULT_END_DELAY;
   self->lighting_threshold = DEFAULT_LIGHTING_THRESHOLD;
@@ -326,56 +325,10 @@ seecitv_motion_finalize (GObject * object)
 {
   SeecitvMotion *self = SEECITV_MOTION (object);
 
-  g_free (self->mask);
-  g_free (self->zones);
-  g_clear_error (&self->mask_error);
-  g_clear_error (&self->zones_error);
+  seecitv_grammar_prop_clear (&self->mask);
+  seecitv_grammar_prop_clear (&self->zones);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-/* Called with the object lock held. Parses @str for property @pspec; on
- * success stores the canonical string in @field. On failure keeps the old
- * value: before start the error is kept in @error_field and fails start (),
- * while running it is returned in @error to be posted as a warning. */
-static void
-set_polygon_property (SeecitvMotion * self, GParamSpec * pspec,
-    const gchar * str, gboolean zones, gchar ** field, GError ** error_field,
-    GError ** error)
-{
-  GError *err = NULL;
-  gchar *canonical;
-
-  if (zones) {
-    SeecitvZone *list;
-    guint n;
-
-    if (!seecitv_zones_parse (str, &list, &n, &err))
-      goto failed;
-    canonical = seecitv_zones_to_string (list, n);
-    seecitv_zones_free (list, n);
-  } else {
-    SeecitvPolygon *list;
-    guint n;
-
-    if (!seecitv_polygons_parse (str, &list, &n, &err))
-      goto failed;
-    canonical = seecitv_polygons_to_string (list, n);
-    seecitv_polygons_free (list, n);
-  }
-
-  g_free (*field);
-  *field = canonical;
-  g_clear_error (error_field);
-  self->config_changed = TRUE;
-  return;
-
-failed:
-  if (GST_STATE (self) <= GST_STATE_READY) {
-    g_clear_error (error_field);
-    *error_field = g_error_copy (err);
-  }
-  g_propagate_error (error, err);
 }
 
 static void
@@ -384,8 +337,10 @@ seecitv_motion_set_property (GObject * object, guint prop_id,
 {
   SeecitvMotion *self = SEECITV_MOTION (object);
   GError *error = NULL;
+  gboolean running;
 
   GST_OBJECT_LOCK (self);
+  running = GST_STATE (self) > GST_STATE_READY;
   switch (prop_id) {
     case PROP_SENSITIVITY:
       self->sensitivity = g_value_get_double (value);
@@ -397,12 +352,12 @@ seecitv_motion_set_property (GObject * object, guint prop_id,
       self->analysis_height = g_value_get_int (value);
       break;
     case PROP_MASK:
-      set_polygon_property (self, pspec, g_value_get_string (value), FALSE,
-          &self->mask, &self->mask_error, &error);
+      seecitv_grammar_prop_set (&self->mask, g_value_get_string (value),
+          FALSE, running, &error);
       break;
     case PROP_ZONES:
-      set_polygon_property (self, pspec, g_value_get_string (value), TRUE,
-          &self->zones, &self->zones_error, &error);
+      seecitv_grammar_prop_set (&self->zones, g_value_get_string (value),
+          TRUE, running, &error);
       break;
     case PROP_MIN_FRAMES:
       self->min_frames = g_value_get_uint (value);
@@ -430,18 +385,8 @@ seecitv_motion_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 
   if (error != NULL) {
-    /* Before start, start () turns the kept error into an ERROR; while
-     * running, the old value stays in effect and this is the one warning. */
-    if (GST_STATE (self) > GST_STATE_READY) {
-      GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, SETTINGS,
-          ("Invalid \"%s\" property, keeping the previous value: %s",
-              pspec->name, error->message), (NULL),
-          ("property", G_TYPE_STRING, pspec->name,
-              "parse-error", G_TYPE_INT, error->code, NULL));
-    } else {
-      GST_WARNING_OBJECT (self, "invalid \"%s\": %s", pspec->name,
-          error->message);
-    }
+    seecitv_grammar_prop_report (GST_ELEMENT (self), pspec->name, error,
+        running);
     g_error_free (error);
   }
 }
@@ -464,10 +409,10 @@ seecitv_motion_get_property (GObject * object, guint prop_id,
       g_value_set_int (value, self->analysis_height);
       break;
     case PROP_MASK:
-      g_value_set_string (value, self->mask);
+      g_value_set_string (value, self->mask.value);
       break;
     case PROP_ZONES:
-      g_value_set_string (value, self->zones);
+      g_value_set_string (value, self->zones.value);
       break;
     case PROP_MIN_FRAMES:
       g_value_set_uint (value, self->min_frames);
@@ -542,8 +487,8 @@ reconfigure (SeecitvMotion * self, GError ** error)
   gboolean ret;
 
   GST_OBJECT_LOCK (self);
-  mask = g_strdup (self->mask);
-  zone_str = g_strdup (self->zones);
+  mask = g_strdup (self->mask.value);
+  zone_str = g_strdup (self->zones.value);
   sensitivity = self->sensitivity;
   config.analysis_height = self->analysis_height;
   config.min_area = self->min_area;
@@ -588,28 +533,22 @@ static gboolean
 seecitv_motion_start (GstBaseTransform * trans)
 {
   SeecitvMotion *self = SEECITV_MOTION (trans);
-  GError *error = NULL;
-  const gchar *property = NULL;
+  GError *mask_error, *zones_error;
+  gboolean ok;
 
   GST_OBJECT_LOCK (self);
-  if (self->mask_error) {
-    property = "mask";
-    error = g_error_copy (self->mask_error);
-  } else if (self->zones_error) {
-    property = "zones";
-    error = g_error_copy (self->zones_error);
-  }
+  mask_error = self->mask.error ? g_error_copy (self->mask.error) : NULL;
+  zones_error = self->zones.error ? g_error_copy (self->zones.error) : NULL;
   self->config_changed = TRUE;
   GST_OBJECT_UNLOCK (self);
 
-  if (error != NULL) {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
-        ("Invalid \"%s\" property: %s", property, error->message), (NULL),
-        ("property", G_TYPE_STRING, property,
-            "parse-error", G_TYPE_INT, error->code, NULL));
-    g_error_free (error);
+  ok = seecitv_grammar_prop_check (GST_ELEMENT (self), "mask", mask_error)
+      && seecitv_grammar_prop_check (GST_ELEMENT (self), "zones",
+      zones_error);
+  g_clear_error (&mask_error);
+  g_clear_error (&zones_error);
+  if (!ok)
     return FALSE;
-  }
 
   self->cv = seecitv_cv_motion_new ();
   reset_state (self);

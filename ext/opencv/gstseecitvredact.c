@@ -72,6 +72,7 @@
 
 #include "gstseecitvredact.h"
 #include "seecitvcv.h"
+#include "seecitvgrammarprop.h"
 
 #include <string.h>
 
@@ -156,8 +157,7 @@ struct _SeecitvRedact
   /* properties, protected by the object lock */
   SeecitvRedactMethod method;
   guint fill_color;
-  gchar *zones;                 /* last valid string, canonical */
-  GError *zones_error;          /* bad string set before start */
+  SeecitvGrammarProp zones;
   gchar *roi_types;
   gboolean detect;
   gchar *cascade;
@@ -373,7 +373,7 @@ seecitv_redact_init (SeecitvRedact * self)
 {
   self->method = DEFAULT_METHOD;
   self->fill_color = DEFAULT_FILL_COLOR;
-  self->zones = g_strdup (DEFAULT_ZONES);
+  seecitv_grammar_prop_init (&self->zones);
   self->roi_types = g_strdup (DEFAULT_ROI_TYPES);
   self->detect = DEFAULT_DETECT;
   self->cascade = g_strdup (DEFAULT_CASCADE);
@@ -400,8 +400,7 @@ seecitv_redact_finalize (GObject * object)
 {
   SeecitvRedact *self = SEECITV_REDACT (object);
 
-  g_free (self->zones);
-  g_clear_error (&self->zones_error);
+  seecitv_grammar_prop_clear (&self->zones);
   g_free (self->roi_types);
   g_free (self->cascade);
   g_free (self->model);
@@ -436,22 +435,10 @@ seecitv_redact_set_property (GObject * object, guint prop_id,
     case PROP_FILL_COLOR:
       self->fill_color = g_value_get_uint (value);
       break;
-    case PROP_ZONES:{
-      SeecitvPolygon *polygons;
-      guint n;
-
-      if (seecitv_polygons_parse (g_value_get_string (value), &polygons, &n,
-              &error)) {
-        g_free (self->zones);
-        self->zones = seecitv_polygons_to_string (polygons, n);
-        seecitv_polygons_free (polygons, n);
-        g_clear_error (&self->zones_error);
-      } else if (!running) {
-        g_clear_error (&self->zones_error);
-        self->zones_error = g_error_copy (error);
-      }
+    case PROP_ZONES:
+      seecitv_grammar_prop_set (&self->zones, g_value_get_string (value),
+          FALSE, running, &error);
       break;
-    }
     case PROP_ROI_TYPES:
       g_free (self->roi_types);
       self->roi_types = g_value_dup_string (value);
@@ -496,14 +483,8 @@ seecitv_redact_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 
   if (error != NULL) {
-    /* Before start, start () turns the kept error into an ERROR; while
-     * running, the old zones stay in effect and this is the one warning. */
-    if (running)
-      GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, SETTINGS,
-          ("Invalid \"zones\" property, keeping the previous value: %s",
-              error->message), (NULL),
-          ("property", G_TYPE_STRING, "zones",
-              "parse-error", G_TYPE_INT, error->code, NULL));
+    seecitv_grammar_prop_report (GST_ELEMENT (self), pspec->name, error,
+        running);
     g_error_free (error);
   }
 }
@@ -523,7 +504,7 @@ seecitv_redact_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->fill_color);
       break;
     case PROP_ZONES:
-      g_value_set_string (value, self->zones);
+      g_value_set_string (value, self->zones.value);
       break;
     case PROP_ROI_TYPES:
       g_value_set_string (value, self->roi_types);
@@ -596,7 +577,7 @@ reconfigure (SeecitvRedact * self)
   guint i, n = 0;
 
   GST_OBJECT_LOCK (self);
-  zones = g_strdup (self->zones);
+  zones = g_strdup (self->zones.value);
   roi_types = g_strdup (self->roi_types);
   self->cur_method = self->method;
   self->cur_fill_color = self->fill_color;
@@ -647,8 +628,8 @@ seecitv_redact_start (GstBaseTransform * trans)
   SeecitvRedactOnFailure on_failure;
 
   GST_OBJECT_LOCK (self);
-  if (self->zones_error)
-    error = g_error_copy (self->zones_error);
+  if (self->zones.error)
+    error = g_error_copy (self->zones.error);
   cascade = g_strdup (self->cascade);
   model = g_strdup (self->model);
   detect = self->detect;
@@ -657,11 +638,7 @@ seecitv_redact_start (GstBaseTransform * trans)
   self->config_changed = TRUE;
   GST_OBJECT_UNLOCK (self);
 
-  if (error != NULL) {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
-        ("Invalid \"zones\" property: %s", error->message), (NULL),
-        ("property", G_TYPE_STRING, "zones",
-            "parse-error", G_TYPE_INT, error->code, NULL));
+  if (!seecitv_grammar_prop_check (GST_ELEMENT (self), "zones", error)) {
     g_error_free (error);
     g_free (cascade);
     g_free (model);

@@ -507,69 +507,53 @@ struct _SeecitvCvFaces
   std::vector<SeecitvCvRect> found;
 };
 
-SeecitvCvFaces *
-seecitv_cv_faces_new_cascade (const gchar * path, GError ** error)
+/* Loads a detector with @load (which returns false when the file is not
+ * what @kind says), turning every failure into a GError. */
+template < typename Load > static SeecitvCvFaces *
+load_faces (const gchar * path, const char *kind, GError ** error, Load load)
 {
   SeecitvCvFaces *f = NULL;
 
   try {
     if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
       g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-          "cascade file %s does not exist", path);
+          "%s file %s does not exist", kind, path);
       return NULL;
     }
     f = new SeecitvCvFaces ();
-    if (!f->cascade.load (path) || f->cascade.empty ()) {
-      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-          "%s is not an OpenCV cascade", path);
-      delete f;
-      return NULL;
+    if (load (f)) {
+      return f;
     }
-    return f;
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+        "%s is not a usable %s", path, kind);
   }
   catch (const cv::Exception & e) {
     g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
-        "cannot load cascade %s: %s", path, e.what ());
+        "cannot load %s %s: %s", kind, path, e.what ());
   }
   catch (...) {
     g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
-        "cannot load cascade %s", path);
+        "cannot load %s %s", kind, path);
   }
   delete f;
   return NULL;
 }
 
 SeecitvCvFaces *
+seecitv_cv_faces_new_cascade (const gchar * path, GError ** error)
+{
+  return load_faces (path, "cascade", error,[path](SeecitvCvFaces * f) {
+        return f->cascade.load (path) && !f->cascade.empty ();
+      });
+}
+
+SeecitvCvFaces *
 seecitv_cv_faces_new_model (const gchar * path, GError ** error)
 {
-  SeecitvCvFaces *f = NULL;
-
-  try {
-    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-          "model file %s does not exist", path);
-      return NULL;
-    }
-    f = new SeecitvCvFaces ();
-    f->model = cv::FaceDetectorYN::create (path, "", cv::Size (320, 320));
-    if (f->model.empty ()) {
-      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-          "%s is not a face detection model", path);
-      delete f;
-      return NULL;
-    }
-    return f;
-  }
-  catch (const cv::Exception & e) {
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
-        "cannot load model %s: %s", path, e.what ());
-  }
-  catch (...) {
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
-        "cannot load model %s", path);
-  }
-  delete f;
-  return NULL;
+  return load_faces (path, "face model", error,[path](SeecitvCvFaces * f) {
+        f->model = cv::FaceDetectorYN::create (path, "", cv::Size (320, 320));
+        return !f->model.empty ();
+      });
 }
 
 void
