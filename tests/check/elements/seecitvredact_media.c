@@ -295,7 +295,8 @@ run_sequence (guint n_frames, guint first, guint last, guint hide_from,
 {
   FaceSource fs;
   GstVideoInfo info;
-  GstElement *element = gst_parse_launch ("seecitvredact", NULL);
+  GstElement *element = gst_parse_launch ("seecitvredact detect-interval=5",
+      NULL);
   GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
   /* GstHarness reports a live upstream by default; these tests are about
    * what is redacted, not about keeping up with a clock (valgrind is
