@@ -1743,3 +1743,129 @@ seecitv_keystore_clip_key_func (const SeecitvClipHeader * header,
   }
   return TRUE;
 }
+
+/* ------------------------------------------------------------------------
+ * Opening by convention (the elements' keystore / passphrase-file)
+ * ------------------------------------------------------------------------ */
+
+/**
+ * seecitv_keystore_default_key_path:
+ *
+ * Returns: (transfer full): the master key file of the keystore at @path,
+ *   `PATH.key` (free with g_free())
+ */
+gchar *
+seecitv_keystore_default_key_path (const gchar * path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  return g_strconcat (path, SEECITV_KEYSTORE_KEY_FILE_SUFFIX, NULL);
+}
+
+/**
+ * seecitv_keystore_passphrase_file_load:
+ * @len: (out): the passphrase length
+ *
+ * Reads a passphrase file: its bytes without one trailing "\n" or "\r\n",
+ * at most %SEECITV_KEYSTORE_MAX_PASSPHRASE bytes, not empty. Like a master
+ * key file, it must not be accessible by group or others.
+ *
+ * Returns: (transfer full): the NUL-terminated passphrase; wipe it with
+ *   OPENSSL_cleanse() and free it with g_free()
+ */
+gchar *
+seecitv_keystore_passphrase_file_load (const gchar * path, gsize * len,
+    GError ** error)
+{
+  struct stat st;
+  guint8 *data;
+  gchar *pass;
+  gsize n = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (len != NULL, NULL);
+
+  if (g_lstat (path, &st) != 0) {
+    set_io_error (error, errno, "Cannot stat", path);
+    return NULL;
+  }
+  if (S_ISREG (st.st_mode) && (st.st_mode & 077) != 0) {
+    gchar *display = g_filename_display_name (path);
+
+    g_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_PERMISSIONS,
+        "%s is accessible by others (mode %03o): chmod 600 it", display,
+        (guint) (st.st_mode & 0777));
+    g_free (display);
+    return NULL;
+  }
+  data = read_file (path, SEECITV_KEYSTORE_MAX_PASSPHRASE + 2, &n, error);
+  if (data == NULL)
+    return NULL;
+  if (n > 0 && data[n - 1] == '\n') {
+    n--;
+    if (n > 0 && data[n - 1] == '\r')
+      n--;
+  }
+  if (n == 0 || n > SEECITV_KEYSTORE_MAX_PASSPHRASE) {
+    gchar *display = g_filename_display_name (path);
+
+    g_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_INVALID,
+        "%s: the passphrase is empty or longer than %d bytes", display,
+        SEECITV_KEYSTORE_MAX_PASSPHRASE);
+    g_free (display);
+    OPENSSL_cleanse (data, MAX (n, 1));
+    g_free (data);
+    return NULL;
+  }
+  pass = g_malloc (n + 1);
+  memcpy (pass, data, n);
+  pass[n] = '\0';
+  OPENSSL_cleanse (data, n);
+  g_free (data);
+  *len = n;
+  return pass;
+}
+
+/**
+ * seecitv_keystore_open_default:
+ * @passphrase_file: (nullable): a passphrase file, or %NULL for the master
+ *   key file seecitv_keystore_default_key_path() names
+ *
+ * Opens the keystore at @path the way the elements do.
+ *
+ * Returns: (transfer full): the keystore, or %NULL
+ */
+SeecitvKeystore *
+seecitv_keystore_open_default (const gchar * path,
+    const gchar * passphrase_file, GError ** error)
+{
+  SeecitvKeystore *ks;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (passphrase_file != NULL) {
+    gsize len = 0;
+    gchar *pass = seecitv_keystore_passphrase_file_load (passphrase_file,
+        &len, error);
+
+    if (pass == NULL)
+      return NULL;
+    ks = seecitv_keystore_open_with_passphrase (path, pass, len, error);
+    OPENSSL_cleanse (pass, len);
+    g_free (pass);
+  } else {
+    guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+    gchar *key_path = seecitv_keystore_default_key_path (path);
+
+    if (!seecitv_keystore_master_key_load (key_path, key, error)) {
+      g_free (key_path);
+      return NULL;
+    }
+    g_free (key_path);
+    ks = seecitv_keystore_open_with_key (path, key, error);
+    OPENSSL_cleanse (key, sizeof (key));
+  }
+  return ks;
+}

@@ -160,6 +160,17 @@ GPtrArray *seecitv_keystore_list_clips (SeecitvKeystore * ks,
 gboolean seecitv_keystore_clip_key_func (const SeecitvClipHeader * header,
     guint8 * key, gpointer user_data, GError ** error);
 
+/* How the elements (and scripts) find a keystore's secret: the master key
+ * file is PATH.key beside the keystore unless a passphrase file is given. */
+#define SEECITV_KEYSTORE_KEY_FILE_SUFFIX ".key"
+#define SEECITV_KEYSTORE_MAX_PASSPHRASE 1024
+
+gchar *seecitv_keystore_default_key_path (const gchar * path);
+gchar *seecitv_keystore_passphrase_file_load (const gchar * path,
+    gsize * len, GError ** error);
+SeecitvKeystore *seecitv_keystore_open_default (const gchar * path,
+    const gchar * passphrase_file, GError ** error);
+
 G_END_DECLS
 
 #endif /* __SEECITV_KEYSTORE_H__ */
