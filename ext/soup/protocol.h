@@ -1,0 +1,199 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The seecitv device protocol (docs/protocol.md), its pure logic: the HTTP
+ * header values of the mutual HMAC-SHA256 authentication (formatting and
+ * strict parsing), the two proofs, the device's single-use challenge
+ * bookkeeping, the device-info document, pairing key files and the MAC
+ * pseudonym. Plain C over GLib and OpenSSL: no libsoup, no GStreamer, so it
+ * is unit tested (tests/check/libs/protocol.c) and fuzzed
+ * (tests/fuzz/fuzz-protocol.c) on its own. Sending requests, reading
+ * responses and serving streams live in gstseecitvsrc.c and
+ * tools/seecitv-device.c.
+ *
+ * Every function that returns a string returns it newly allocated (g_free
+ * ()); every parse result has its own _free (). Hex is lowercase, always.
+ */
+#ifndef __SEECITV_PROTOCOL_H__
+#define __SEECITV_PROTOCOL_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SEECITV_PROTOCOL_ERROR (seecitv_protocol_error_quark ())
+GQuark seecitv_protocol_error_quark (void);
+
+typedef enum
+{
+  SEECITV_PROTOCOL_ERROR_SYNTAX,        /* malformed header value or document */
+  SEECITV_PROTOCOL_ERROR_DEVICE_ID,     /* bad or unexpected device id */
+  SEECITV_PROTOCOL_ERROR_CHALLENGE,     /* unknown, expired or reused */
+  SEECITV_PROTOCOL_ERROR_PROOF,         /* proof does not match */
+  SEECITV_PROTOCOL_ERROR_KEY_FILE,      /* unreadable or malformed key file */
+  SEECITV_PROTOCOL_ERROR_CRYPTO         /* OpenSSL failed */
+} SeecitvProtocolError;
+
+#define SEECITV_PROTOCOL_SCHEME "Seecitv"
+#define SEECITV_PROTOCOL_KEY_LEN 32            /* pairing secret, bytes */
+#define SEECITV_PROTOCOL_NONCE_LEN 16          /* challenge and cnonce, bytes */
+#define SEECITV_PROTOCOL_PROOF_LEN 32          /* HMAC-SHA256 */
+#define SEECITV_PROTOCOL_DEVICE_ID_MAX 64
+/* Longest header value or info line the parsers look at. */
+#define SEECITV_PROTOCOL_MAX_HEADER 2048
+#define SEECITV_PROTOCOL_MAX_INFO 4096
+#define SEECITV_PROTOCOL_INFO_VALUE_MAX 256
+
+/* Paths the device serves. */
+#define SEECITV_PROTOCOL_STREAM_PATH "/seecitv/v1/stream"
+#define SEECITV_PROTOCOL_INFO_PATH "/seecitv/v1/info"
+/* Per-part header with the capture time (ns since the Unix epoch). */
+#define SEECITV_PROTOCOL_CAPTURE_TIME_HEADER "X-Seecitv-Capture-Time"
+
+typedef enum
+{
+  SEECITV_PROOF_CLIENT,         /* client -> device, in Authorization */
+  SEECITV_PROOF_DEVICE          /* device -> client, in Authentication-Info */
+} SeecitvProofRole;
+
+/* `[A-Za-z0-9._-]{1,64}`, the `seecitv-device-id` charset. */
+gboolean seecitv_protocol_device_id_is_valid (const gchar * device_id);
+
+/* An HTTP method token (RFC 9110) and an origin-form request target
+ * ("/" then printable ASCII without spaces), as bound into the proofs. */
+gboolean seecitv_protocol_method_is_valid (const gchar * method);
+gboolean seecitv_protocol_path_is_valid (const gchar * path);
+
+/* @len random bytes (RAND_bytes) as 2 * @len lowercase hex characters. */
+gchar *seecitv_protocol_random_hex (gsize len, GError ** error);
+
+/* The device's 401 challenge: WWW-Authenticate value. */
+typedef struct
+{
+  gchar *device_id;
+  gchar *challenge;             /* 32 lowercase hex */
+  guint expires;                /* seconds the challenge stays valid */
+} SeecitvChallenge;
+
+void seecitv_challenge_free (SeecitvChallenge * challenge);
+gchar *seecitv_protocol_format_challenge (const SeecitvChallenge * c);
+/* Finds the Seecitv challenge in a WWW-Authenticate value that may hold
+ * several (other schemes are skipped). */
+SeecitvChallenge *seecitv_protocol_parse_challenge (const gchar * value,
+    GError ** error);
+
+/* The client's answer: Authorization value. */
+typedef struct
+{
+  gchar *device_id;
+  gchar *challenge;             /* 32 lowercase hex, as received */
+  gchar *cnonce;                /* 32 lowercase hex, fresh per request */
+  gchar *proof;                 /* 64 lowercase hex */
+} SeecitvAuthorization;
+
+void seecitv_authorization_free (SeecitvAuthorization * auth);
+gchar *seecitv_protocol_format_authorization (const SeecitvAuthorization *
+    auth);
+SeecitvAuthorization *seecitv_protocol_parse_authorization (const gchar *
+    value, GError ** error);
+
+/* The device's proof: Authentication-Info value `proof="<64 hex>"`.
+ * Parsing returns the proof hex. */
+gchar *seecitv_protocol_format_authentication_info (const gchar * proof);
+gchar *seecitv_protocol_parse_authentication_info (const gchar * value,
+    GError ** error);
+
+/* HMAC-SHA256 over the message of docs/protocol.md; every string argument
+ * must pass its validity check above (else SYNTAX or DEVICE_ID). Returns
+ * the proof as 64 lowercase hex. */
+gchar *seecitv_protocol_compute_proof (SeecitvProofRole role,
+    const guint8 * key, gsize key_len, const gchar * device_id,
+    const gchar * challenge, const gchar * cnonce, const gchar * method,
+    const gchar * path, GError ** error);
+
+/* Recomputes the proof and compares it with @proof in constant time
+ * (CRYPTO_memcmp over the decoded bytes). FALSE with PROOF on mismatch. */
+gboolean seecitv_protocol_check_proof (SeecitvProofRole role,
+    const guint8 * key, gsize key_len, const gchar * device_id,
+    const gchar * challenge, const gchar * cnonce, const gchar * method,
+    const gchar * path, const gchar * proof, GError ** error);
+
+/* The device's bookkeeping of outstanding challenges: each is valid for
+ * @lifetime_us after it was issued and accepted at most once; at most
+ * @max_outstanding are kept (issuing more forgets the oldest), so memory is
+ * bounded whatever clients do. Times are the caller's monotonic clock
+ * (g_get_monotonic_time ()), passed in so that tests control them. Not
+ * thread-safe: the device serves from one main context. */
+typedef struct _SeecitvChallengeStore SeecitvChallengeStore;
+
+SeecitvChallengeStore *seecitv_challenge_store_new (guint max_outstanding,
+    gint64 lifetime_us);
+void seecitv_challenge_store_free (SeecitvChallengeStore * store);
+/* Returns a fresh random challenge (32 hex), or NULL with CRYPTO. */
+gchar *seecitv_challenge_store_issue (SeecitvChallengeStore * store,
+    gint64 now_us, GError ** error);
+/* Adds a given challenge, for tests and test vectors. */
+void seecitv_challenge_store_add (SeecitvChallengeStore * store,
+    const gchar * challenge, gint64 now_us);
+/* Removes @challenge if outstanding and returns TRUE if it was issued no
+ * longer than lifetime ago (and not in the future); FALSE with CHALLENGE
+ * otherwise. A challenge is gone after its first consume, accepted or not. */
+gboolean seecitv_challenge_store_consume (SeecitvChallengeStore * store,
+    const gchar * challenge, gint64 now_us, GError ** error);
+guint seecitv_challenge_store_size (SeecitvChallengeStore * store);
+
+/* Everything the device checks on a request carrying @authorization (the
+ * Authorization value, may be NULL): syntax, device id, challenge (consumed
+ * here), client proof. On success returns the Authentication-Info value to
+ * send back; else NULL with the reason (the caller answers 401 with a new
+ * challenge and never says which check failed). */
+gchar *seecitv_protocol_device_verify (SeecitvChallengeStore * store,
+    const guint8 * key, gsize key_len, const gchar * device_id,
+    const gchar * method, const gchar * path, const gchar * authorization,
+    gint64 now_us, GError ** error);
+
+/* Device info (GET SEECITV_PROTOCOL_INFO_PATH): `text/plain` lines
+ * `key=value\n`, UTF-8; keys `device-id` (required), `model`, `name`,
+ * `mac` (`xx:xx:xx:xx:xx:xx`, lowercase). Unknown keys are ignored, a
+ * duplicate key, a control character or a value longer than
+ * SEECITV_PROTOCOL_INFO_VALUE_MAX is a SYNTAX error. */
+typedef struct
+{
+  gchar *device_id;
+  gchar *model;                 /* NULL if absent */
+  gchar *name;                  /* NULL if absent */
+  gchar *mac;                   /* NULL if absent */
+} SeecitvDeviceInfo;
+
+void seecitv_device_info_free (SeecitvDeviceInfo * info);
+gchar *seecitv_protocol_format_info (const SeecitvDeviceInfo * info,
+    GError ** error);
+SeecitvDeviceInfo *seecitv_protocol_parse_info (const gchar * data,
+    gsize len, GError ** error);
+
+/* The MAC as it may leave the element: HMAC-SHA256 keyed by the pairing
+ * secret over "seecitv-v1 mac\n" and the lowercase MAC, first 16 bytes in
+ * hex. Stable per device and key, meaningless to anyone without the key. */
+gchar *seecitv_protocol_pseudonymise_mac (const guint8 * key, gsize key_len,
+    const gchar * mac, GError ** error);
+
+/* A pairing key file: 64 hex characters (either case), optional
+ * whitespace around them, nothing else; the file must not be readable by
+ * group or others. Fills @key (SEECITV_PROTOCOL_KEY_LEN bytes). */
+gboolean seecitv_protocol_load_key_file (const gchar * path, guint8 * key,
+    GError ** error);
+/* Parses the same text from memory. */
+gboolean seecitv_protocol_parse_key (const gchar * text, gsize len,
+    guint8 * key, GError ** error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvChallenge, seecitv_challenge_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvAuthorization,
+    seecitv_authorization_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvDeviceInfo, seecitv_device_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvChallengeStore,
+    seecitv_challenge_store_free)
+
+G_END_DECLS
+
+#endif /* __SEECITV_PROTOCOL_H__ */
