@@ -71,6 +71,7 @@
 #endif
 
 #include "gstseecitvredact.h"
+#include <seecitv/gstproperty.h>
 #include "seecitvcv.h"
 #include "seecitvgrammarprop.h"
 
@@ -425,10 +426,7 @@ seecitv_redact_set_property (GObject * object, guint prop_id,
     /* The detector and the look-ahead (and the latency it reported) are
      * set up at start: refused whole, not half applied. */
     GST_OBJECT_UNLOCK (self);
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, CORE, STATE_CHANGE,
-        ("\"%s\" can only be changed in the NULL or READY state; ignored",
-            pspec->name), (NULL),
-        ("property", G_TYPE_STRING, pspec->name, NULL));
+    seecitv_warn_property_refused (GST_ELEMENT (self), pspec);
     return;
   }
   switch (prop_id) {

@@ -108,6 +108,7 @@
 #endif
 
 #include "gstseecitvcryptsink.h"
+#include <seecitv/gstproperty.h>
 #include "keystore.h"
 
 #include <errno.h>
@@ -271,10 +272,7 @@ seecitv_crypt_sink_set_property (GObject * object, guint prop_id,
     /* The clip, its key and its keystore entry were made at start:
      * refused whole, not half applied. */
     GST_OBJECT_UNLOCK (self);
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, CORE, STATE_CHANGE,
-        ("\"%s\" can only be changed in the NULL or READY state; ignored",
-            pspec->name), (NULL),
-        ("property", G_TYPE_STRING, pspec->name, NULL));
+    seecitv_warn_property_refused (GST_ELEMENT (self), pspec);
     return;
   }
   switch (prop_id) {

@@ -78,6 +78,7 @@
 #endif
 
 #include "gstseecitvdecrypt.h"
+#include <seecitv/gstproperty.h>
 
 #include <string.h>
 
@@ -202,10 +203,7 @@ seecitv_decrypt_set_property (GObject * object, guint prop_id,
   if (self->started) {
     /* The keystore is opened at READY->PAUSED: refused whole. */
     GST_OBJECT_UNLOCK (self);
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, CORE, STATE_CHANGE,
-        ("\"%s\" can only be changed in the NULL or READY state; ignored",
-            pspec->name), (NULL),
-        ("property", G_TYPE_STRING, pspec->name, NULL));
+    seecitv_warn_property_refused (GST_ELEMENT (self), pspec);
     return;
   }
   switch (prop_id) {

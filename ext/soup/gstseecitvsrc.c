@@ -67,6 +67,7 @@
 #endif
 
 #include "gstseecitvsrc.h"
+#include <seecitv/gstproperty.h>
 #include "protocol.h"
 
 #include <seecitv/multipart.h>
@@ -393,10 +394,7 @@ seecitv_src_set_property (GObject * object, guint prop_id,
   if (GST_STATE (self) > GST_STATE_READY) {
     /* everything is copied to the worker at start: refused whole */
     GST_OBJECT_UNLOCK (self);
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, CORE, STATE_CHANGE,
-        ("\"%s\" can only be changed in the NULL or READY state; ignored",
-            pspec->name), (NULL),
-        ("property", G_TYPE_STRING, pspec->name, NULL));
+    seecitv_warn_property_refused (GST_ELEMENT (self), pspec);
     return;
   }
   switch (prop_id) {
