@@ -1,0 +1,696 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Tests of the seecitv command (tools/seecitv.c), run as a subprocess
+ * (SEECITV_TOOL) on clips recorded here with seecitvcryptsink: keys init,
+ * list, verify (intact, tampered, truncated), export (frames, seekability,
+ * truncated clips), forget and purge (a copy taken before no longer
+ * decrypts), passphrase keystores and usage errors. Everything lives in a
+ * g_mkdtemp() directory removed at the end: the keystore in keys/, clips in
+ * rec/.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#ifndef SEECITV_TOOL
+#error "SEECITV_TOOL must name the seecitv executable"
+#endif
+
+#define N_FRAMES 30
+
+static gchar *tmpdir;
+static gchar *keystore;
+static gchar *recdir;
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name (dir)) != NULL) {
+      gchar *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+          !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+      g_free (child);
+    }
+    g_dir_close (dir);
+  }
+  g_rmdir (path);
+}
+
+static void
+setup (void)
+{
+  gchar *keys;
+
+  tmpdir = g_build_filename (g_get_tmp_dir (), "seecitv-tool-XXXXXX", NULL);
+  fail_unless (g_mkdtemp (tmpdir) != NULL);
+  keys = g_build_filename (tmpdir, "keys", NULL);
+  fail_unless (g_mkdir (keys, 0700) == 0);
+  keystore = g_build_filename (keys, "keystore", NULL);
+  g_free (keys);
+  recdir = g_build_filename (tmpdir, "rec", NULL);
+  fail_unless (g_mkdir (recdir, 0700) == 0);
+}
+
+static void
+teardown (void)
+{
+  remove_tree (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+  g_clear_pointer (&keystore, g_free);
+  g_clear_pointer (&recdir, g_free);
+}
+
+static gchar *
+rec_path (const gchar * name)
+{
+  return g_build_filename (recdir, name, NULL);
+}
+
+/* Runs the tool with the NULL-terminated arguments; returns its exit
+ * status (-1 when it did not exit normally). @out and @err (optional)
+ * receive its stdout and stderr. */
+static gint
+run_toolv (gchar ** out, gchar ** err, const gchar * first, va_list ap)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  const gchar *a;
+  gchar *o = NULL, *e = NULL;
+  gint wait_status = 0;
+  GError *error = NULL;
+
+  g_ptr_array_add (argv, (gpointer) SEECITV_TOOL);
+  for (a = first; a != NULL; a = va_arg (ap, const gchar *))
+    g_ptr_array_add (argv, (gpointer) a);
+  g_ptr_array_add (argv, NULL);
+  fail_unless (g_spawn_sync (tmpdir, (gchar **) argv->pdata, NULL, 0, NULL,
+          NULL, &o, &e, &wait_status, &error), "%s",
+      error ? error->message : "");
+  g_ptr_array_free (argv, TRUE);
+  GST_INFO ("stdout:\n%s\nstderr:\n%s", o, e);
+  if (out)
+    *out = o;
+  else
+    g_free (o);
+  if (err)
+    *err = e;
+  else
+    g_free (e);
+  if (!WIFEXITED (wait_status))
+    return -1;
+  return WEXITSTATUS (wait_status);
+}
+
+static gint
+run_tool (gchar ** out, gchar ** err, const gchar * first, ...)
+{
+  va_list ap;
+  gint status;
+
+  va_start (ap, first);
+  status = run_toolv (out, err, first, ap);
+  va_end (ap);
+  return status;
+}
+
+static void
+keys_init (void)
+{
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "keys", "init", NULL), 0);
+}
+
+/* ---- pipelines ---- */
+
+typedef struct
+{
+  gboolean eos;
+  GError *error;
+  guint frames;
+} Run;
+
+static GstPadProbeReturn
+count_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Run *r = user_data;
+
+  g_atomic_int_inc (&r->frames);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+run_launch (const gchar * description, Run * r)
+{
+  GError *err = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &err);
+  GstElement *out;
+  GstBus *bus;
+  GstMessage *msg;
+
+  fail_unless (pipeline != NULL, "%s: %s", description,
+      err ? err->message : "");
+  memset (r, 0, sizeof (*r));
+  out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  if (out != NULL) {
+    GstPad *pad = gst_element_get_static_pad (out, "sink");
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, r, NULL);
+    gst_object_unref (pad);
+    gst_object_unref (out);
+  }
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "pipeline timed out");
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &r->error, NULL);
+  else
+    r->eos = TRUE;
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+
+/* Records N_FRAMES of H.264 into @location with seecitvcryptsink. */
+static void
+record (const gchar * location, const gchar * device, const gchar * extra)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%d ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "x264enc speed-preset=ultrafast key-int-max=10 ! h264parse ! "
+      "matroskamux streamable=true ! seecitvcryptsink location=\"%s\" "
+      "keystore=\"%s\" device-id=%s %s", N_FRAMES, location, keystore,
+      device, extra ? extra : "");
+  Run r;
+
+  run_launch (desc, &r);
+  g_free (desc);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless (r.eos);
+}
+
+/* Plays a clip through seecitvdecrypt; the error, if any, is in @r. */
+static void
+play_clip (const gchar * location, Run * r)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! h264parse ! "
+      "fakesink name=out", location, keystore);
+
+  run_launch (desc, r);
+  g_free (desc);
+}
+
+static guint
+count_clear_frames (const gchar * location)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "matroskademux ! h264parse ! fakesink name=out", location);
+  Run r;
+
+  run_launch (desc, &r);
+  g_free (desc);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless (r.eos);
+  return r.frames;
+}
+
+/* Whether a PAUSED playback pipeline of clear Matroska @location says it
+ * can seek in time, with a known duration. */
+static gboolean
+is_seekable (const gchar * location)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "matroskademux ! h264parse ! fakesink", location);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstQuery *q;
+  gboolean seekable = FALSE;
+  gint64 duration = -1;
+
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PAUSED) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_get_state (pipeline, NULL, NULL,
+          30 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  q = gst_query_new_seeking (GST_FORMAT_TIME);
+  if (gst_element_query (pipeline, q))
+    gst_query_parse_seeking (q, NULL, &seekable, NULL, NULL);
+  gst_query_unref (q);
+  fail_unless (gst_element_query_duration (pipeline, GST_FORMAT_TIME,
+          &duration));
+  fail_unless (duration > 0);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return seekable;
+}
+
+/* ---- files ---- */
+
+static void
+copy_file (const gchar * from, const gchar * to, gssize len)
+{
+  gchar *data;
+  gsize n;
+
+  fail_unless (g_file_get_contents (from, &data, &n, NULL));
+  if (len >= 0 && (gsize) len < n)
+    n = len;
+  fail_unless (g_file_set_contents (to, data, n, NULL));
+  g_free (data);
+}
+
+static void
+flip_byte (const gchar * path, gsize offset)
+{
+  gchar *data;
+  gsize n;
+
+  fail_unless (g_file_get_contents (path, &data, &n, NULL));
+  fail_unless (offset < n);
+  data[offset] ^= 0x01;
+  fail_unless (g_file_set_contents (path, data, n, NULL));
+  g_free (data);
+}
+
+static gsize
+file_size (const gchar * path)
+{
+  GStatBuf st;
+
+  fail_unless (g_stat (path, &st) == 0);
+  return st.st_size;
+}
+
+static guint
+file_mode (const gchar * path)
+{
+  GStatBuf st;
+
+  fail_unless (g_stat (path, &st) == 0);
+  return st.st_mode & 0777;
+}
+
+/* ---- tests ---- */
+
+GST_START_TEST (test_keys_init)
+{
+  gchar *key_path = g_strconcat (keystore, ".key", NULL);
+  gchar *err = NULL, *out = NULL;
+  gchar *before, *after, *under_rec, *clip, *beside;
+  gsize n;
+
+  keys_init ();
+  fail_unless_equals_int (file_mode (keystore), 0600);
+  fail_unless_equals_int (file_mode (key_path), 0600);
+  fail_unless_equals_int (file_size (key_path), 32);
+
+  /* Refuses to overwrite, and leaves both files alone. */
+  fail_unless (g_file_get_contents (key_path, &before, &n, NULL));
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "keys", "init", NULL), 1);
+  fail_unless (strstr (err, "exists") != NULL, "%s", err);
+  g_free (err);
+  fail_unless (g_file_get_contents (key_path, &after, &n, NULL));
+  fail_unless (memcmp (before, after, 32) == 0);
+  g_free (before);
+  g_free (after);
+
+  /* A lost key file is not silently replaced either. */
+  g_unlink (key_path);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "keys", "init", NULL), 1);
+  fail_if (g_file_test (key_path, G_FILE_TEST_EXISTS));
+
+  /* Never inside the recordings directory, nor beside clips. */
+  under_rec = rec_path ("sub/keystore");
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", under_rec,
+          "keys", "init", "--recordings", recdir, NULL), 1);
+  fail_if (g_file_test (under_rec, G_FILE_TEST_EXISTS));
+  g_free (under_rec);
+
+  /* The key file is gone: record with a fresh keystore elsewhere. */
+  g_unlink (keystore);
+  keys_init ();
+  clip = rec_path ("a.sctv");
+  record (clip, "cam1", NULL);
+  beside = rec_path ("keystore");
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", beside,
+          "keys", "init", NULL), 1);
+  fail_unless (strstr (err, "clip") != NULL, "%s", err);
+  fail_if (g_file_test (beside, G_FILE_TEST_EXISTS));
+  g_free (err);
+  g_free (beside);
+  g_free (clip);
+
+  /* Help and usage errors. */
+  fail_unless_equals_int (run_tool (&out, NULL, "--help", NULL), 0);
+  fail_unless (strstr (out, "Exit status") != NULL);
+  g_free (out);
+  fail_unless_equals_int (run_tool (NULL, NULL, "nonsense", NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "list", "--no-such-option", NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "export", "x", NULL), 2);
+  g_free (key_path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_list_verify)
+{
+  gchar *clip = rec_path ("a.sctv");
+  gchar *tampered = rec_path ("tampered.sctv");
+  gchar *truncated = rec_path ("truncated.sctv");
+  gchar *out = NULL;
+  gchar **lines, **fields;
+  gchar *size;
+
+  keys_init ();
+  record (clip, "cam1", NULL);
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_free (out);
+  fail_unless_equals_string (lines[0],
+      "clip-id\tdevice\tstart\tend\tduration\tpath\tsize\tstatus");
+  fields = g_strsplit (lines[1], "\t", -1);
+  fail_unless_equals_int (g_strv_length (fields), 8);
+  fail_unless_equals_int (strlen (fields[0]), 32);
+  fail_unless_equals_string (fields[1], "cam1");
+  fail_unless (g_str_has_suffix (fields[2], "Z"));
+  fail_unless (g_str_has_suffix (fields[3], "Z"));
+  fail_unless_equals_string (fields[5], clip);
+  size = g_strdup_printf ("%" G_GSIZE_FORMAT, file_size (clip));
+  fail_unless_equals_string (fields[6], size);
+  g_free (size);
+  fail_unless_equals_string (fields[7], "present");
+  fail_unless_equals_string (lines[2], "");
+  g_strfreev (fields);
+  g_strfreev (lines);
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", "--json", NULL), 0);
+  fail_unless (strstr (out, "\"device\": \"cam1\"") != NULL, "%s", out);
+  fail_unless (strstr (out, "\"status\": \"present\"") != NULL, "%s", out);
+  g_free (out);
+
+  /* Every indexed clip, then a named one. */
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "verify", NULL), 0);
+  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  g_free (out);
+
+  copy_file (clip, tampered, -1);
+  flip_byte (tampered, file_size (tampered) / 2);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "verify", tampered, NULL), 1);
+  fail_unless (strstr (out, "\ttampered\n") != NULL, "%s", out);
+  g_free (out);
+
+  copy_file (clip, truncated, file_size (clip) - 100);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "verify", truncated, clip, NULL), 1);
+  fail_unless (strstr (out, "truncated.sctv\ttruncated") != NULL, "%s", out);
+  fail_unless (strstr (out, "a.sctv\tintact\n") != NULL, "%s", out);
+  g_free (out);
+
+  /* A missing indexed clip is listed as missing and fails verify. */
+  g_unlink (clip);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  fail_unless (strstr (out, "\tmissing\n") != NULL, "%s", out);
+  g_free (out);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "verify", NULL), 1);
+  fail_unless (strstr (out, "\tmissing\n") != NULL, "%s", out);
+  g_free (out);
+
+  g_free (truncated);
+  g_free (tampered);
+  g_free (clip);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_export)
+{
+  gchar *clip = rec_path ("a.sctv");
+  gchar *truncated = rec_path ("truncated.sctv");
+  gchar *tampered = rec_path ("tampered.sctv");
+  gchar *mkv = g_build_filename (tmpdir, "out.mkv", NULL);
+  gchar *mkv2 = g_build_filename (tmpdir, "out2.mkv", NULL);
+  gchar *mkv3 = g_build_filename (tmpdir, "out3.mkv", NULL);
+  gchar *err = NULL;
+  guint frames;
+
+  keys_init ();
+  record (clip, "cam1", NULL);
+
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "export", clip, "-o", mkv, NULL), 0);
+  fail_unless_equals_int (file_mode (mkv), 0600);
+  fail_unless_equals_int (count_clear_frames (mkv), N_FRAMES);
+  fail_unless (is_seekable (mkv));
+
+  /* No overwriting without --force. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "export", clip, "-o", mkv, NULL), 1);
+  fail_unless_equals_int (count_clear_frames (mkv), N_FRAMES);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "export", clip, "-o", mkv, "--force", NULL), 0);
+  fail_unless_equals_int (count_clear_frames (mkv), N_FRAMES);
+
+  /* A truncated clip: what is authentic, with a warning, still seekable. */
+  /* (cut inside the last chunk: the first 64 KiB chunk stays whole) */
+  copy_file (clip, truncated, file_size (clip) - 100);
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "export", truncated, "-o", mkv2, NULL), 0);
+  fail_unless (strstr (err, "truncated") != NULL, "%s", err);
+  g_free (err);
+  frames = count_clear_frames (mkv2);
+  fail_unless (frames > 0 && frames < N_FRAMES, "%u frames", frames);
+  fail_unless (is_seekable (mkv2));
+
+  /* A tampered clip: refused, and no output left behind. */
+  copy_file (clip, tampered, -1);
+  flip_byte (tampered, file_size (tampered) / 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "export", tampered, "-o", mkv3, NULL), 1);
+  fail_if (g_file_test (mkv3, G_FILE_TEST_EXISTS));
+
+  g_free (mkv3);
+  g_free (mkv2);
+  g_free (mkv);
+  g_free (tampered);
+  g_free (truncated);
+  g_free (clip);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_forget)
+{
+  gchar *a = rec_path ("a.sctv");
+  gchar *b = rec_path ("b.sctv");
+  gchar *other = rec_path ("other.sctv");
+  gchar *copy = g_build_filename (tmpdir, "copy.sctv", NULL);
+  gchar *out = NULL;
+  Run r;
+
+  keys_init ();
+  record (a, "cam1", NULL);
+  record (b, "cam1", NULL);
+  record (other, "cam2", NULL);
+  copy_file (a, copy, -1);
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "forget", "--device", "cam1", NULL), 0);
+  fail_unless (strstr (out, "removed device key\tcam1\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "deleted file\t") != NULL, "%s", out);
+  fail_unless (strstr (out, a) != NULL && strstr (out, b) != NULL, "%s", out);
+  fail_unless (strstr (out, other) == NULL, "%s", out);
+  g_free (out);
+  fail_if (g_file_test (a, G_FILE_TEST_EXISTS));
+  fail_if (g_file_test (b, G_FILE_TEST_EXISTS));
+  fail_unless (g_file_test (other, G_FILE_TEST_EXISTS));
+
+  /* The copy no longer decrypts; the other device's clip still does. */
+  play_clip (copy, &r);
+  fail_unless (g_error_matches (r.error, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT_NOKEY), "%s",
+      r.error ? r.error->message : "no error");
+  fail_unless_equals_int (r.frames, 0);
+  g_clear_error (&r.error);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "verify", copy, NULL), 1);
+  fail_unless (strstr (out, "\tno key\n") != NULL, "%s", out);
+  g_free (out);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  fail_unless (strstr (out, "cam1") == NULL, "%s", out);
+  fail_unless (strstr (out, "cam2") != NULL, "%s", out);
+  g_free (out);
+  play_clip (other, &r);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, N_FRAMES);
+
+  /* An unknown device is a failure. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "forget", "--device", "cam1", NULL), 1);
+
+  g_free (copy);
+  g_free (other);
+  g_free (b);
+  g_free (a);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_purge)
+{
+  gchar *a = rec_path ("a.sctv");
+  gchar *b = rec_path ("b.sctv");
+  gchar *copy_a = g_build_filename (tmpdir, "copy-a.sctv", NULL);
+  gchar *copy_b = g_build_filename (tmpdir, "copy-b.sctv", NULL);
+  gchar *out = NULL, *id;
+  gchar **lines, **fields;
+  Run r;
+
+  keys_init ();
+  record (a, "cam1", NULL);
+  record (b, "cam1", NULL);
+  copy_file (a, copy_a, -1);
+  copy_file (b, copy_b, -1);
+
+  /* By path. */
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "purge", a, NULL), 0);
+  fail_unless (strstr (out, "removed clip key\t") != NULL, "%s", out);
+  g_free (out);
+  fail_if (g_file_test (a, G_FILE_TEST_EXISTS));
+  play_clip (copy_a, &r);
+  fail_unless (g_error_matches (r.error, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT_NOKEY));
+  g_clear_error (&r.error);
+
+  /* By clip id, as list shows it. */
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_free (out);
+  fields = g_strsplit (lines[1], "\t", -1);
+  fail_unless_equals_string (fields[5], b);
+  id = g_strdup (fields[0]);
+  g_strfreev (fields);
+  g_strfreev (lines);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "purge", id, NULL), 0);
+  fail_if (g_file_test (b, G_FILE_TEST_EXISTS));
+  play_clip (copy_b, &r);
+  fail_unless (g_error_matches (r.error, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT_NOKEY));
+  g_clear_error (&r.error);
+  /* Again: nothing to purge. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "purge", id, NULL), 1);
+  g_free (id);
+
+  g_free (copy_b);
+  g_free (copy_a);
+  g_free (b);
+  g_free (a);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_passphrase)
+{
+  gchar *pass = g_build_filename (tmpdir, "keys", "pass", NULL);
+  gchar *wrong = g_build_filename (tmpdir, "keys", "wrong", NULL);
+  gchar *key_path = g_strconcat (keystore, ".key", NULL);
+  gchar *clip = rec_path ("a.sctv");
+  gchar *mkv = g_build_filename (tmpdir, "out.mkv", NULL);
+  gchar *extra = g_strdup_printf ("passphrase-file=\"%s\"", pass);
+  gchar *out = NULL, *err = NULL;
+
+  fail_unless (g_file_set_contents (pass, "correct horse\n", -1, NULL));
+  g_chmod (pass, 0600);
+  fail_unless (g_file_set_contents (wrong, "wrong horse\n", -1, NULL));
+  g_chmod (wrong, 0600);
+
+  /* Cheap scrypt: the test checks the plumbing, not the cost. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "keys", "init", "--passphrase-file", pass, "--scrypt-log2-n", "10",
+          NULL), 0);
+  fail_unless_equals_int (file_mode (keystore), 0600);
+  fail_if (g_file_test (key_path, G_FILE_TEST_EXISTS));
+
+  record (clip, "cam1", extra);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "--passphrase-file", pass, "verify", NULL), 0);
+  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  g_free (out);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "--passphrase-file", pass, "export", clip, "-o", mkv, NULL), 0);
+  fail_unless_equals_int (count_clear_frames (mkv), N_FRAMES);
+
+  /* A wrong passphrase: a clean failure, nothing listed. */
+  fail_unless_equals_int (run_tool (&out, &err, "--keystore", keystore,
+          "--passphrase-file", wrong, "list", NULL), 1);
+  fail_unless_equals_string (out, "");
+  fail_unless (strstr (err, "cannot open the keystore") != NULL, "%s", err);
+  g_free (out);
+  g_free (err);
+  /* No passphrase: there is no key file to use. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "verify", NULL), 1);
+
+  g_free (extra);
+  g_free (mkv);
+  g_free (clip);
+  g_free (key_path);
+  g_free (wrong);
+  g_free (pass);
+}
+
+GST_END_TEST;
+
+static Suite *
+seecitv_tool_suite (void)
+{
+  Suite *s = suite_create ("seecitv-tool");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_keys_init);
+  tcase_add_test (tc, test_list_verify);
+  tcase_add_test (tc, test_export);
+  tcase_add_test (tc, test_forget);
+  tcase_add_test (tc, test_purge);
+  tcase_add_test (tc, test_passphrase);
+  return s;
+}
+
+GST_CHECK_MAIN (seecitv_tool);
