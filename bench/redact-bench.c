@@ -44,6 +44,8 @@
 #include <sched.h>
 #include <sys/utsname.h>
 
+#include "benchcommon.h"
+
 #ifndef SEECITV_TESTDATA_DIR
 #define SEECITV_TESTDATA_DIR "testdata"
 #endif
@@ -267,51 +269,10 @@ static GOptionEntry entries[] = {
   {NULL}
 };
 
-static gint64
-clock_ns (clockid_t id)
-{
-  struct timespec ts;
-
-  clock_gettime (id, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
 
 /* ---- machine ---- */
 
-/* Returns a newly allocated string: the first "model name" of
- * /proc/cpuinfo, or "unknown". */
-static gchar *
-cpu_model (void)
-{
-  gchar *contents = NULL, *model = NULL;
-  gchar **lines;
 
-  if (!g_file_get_contents ("/proc/cpuinfo", &contents, NULL, NULL))
-    return g_strdup ("unknown");
-  lines = g_strsplit (contents, "\n", -1);
-  for (gchar ** l = lines; *l != NULL && model == NULL; l++) {
-    if (g_str_has_prefix (*l, "model name")) {
-      const gchar *colon = strchr (*l, ':');
-
-      if (colon != NULL)
-        model = g_strstrip (g_strdup (colon + 1));
-    }
-  }
-  g_strfreev (lines);
-  g_free (contents);
-  return model != NULL ? model : g_strdup ("unknown");
-}
-
-/* Returns a newly allocated string: /proc/loadavg without its newline. */
-static gchar *
-load_average (void)
-{
-  gchar *contents = NULL;
-
-  if (!g_file_get_contents ("/proc/loadavg", &contents, NULL, NULL))
-    return g_strdup ("unknown");
-  return g_strstrip (contents);
-}
 
 /* Restricts the process (every thread started from now on, OpenCV's TBB
  * workers included) to the first @n CPUs it may use. Returns a newly
@@ -669,26 +630,7 @@ sink_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* What an in-place element pays for a buffer whose memory the harness also
- * holds: mapping it writable copies the memory (copy-on-write). */
-static GstPadProbeReturn
-cow_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
-  GstMapInfo map;
 
-  GST_PAD_PROBE_INFO_DATA (info) = buf;
-  if (gst_buffer_map (buf, &map, GST_MAP_READWRITE))
-    gst_buffer_unmap (buf, &map);
-  return GST_PAD_PROBE_OK;
-}
-
-static void
-stop_pipeline (GstElement * pipeline, gpointer user_data)
-{
-  /* READY flushes appsrc, which unblocks the pushing thread. */
-  gst_element_set_state (pipeline, GST_STATE_READY);
-}
 
 static GstBusSyncReply
 bus_sync (GstBus * bus, GstMessage * message, gpointer user_data)
@@ -857,77 +799,7 @@ run_once (const Bench * bench, FrameSet * set, guint n, GPtrArray * collect,
 
 /* ---- settings ---- */
 
-/* Returns a newly allocated string for @value, at most about 400 bytes. */
-static gchar *
-value_string (const GValue * value)
-{
-  gchar *str = NULL;
 
-  if (G_VALUE_HOLDS_BOXED (value) && g_value_get_boxed (value) == NULL)
-    return g_strdup ("NULL");
-  if (G_VALUE_HOLDS (value, GST_TYPE_SAMPLE)) {
-    GstSample *sample = g_value_get_boxed (value);
-    GstBuffer *buf = gst_sample_get_buffer (sample);
-
-    return g_strdup_printf ("(GstSample) buffer of %" G_GSIZE_FORMAT
-        " bytes", buf ? gst_buffer_get_size (buf) : 0);
-  }
-  if (!G_VALUE_HOLDS_OBJECT (value))
-    str = gst_value_serialize (value);
-  if (str == NULL)
-    str = g_strdup_value_contents (value);
-  if (strlen (str) > 400) {
-    gchar *cut = g_strdup_printf ("%.300s... (%" G_GSIZE_FORMAT " chars)",
-        str, strlen (str));
-
-    g_free (str);
-    str = cut;
-  }
-  return str;
-}
-
-/* Prints every readable property of @element; writable ones that differ
- * from a new instance of the same factory (what the harness set) are
- * marked. */
-static void
-print_element_settings (GstElement * element)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-  GstElement *fresh = gst_element_factory_create (factory, NULL);
-  GParamSpec **specs;
-  guint n_specs;
-
-  g_print ("  %s (plugin %s):\n", GST_OBJECT_NAME (factory),
-      gst_plugin_feature_get_plugin_name (GST_PLUGIN_FEATURE (factory)));
-  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (element),
-      &n_specs);
-  for (guint i = 0; i < n_specs; i++) {
-    GValue value = G_VALUE_INIT, initial = G_VALUE_INIT;
-    gchar *str, *initial_str;
-    gboolean mark;
-
-    if (!(specs[i]->flags & G_PARAM_READABLE))
-      continue;
-    g_value_init (&value, specs[i]->value_type);
-    g_value_init (&initial, specs[i]->value_type);
-    g_object_get_property (G_OBJECT (element), specs[i]->name, &value);
-    g_object_get_property (G_OBJECT (fresh), specs[i]->name, &initial);
-    str = value_string (&value);
-    initial_str = value_string (&initial);
-    mark = (specs[i]->flags & G_PARAM_WRITABLE) &&
-        strcmp (specs[i]->name, "name") != 0 &&
-        strcmp (specs[i]->name, "parent") != 0 &&
-        strcmp (str, initial_str) != 0;
-    g_print ("    %s=%s%s\n", specs[i]->name, str, mark ?
-        "   <- not as created" : "");
-    g_free (str);
-    g_free (initial_str);
-    g_value_unset (&value);
-    g_value_unset (&initial);
-  }
-  g_free (specs);
-  gst_object_unref (fresh);
-}
 
 /* Prints the settings of each element of @pipeline whose factory is not
  * in @printed yet, and adds it there. */
@@ -1295,7 +1167,6 @@ print_recall (const Recall * r, const BenchId * ids, gint n)
   g_print ("\n");
 }
 
-static gdouble median_ms (const gint64 * values, gint n);
 
 /* CPU time of one run of seecitvredact's detector (the same adapter call
  * with the same cascade and detect-height) on each of the first frames of
@@ -1347,28 +1218,7 @@ time_detector (FrameSet * set, gint detect_height, guint * n_faces)
 
 /* ---- statistics ---- */
 
-static gint
-compare_int64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
 
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-median_ms (const gint64 * values, gint n)
-{
-  gint64 *sorted = g_memdup2 (values, sizeof (gint64) * n);
-  gdouble m;
-
-  qsort (sorted, n, sizeof (gint64), compare_int64);
-  if (n % 2)
-    m = sorted[n / 2] / 1e6;
-  else
-    m = (sorted[n / 2 - 1] + sorted[n / 2]) / 2e6;
-  g_free (sorted);
-  return m;
-}
 
 static void
 print_runs (const gchar * what, const gint64 * values, gint n)
@@ -1547,11 +1397,6 @@ parse_sizes (const gchar * str, GArray * sizes)
   return ok && sizes->len > 0;
 }
 
-static const gchar *
-verdict (gboolean pass)
-{
-  return pass ? "PASS" : "MISS";
-}
 
 /* Reads a property of a new instance of @factory_name. Returns a newly
  * allocated string, or NULL. */
