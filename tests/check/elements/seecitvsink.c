@@ -1,0 +1,684 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Tests of seecitvsink: H.264 at 10 fps with a keyframe every second
+ * (x264enc key-int-max=10) recorded with trigger=motion (motion events
+ * injected at known running times), continuous (split clips: no frame lost
+ * or duplicated) and manual (action signals); every clip is decrypted with
+ * seecitvdecrypt and its frames' timestamps and keyframe flags checked.
+ * The pre-roll ring (gst/seecitv/seecitvring.c) is tested alone first.
+ * Everything lives in a g_mkdtemp() directory removed at the end.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "keystore.h"
+#include "seecitvring.h"
+
+#define FRAME (GST_SECOND / 10)
+
+static gchar *tmpdir;
+static gchar *clipdir;
+static gchar *keystore;
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name (dir)) != NULL) {
+      gchar *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+      g_free (child);
+    }
+    g_dir_close (dir);
+  }
+  g_rmdir (path);
+}
+
+static void
+setup (void)
+{
+  gchar *key_path;
+  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+
+  tmpdir = g_build_filename (g_get_tmp_dir (), "seecitvsink-XXXXXX", NULL);
+  fail_unless (g_mkdtemp (tmpdir) != NULL);
+  clipdir = g_build_filename (tmpdir, "clips", NULL);
+  fail_unless_equals_int (g_mkdir (clipdir, 0700), 0);
+  keystore = g_build_filename (tmpdir, "keys.db", NULL);
+  key_path = seecitv_keystore_default_key_path (keystore);
+  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
+      "%s", err ? err->message : "");
+  ks = seecitv_keystore_create_with_key (keystore, key, &err);
+  fail_unless (ks != NULL, "%s", err ? err->message : "");
+  seecitv_keystore_free (ks);
+  g_free (key_path);
+}
+
+static void
+teardown (void)
+{
+  remove_tree (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+  g_clear_pointer (&clipdir, g_free);
+  g_clear_pointer (&keystore, g_free);
+}
+
+/* ---- the ring alone ---- */
+
+static guint ring_freed;
+
+static void
+ring_item_free (gpointer item)
+{
+  ring_freed++;
+}
+
+#define ITEM(n) GUINT_TO_POINTER ((n) + 1)
+
+GST_START_TEST (test_ring)
+{
+  SeecitvRing *ring = seecitv_ring_new (ring_item_free);
+
+  ring_freed = 0;
+  /* A delta frame with no keyframe before it cannot be decoded. */
+  seecitv_ring_push (ring, ITEM (0), 0, FALSE);
+  fail_unless_equals_int (seecitv_ring_length (ring), 0);
+  fail_unless_equals_int (ring_freed, 1);
+  fail_unless_equals_uint64 (seecitv_ring_first_time (ring), G_MAXUINT64);
+
+  /* GOPs at 10, 30 and 60. */
+  seecitv_ring_push (ring, ITEM (1), 10, TRUE);
+  seecitv_ring_push (ring, ITEM (2), 20, FALSE);
+  seecitv_ring_push (ring, ITEM (3), 30, TRUE);
+  seecitv_ring_push (ring, ITEM (4), 40, FALSE);
+  seecitv_ring_push (ring, ITEM (5), 50, FALSE);
+  seecitv_ring_push (ring, ITEM (6), 60, TRUE);
+  fail_unless_equals_int (seecitv_ring_length (ring), 6);
+
+  /* Nothing newer than the first keyframe is old enough: nothing goes. */
+  seecitv_ring_trim (ring, 5);
+  seecitv_ring_trim (ring, 29);
+  fail_unless_equals_int (seecitv_ring_length (ring), 6);
+  fail_unless_equals_uint64 (seecitv_ring_first_time (ring), 10);
+  /* The newest keyframe at or before 30 (inclusive) becomes the first. */
+  seecitv_ring_trim (ring, 30);
+  fail_unless_equals_uint64 (seecitv_ring_first_time (ring), 30);
+  fail_unless_equals_int (seecitv_ring_length (ring), 4);
+  fail_unless_equals_int (ring_freed, 3);
+  /* Between keyframes: the older GOP stays whole. */
+  seecitv_ring_trim (ring, 59);
+  fail_unless_equals_uint64 (seecitv_ring_first_time (ring), 30);
+  /* Past the last keyframe: the last GOP stays. */
+  seecitv_ring_trim (ring, 1000);
+  fail_unless_equals_uint64 (seecitv_ring_first_time (ring), 60);
+  fail_unless_equals_int (seecitv_ring_length (ring), 1);
+  fail_unless_equals_int (ring_freed, 6);
+
+  /* Popping hands items over in order, without freeing them. */
+  seecitv_ring_push (ring, ITEM (7), 70, FALSE);
+  fail_unless (seecitv_ring_pop (ring) == ITEM (6));
+  fail_unless (seecitv_ring_pop (ring) == ITEM (7));
+  fail_unless (seecitv_ring_pop (ring) == NULL);
+  fail_unless_equals_int (ring_freed, 6);
+
+  seecitv_ring_push (ring, ITEM (8), 80, TRUE);
+  seecitv_ring_push (ring, ITEM (9), 90, FALSE);
+  seecitv_ring_free (ring);
+  fail_unless_equals_int (ring_freed, 8);
+}
+
+GST_END_TEST;
+
+/* ---- recording ---- */
+
+typedef enum
+{
+  ACT_MOTION,
+  ACT_SIGNAL,
+} ActKind;
+
+/* Before the frame with running time @at goes into seecitvsink: a motion event
+ * (@active, @rt) or the action signal @signal. */
+typedef struct
+{
+  GstClockTime at;
+  ActKind kind;
+  gboolean active;
+  GstClockTime rt;
+  const gchar *signal;
+  gboolean done;
+} Act;
+
+typedef struct
+{
+  Act *acts;
+  guint n_acts;
+  GstElement *sink;
+  guint frames;                 /* into seecitvsink */
+} Inject;
+
+static GstPadProbeReturn
+inject_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Inject *inj = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *segment;
+  GstClockTime rt;
+  guint i;
+
+  /* x264enc shifts timestamps (by 1000 h): acts are in running time. */
+  fail_unless (ev != NULL);
+  gst_event_parse_segment (ev, &segment);
+  rt = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  gst_event_unref (ev);
+  fail_unless (GST_CLOCK_TIME_IS_VALID (rt));
+
+  for (i = 0; i < inj->n_acts; i++) {
+    Act *a = &inj->acts[i];
+
+    if (a->done || rt < a->at)
+      continue;
+    a->done = TRUE;
+    if (a->kind == ACT_MOTION) {
+      GstPad *peer = gst_pad_get_peer (pad);
+      GstStructure *s = gst_structure_new ("seecitv-motion",
+          "active", G_TYPE_BOOLEAN, a->active,
+          "running-time", G_TYPE_UINT64, (guint64) a->rt,
+          "score", G_TYPE_DOUBLE, 0.5, NULL);
+
+      fail_unless (gst_pad_send_event (peer,
+              gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s)));
+      gst_object_unref (peer);
+    } else {
+      g_signal_emit_by_name (inj->sink, a->signal);
+    }
+  }
+  GST_LOG ("frame %u: running time %" GST_TIME_FORMAT "%s", inj->frames,
+      GST_TIME_ARGS (rt),
+      GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT) ? "" : " key");
+  inj->frames++;
+  return GST_PAD_PROBE_OK;
+}
+
+typedef struct
+{
+  GPtrArray *opened;            /* seecitvsink-clip-opened structures */
+  GPtrArray *closed;            /* seecitvsink-clip-closed structures */
+  guint crypt_closed;
+  guint frames;
+} Rec;
+
+static void
+rec_clear (Rec * r)
+{
+  g_clear_pointer (&r->opened, g_ptr_array_unref);
+  g_clear_pointer (&r->closed, g_ptr_array_unref);
+}
+
+/* Encodes @frames frames at 10 fps, keyframe every second, into a
+ * seecitvsink with @props, running @acts on the way. */
+static void
+record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+      "video/x-raw,width=160,height=120,framerate=10/1 ! "
+      "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=10 ! "
+      "h264parse name=parse ! seecitvsink name=rec location=\"%s\" "
+      "keystore=\"%s\" device-id=door %s", frames, clipdir, keystore,
+      props);
+  GError *err = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &err);
+  GstElement *parse;
+  GstPad *pad;
+  GstBus *bus;
+  Inject inj = { acts, n_acts, NULL, 0 };
+  gboolean done = FALSE;
+
+  fail_unless (pipeline != NULL, "%s: %s", desc, err ? err->message : "");
+  memset (r, 0, sizeof (*r));
+  r->opened = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) gst_structure_free);
+  r->closed = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) gst_structure_free);
+
+  inj.sink = gst_bin_get_by_name (GST_BIN (pipeline), "rec");
+  parse = gst_bin_get_by_name (GST_BIN (pipeline), "parse");
+  pad = gst_element_get_static_pad (parse, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, inject_probe, &inj,
+      NULL);
+  gst_object_unref (pad);
+  gst_object_unref (parse);
+
+  bus = gst_element_get_bus (pipeline);
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  while (!done) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
+        GST_MESSAGE_ELEMENT);
+    const GstStructure *s;
+
+    fail_unless (msg != NULL, "pipeline timed out");
+    switch (GST_MESSAGE_TYPE (msg)) {
+      case GST_MESSAGE_EOS:
+        done = TRUE;
+        break;
+      case GST_MESSAGE_WARNING:
+      case GST_MESSAGE_ERROR:{
+        GError *e = NULL;
+
+        if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+          gst_message_parse_warning (msg, &e, NULL);
+        else
+          gst_message_parse_error (msg, &e, NULL);
+        fail ("%s from %s: %s", GST_MESSAGE_TYPE_NAME (msg),
+            GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+            e->message);
+        break;
+      }
+      case GST_MESSAGE_ELEMENT:
+        s = gst_message_get_structure (msg);
+        if (gst_structure_has_name (s, "seecitvsink-clip-opened")) {
+          fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink));
+          g_ptr_array_add (r->opened, gst_structure_copy (s));
+        } else if (gst_structure_has_name (s, "seecitvsink-clip-closed")) {
+          fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink));
+          g_ptr_array_add (r->closed, gst_structure_copy (s));
+        } else if (gst_structure_has_name (s, "seecitvcryptsink-closed")) {
+          r->crypt_closed++;
+        }
+        break;
+      default:
+        break;
+    }
+    gst_message_unref (msg);
+  }
+  {
+    /* Still PLAYING: the trigger cannot change, and says so once. */
+    gint before, after;
+    const GstStructure *details = NULL;
+    const gchar *prop;
+    GstMessage *msg;
+
+    g_object_get (inj.sink, "trigger", &before, NULL);
+    g_object_set (inj.sink, "trigger", (before + 1) % 3, NULL);
+    g_object_get (inj.sink, "trigger", &after, NULL);
+    fail_unless_equals_int (after, before);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+    fail_unless (msg != NULL);
+    gst_message_parse_warning_details (msg, &details);
+    fail_unless (details != NULL);
+    prop = gst_structure_get_string (details, "property");
+    fail_unless_equals_string (prop, "trigger");
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  r->frames = inj.frames;
+  for (guint i = 0; i < n_acts; i++)
+    fail_unless (acts[i].done, "act %u never ran", i);
+
+  gst_object_unref (bus);
+  gst_object_unref (inj.sink);
+  gst_object_unref (pipeline);
+  g_free (desc);
+}
+
+/* ---- playing back ---- */
+
+typedef struct
+{
+  GArray *pts;                  /* GstClockTime */
+  GArray *key;                  /* gboolean */
+} Clip;
+
+static void
+clip_clear (Clip * c)
+{
+  g_clear_pointer (&c->pts, g_array_unref);
+  g_clear_pointer (&c->key, g_array_unref);
+}
+
+static GstPadProbeReturn
+collect_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Clip *c = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  gboolean key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+
+  g_array_append_val (c->pts, pts);
+  g_array_append_val (c->key, key);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Decrypts and demuxes @path, collecting every H.264 frame. */
+static void
+play (const gchar * path, Clip * c)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! h264parse ! "
+      "fakesink name=out", path, keystore);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *out;
+  GstPad *pad;
+  GstMessage *msg;
+  GstBus *bus;
+
+  fail_unless (pipeline != NULL);
+  c->pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  c->key = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  pad = gst_element_get_static_pad (out, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, collect_probe, c, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (out);
+
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "playback timed out");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+}
+
+#define PTS(c, i) g_array_index ((c)->pts, GstClockTime, (i))
+#define KEY(c, i) g_array_index ((c)->key, gboolean, (i))
+
+/* Every frame FRAME after the one before: nothing missing inside. */
+static void
+check_contiguous (Clip * c)
+{
+  guint i;
+
+  fail_unless (c->pts->len > 0);
+  fail_unless (KEY (c, 0), "clip does not start on a keyframe");
+  for (i = 1; i < c->pts->len; i++)
+    fail_unless_equals_uint64 (PTS (c, i) - PTS (c, i - 1), FRAME);
+}
+
+static guint
+count_files (void)
+{
+  GDir *dir = g_dir_open (clipdir, 0, NULL);
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+static const gchar *
+clip_path (Rec * r, guint i)
+{
+  const GstStructure *s = g_ptr_array_index (r->closed, i);
+  const gchar *path = gst_structure_get_string (s, "path");
+  gchar *base;
+
+  fail_unless (path != NULL);
+  fail_unless (g_str_has_prefix (path, clipdir));
+  base = g_path_get_basename (path);
+  fail_unless (g_str_has_prefix (base, "door-"), "%s", base);
+  fail_unless (g_str_has_suffix (base, ".seecitv"), "%s", base);
+  g_free (base);
+  fail_unless (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  return path;
+}
+
+/* ---- tests ---- */
+
+GST_START_TEST (test_motion)
+{
+  const GstClockTime onset = 5 * GST_SECOND, end = 8 * GST_SECOND;
+  const GstClockTime pre = 2 * GST_SECOND, post = GST_SECOND;
+  /* The events arrive after their running times, as seecitvmotion's do
+   * (it confirms motion over several frames). */
+  Act acts[] = {
+    {onset + 5 * FRAME, ACT_MOTION, TRUE, onset, NULL, FALSE},
+    {end + 2 * FRAME, ACT_MOTION, FALSE, end, NULL, FALSE},
+  };
+  const GstStructure *closed;
+  guint64 start_rt, end_rt, bytes;
+  Clip c;
+  Rec r;
+
+  record (150, "trigger=motion pre-roll=2000000000 post-roll=1000000000",
+      acts, G_N_ELEMENTS (acts), &r);
+  fail_unless_equals_int (r.frames, 150);
+  fail_unless_equals_int (r.opened->len, 1);
+  fail_unless_equals_int (r.closed->len, 1);
+  fail_unless_equals_int (r.crypt_closed, 1);
+  fail_unless_equals_int (count_files (), 1);
+
+  closed = g_ptr_array_index (r.closed, 0);
+  fail_unless (gst_structure_get_uint64 (closed, "start-running-time",
+          &start_rt));
+  fail_unless (gst_structure_get_uint64 (closed, "end-running-time",
+          &end_rt));
+  fail_unless (gst_structure_get_uint64 (closed, "bytes", &bytes));
+  fail_unless (bytes > 0);
+  GST_INFO ("clip %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (start_rt), GST_TIME_ARGS (end_rt));
+  fail_unless (start_rt <= onset - pre);
+  fail_unless (start_rt > onset - pre - GST_SECOND);
+
+  play (clip_path (&r, 0), &c);
+  check_contiguous (&c);
+  GST_INFO ("played %u frames, %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+      c.pts->len, GST_TIME_ARGS (PTS (&c, 0)),
+      GST_TIME_ARGS (PTS (&c, c.pts->len - 1)));
+  /* The clip's timestamps are the stream's running times. */
+  fail_unless (PTS (&c, 0) <= onset - pre);
+  fail_unless (PTS (&c, 0) > onset - pre - GST_SECOND);
+  fail_unless (PTS (&c, c.pts->len - 1) >= end + post);
+  /* It ends on the GOP holding end + post-roll, not later. */
+  fail_unless (PTS (&c, c.pts->len - 1) < end + post + GST_SECOND);
+  fail_if (PTS (&c, c.pts->len - 1) == 150 * FRAME - FRAME);
+
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_motion_late_event)
+{
+  /* The start event comes 2.5 s after the onset it reports (and after
+   * more than pre-roll): the clip still reaches back from the onset. */
+  Act acts[] = {
+    {7500 * GST_MSECOND, ACT_MOTION, TRUE, 5 * GST_SECOND, NULL, FALSE},
+    {8200 * GST_MSECOND, ACT_MOTION, FALSE, 8 * GST_SECOND, NULL, FALSE},
+  };
+  Clip c;
+  Rec r;
+
+  record (120, "trigger=motion pre-roll=2000000000 post-roll=0", acts,
+      G_N_ELEMENTS (acts), &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  play (clip_path (&r, 0), &c);
+  check_contiguous (&c);
+  fail_unless_equals_uint64 (PTS (&c, 0), 3 * GST_SECOND);
+  fail_unless_equals_uint64 (PTS (&c, c.pts->len - 1), 8900 * GST_MSECOND);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_motion_two_clips)
+{
+  Act acts[] = {
+    {3 * GST_SECOND, ACT_MOTION, TRUE, 3 * GST_SECOND, NULL, FALSE},
+    {4 * GST_SECOND, ACT_MOTION, FALSE, 4 * GST_SECOND, NULL, FALSE},
+    {10 * GST_SECOND, ACT_MOTION, TRUE, 10 * GST_SECOND, NULL, FALSE},
+    {11 * GST_SECOND, ACT_MOTION, FALSE, 11 * GST_SECOND, NULL, FALSE},
+  };
+  Clip c0, c1;
+  Rec r;
+
+  record (150, "trigger=motion pre-roll=1000000000 post-roll=500000000",
+      acts, G_N_ELEMENTS (acts), &r);
+  fail_unless_equals_int (r.closed->len, 2);
+  fail_unless_equals_int (count_files (), 2);
+  play (clip_path (&r, 0), &c0);
+  play (clip_path (&r, 1), &c1);
+  check_contiguous (&c0);
+  check_contiguous (&c1);
+  fail_unless_equals_uint64 (PTS (&c0, 0), 2 * GST_SECOND);
+  fail_unless (PTS (&c0, c0.pts->len - 1) >= 4500 * GST_MSECOND);
+  fail_unless_equals_uint64 (PTS (&c1, 0), 9 * GST_SECOND);
+  fail_unless (PTS (&c1, c1.pts->len - 1) >= 11500 * GST_MSECOND);
+  fail_unless (PTS (&c1, c1.pts->len - 1) < 13 * GST_SECOND);
+  clip_clear (&c0);
+  clip_clear (&c1);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_motion_no_clip)
+{
+  Rec r;
+
+  record (60, "trigger=motion", NULL, 0, &r);
+  fail_unless_equals_int (r.frames, 60);
+  fail_unless_equals_int (r.opened->len, 0);
+  fail_unless_equals_int (r.closed->len, 0);
+  fail_unless_equals_int (count_files (), 0);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_continuous)
+{
+  guint i, total = 0;
+  GstClockTime next = 0;
+  Rec r;
+
+  record (55, "trigger=continuous max-clip-duration=2000000000", NULL, 0,
+      &r);
+  fail_unless_equals_int (r.frames, 55);
+  fail_unless_equals_int (r.closed->len, 3);
+  fail_unless_equals_int (r.opened->len, 3);
+  fail_unless_equals_int (count_files (), 3);
+  for (i = 0; i < r.closed->len; i++) {
+    Clip c;
+
+    play (clip_path (&r, i), &c);
+    check_contiguous (&c);
+    /* Each clip starts where the previous one ended. */
+    fail_unless_equals_uint64 (PTS (&c, 0), next);
+    next = PTS (&c, c.pts->len - 1) + FRAME;
+    if (i + 1 < r.closed->len)
+      fail_unless_equals_int (c.pts->len, 20);
+    total += c.pts->len;
+    clip_clear (&c);
+  }
+  /* Nothing lost, nothing duplicated. */
+  fail_unless_equals_int (total, 55);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_manual)
+{
+  /* start before the frame at 4 s (newest frame 3.9 s): pre-roll 1 s
+   * reaches back to 2.9 s, so the clip starts on the keyframe at 2 s;
+   * stop before the frame at 7 s (newest 6.9 s), no post-roll: the clip
+   * ends with the GOP holding 6.9 s. A motion event is ignored. */
+  Act acts[] = {
+    {GST_SECOND, ACT_MOTION, TRUE, GST_SECOND, NULL, FALSE},
+    {4 * GST_SECOND, ACT_SIGNAL, FALSE, 0, "start", FALSE},
+    {7 * GST_SECOND, ACT_SIGNAL, FALSE, 0, "stop", FALSE},
+  };
+  Clip c;
+  Rec r;
+
+  record (100, "trigger=manual pre-roll=1000000000 post-roll=0", acts,
+      G_N_ELEMENTS (acts), &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  fail_unless_equals_int (count_files (), 1);
+  play (clip_path (&r, 0), &c);
+  check_contiguous (&c);
+  fail_unless_equals_uint64 (PTS (&c, 0), 2 * GST_SECOND);
+  fail_unless_equals_uint64 (PTS (&c, c.pts->len - 1), 6900 * GST_MSECOND);
+  fail_unless_equals_int (c.pts->len, 50);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_settings)
+{
+  GstElement *sink = gst_element_factory_make ("seecitvsink", NULL);
+  gchar *id;
+
+  fail_unless (sink != NULL);
+  /* No location or keystore: refused before anything runs. */
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (sink, GST_STATE_NULL);
+
+  /* A device id that could be a path is refused whole. */
+  g_object_set (sink, "device-id", "../evil", NULL);
+  g_object_get (sink, "device-id", &id, NULL);
+  fail_unless_equals_string (id, "default");
+  g_free (id);
+  g_object_set (sink, "device-id", "cam-1.front_door", NULL);
+  g_object_get (sink, "device-id", &id, NULL);
+  fail_unless_equals_string (id, "cam-1.front_door");
+  g_free (id);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+static Suite *
+seecitvsink_suite (void)
+{
+  Suite *s = suite_create ("seecitvsink");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_ring);
+  tcase_add_test (tc, test_settings);
+  tcase_add_test (tc, test_motion);
+  tcase_add_test (tc, test_motion_late_event);
+  tcase_add_test (tc, test_motion_two_clips);
+  tcase_add_test (tc, test_no_motion_no_clip);
+  tcase_add_test (tc, test_continuous);
+  tcase_add_test (tc, test_manual);
+  return s;
+}
+
+GST_CHECK_MAIN (seecitvsink);
