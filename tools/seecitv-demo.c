@@ -4,15 +4,19 @@
  *
  * seecitv-demo: the main job on a built-in default, run by `./run demo`.
  * It renders a synthetic scene (a textured room with sensor noise, a person
- * who walks in, stands still, walks out, then the lights dim) and runs it
- * through seecitvmotion and seecitvredact (a privacy zone over the
- * neighbour's window), printing each motion start and end, and writing
- * under the output directory: events.log (one line per event) and
- * overlay.mkv (the redacted scene with seecitvmotion's debug overlay,
- * H.264).
+ * who walks in, stands still, walks out, then the lights dim) into
+ * scene.mkv, serves it with seecitv-device (HTTPS with a fresh self-signed
+ * certificate, pinned, and the seecitv protocol with a fresh pairing
+ * secret), and runs the whole chain on it:
  *
- * It grows into the whole chain (device, source, redaction, encrypted
- * recording) as those elements land.
+ *   seecitvsrc ! jpegdec ! videoconvert ! seecitvmotion ! seecitvredact !
+ *   x264enc ! h264parse ! seecitvsink
+ *
+ * printing each motion start and end and each clip, then checks that every
+ * clip decrypts whole. Under the output directory: scene.mkv, events.log,
+ * keys/ (keystore, its master key file, the pairing secret: all 0600) and
+ * clips/ (the encrypted clips; `seecitv --keystore DIR/keys/keystore list`
+ * lists them, `export` decrypts one).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,10 +24,16 @@
 
 #include <gst/gst.h>
 #include <gst/app/gstappsrc.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+
+#include "clip.h"
+#include "keystore.h"
 
 #define W 640
 #define H 360
@@ -44,6 +54,7 @@ typedef struct
   guint frame;
   guint n_start;
   guint n_end;
+  guint n_clips;
   gboolean failed;
 } Demo;
 
@@ -150,6 +161,27 @@ report (Demo * d, const GstStructure * s)
   g_free (line);
 }
 
+static void
+report_clip (Demo * d, const GstStructure * s)
+{
+  const gchar *path = gst_structure_get_string (s, "path");
+  guint64 start = GST_CLOCK_TIME_NONE, duration = GST_CLOCK_TIME_NONE;
+  guint64 bytes = 0;
+  gchar *line;
+
+  gst_structure_get_uint64 (s, "start-running-time", &start);
+  gst_structure_get_uint64 (s, "duration", &duration);
+  gst_structure_get_uint64 (s, "bytes", &bytes);
+  line = g_strdup_printf ("clip closed: %s  from %" GST_TIME_FORMAT
+      "  lasting %" GST_TIME_FORMAT "  %" G_GUINT64_FORMAT " bytes encrypted",
+      path ? path : "?", GST_TIME_ARGS (start), GST_TIME_ARGS (duration),
+      bytes);
+  g_print ("%s\n", line);
+  fprintf (d->log, "%s\n", line);
+  g_free (line);
+  d->n_clips++;
+}
+
 static gboolean
 on_message (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
@@ -161,6 +193,8 @@ on_message (GstBus * bus, GstMessage * msg, gpointer user_data)
       if (gst_structure_has_name (s, "seecitvmotion-start") ||
           gst_structure_has_name (s, "seecitvmotion-end"))
         report (d, s);
+      else if (gst_structure_has_name (s, "seecitvsink-clip-closed"))
+        report_clip (d, s);
       break;
     }
     case GST_MESSAGE_ERROR:{
@@ -185,6 +219,201 @@ on_message (GstBus * bus, GstMessage * msg, gpointer user_data)
   return TRUE;
 }
 
+static gboolean
+send_eos (gpointer user_data)
+{
+  Demo *d = user_data;
+
+  g_print ("(stopping the chain)\n");
+  gst_element_send_event (d->pipeline, gst_event_new_eos ());
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @desc to EOS (or error) with @d's message handler. */
+static gboolean
+run_pipeline (Demo * d, const gchar * desc, guint timeout_s)
+{
+  GError *err = NULL;
+  GstBus *bus;
+  guint watch, timer;
+
+  d->pipeline = gst_parse_launch (desc, &err);
+  if (d->pipeline == NULL) {
+    g_printerr ("cannot build the pipeline: %s\n", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  d->src = gst_bin_get_by_name (GST_BIN (d->pipeline), "src");
+  if (d->src && GST_IS_APP_SRC (d->src))
+    g_signal_connect (d->src, "need-data", G_CALLBACK (need_data), d);
+  d->loop = g_main_loop_new (NULL, FALSE);
+  bus = gst_element_get_bus (d->pipeline);
+  watch = gst_bus_add_watch (bus, on_message, d);
+  /* A safety net: a live chain that has not ended by then is told to. */
+  timer = timeout_s > 0 ? g_timeout_add_seconds (timeout_s, send_eos, d) : 0;
+
+  gst_element_set_state (d->pipeline, GST_STATE_PLAYING);
+  g_main_loop_run (d->loop);
+  gst_element_set_state (d->pipeline, GST_STATE_NULL);
+
+  if (timer)
+    g_source_remove (timer);
+  g_source_remove (watch);
+  gst_object_unref (bus);
+  gst_clear_object (&d->src);
+  gst_clear_object (&d->pipeline);
+  g_clear_pointer (&d->loop, g_main_loop_unref);
+  return !d->failed;
+}
+
+/* DIR/keys/: a keystore with its master key file, and a pairing secret
+ * (64 hex digits) shared with the device. All 0600, made once. */
+static gboolean
+make_keys (const gchar * dir, gchar ** keystore, gchar ** pair)
+{
+  gchar *keys = g_build_filename (dir, "keys", NULL);
+  gchar *key_path;
+  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  GError *err = NULL;
+  gboolean ok = TRUE;
+
+  g_mkdir_with_parents (keys, 0700);
+  *keystore = g_build_filename (keys, "keystore", NULL);
+  *pair = g_build_filename (keys, "pair.key", NULL);
+  key_path = seecitv_keystore_default_key_path (*keystore);
+
+  if (!g_file_test (*keystore, G_FILE_TEST_EXISTS)) {
+    SeecitvKeystore *ks = NULL;
+
+    ok = seecitv_keystore_master_key_create (key_path, key, &err) &&
+        (ks = seecitv_keystore_create_with_key (*keystore, key, &err));
+    if (ks)
+      seecitv_keystore_free (ks);
+    memset (key, 0, sizeof (key));
+  }
+  if (ok && !g_file_test (*pair, G_FILE_TEST_EXISTS)) {
+    gchar hex[65];
+    GRand *rand = g_rand_new ();
+
+    for (guint i = 0; i < 32; i++)
+      g_snprintf (hex + 2 * i, 3, "%02x", g_rand_int_range (rand, 0, 256));
+    g_rand_free (rand);
+    ok = g_file_set_contents (*pair, hex, 64, &err) &&
+        g_chmod (*pair, 0600) == 0;
+    memset (hex, 0, sizeof (hex));
+  }
+  if (!ok)
+    g_printerr ("cannot make the keys: %s\n", err ? err->message : "?");
+  g_clear_error (&err);
+  g_free (key_path);
+  g_free (keys);
+  return ok;
+}
+
+/* Starts seecitv-device (next to this program) serving @scene over HTTPS
+ * with the seecitv protocol; returns its url and certificate pin. */
+static GSubprocess *
+start_device (const gchar * self, const gchar * scene, const gchar * pair,
+    gchar ** url, gchar ** pin)
+{
+  gchar *dir = g_path_get_dirname (self);
+  gchar *tool = g_build_filename (dir, "seecitv-device", NULL);
+  gchar *pipeline = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "matroskademux ! jpegdec ! identity sync=true", scene);
+  gchar *key = g_strdup_printf ("--key-file=%s", pair);
+  const gchar *argv[] = { tool, "--port=0", "--tls-generate",
+    "--device-id=demo-cam", "--model=seecitv-demo", key, "--pipeline",
+    pipeline, NULL
+  };
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GError *err = NULL;
+  gchar *line;
+
+  if (!g_file_test (tool, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_free (tool);
+    tool = g_find_program_in_path ("seecitv-device");
+    argv[0] = tool;
+  }
+  proc = tool ? g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err) : NULL;
+  *url = *pin = NULL;
+  if (proc) {
+    out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+    while ((*url == NULL || *pin == NULL) &&
+        (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
+      if (g_str_has_prefix (line, "url: "))
+        *url = g_strdup (line + 5);
+      else if (g_str_has_prefix (line, "pin: "))
+        *pin = g_strdup (line + 5);
+      g_free (line);
+    }
+    g_object_unref (out);
+  }
+  if (*url == NULL || *pin == NULL) {
+    g_printerr ("cannot start seecitv-device: %s\n", err ? err->message :
+        "it printed no url and pin");
+    if (proc) {
+      g_subprocess_force_exit (proc);
+      g_clear_object (&proc);
+    }
+  }
+  g_clear_error (&err);
+  g_free (dir);
+  g_free (tool);
+  g_free (pipeline);
+  g_free (key);
+  return proc;
+}
+
+/* Every clip in @dir decrypts whole with @keystore; prints one line each.
+ * Returns the number of intact clips, or -1 if one is not. */
+static gint
+verify_clips (Demo * d, const gchar * dir, const gchar * keystore)
+{
+  GDir *gdir = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+  gint n = 0;
+
+  while (gdir && (name = g_dir_read_name (gdir))) {
+    gchar *path = g_build_filename (dir, name, NULL);
+    GError *err = NULL;
+    SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL,
+        &err);
+    SeecitvClipReader *reader;
+    GByteArray *plain = g_byte_array_new ();
+    SeecitvClipEnd end;
+    gchar *data = NULL;
+    gsize len = 0;
+    gboolean ok = FALSE;
+
+    if (ks && g_file_get_contents (path, &data, &len, &err)) {
+      reader = seecitv_clip_reader_new (seecitv_keystore_clip_key_func, ks,
+          (GDestroyNotify) seecitv_keystore_free, SEECITV_CLIP_READER_NONE);
+      ks = NULL;
+      ok = seecitv_clip_reader_push (reader, (const guint8 *) data, len,
+          plain, &err) && seecitv_clip_reader_finish (reader, &end, &err);
+      seecitv_clip_reader_free (reader);
+    }
+    g_print ("  %s: %s\n", name, ok ? "intact (decrypts whole)" :
+        (err ? err->message : "cannot read"));
+    fprintf (d->log, "%s: %s\n", name, ok ? "intact" : "NOT intact");
+    if (ks)
+      seecitv_keystore_free (ks);
+    if (ok)
+      n++;
+    else
+      n = G_MININT / 2;
+    g_clear_error (&err);
+    g_free (data);
+    g_byte_array_unref (plain);
+    g_free (path);
+  }
+  if (gdir)
+    g_dir_close (gdir);
+  return n < 0 ? -1 : n;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -197,11 +426,18 @@ main (int argc, char **argv)
         "Seconds of scene (default: 20)", "S"},
     {NULL}
   };
+  static const gchar *needed[] = { "seecitvsrc", "seecitvmotion",
+    "seecitvredact", "seecitvsink", "seecitvcryptsink", "x264enc",
+    "splitmuxsink", "matroskamux", "jpegenc"
+  };
   GOptionContext *ctx;
   GError *err = NULL;
   Demo d = { 0, };
-  gchar *log_path, *video_path, *desc;
-  GstBus *bus;
+  gchar *log_path, *scene_path, *clips_dir, *keystore = NULL, *pair = NULL;
+  gchar *url = NULL, *pin = NULL, *desc;
+  GSubprocess *device = NULL;
+  gint intact = -1;
+  guint n_frames;
 
   ctx = g_option_context_new ("- seecitv's main job on a synthetic scene");
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -213,25 +449,35 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
   if (output == NULL)
     output = g_strdup ("seecitv-demo");
-  if (g_mkdir_with_parents (output, 0700) != 0) {
-    g_printerr ("cannot create %s\n", output);
-    return 1;
+  if (duration < 10) {
+    g_printerr ("--duration must be at least 10 s\n");
+    return 2;
   }
 
-  if (gst_registry_find_feature (gst_registry_get (), "seecitvmotion",
-          GST_TYPE_ELEMENT_FACTORY) == NULL) {
-    g_printerr ("seecitvmotion not found: set GST_PLUGIN_PATH to the build's "
-        "ext/opencv, or use `meson devenv`\n");
-    return 1;
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++) {
+    GstElementFactory *f = gst_element_factory_find (needed[i]);
+    if (f == NULL) {
+      g_printerr ("element %s not found: set GST_PLUGIN_PATH to the "
+          "build's plugins, or use `meson devenv`\n", needed[i]);
+      return 1;
+    }
+    gst_object_unref (f);
   }
 
+  clips_dir = g_build_filename (output, "clips", NULL);
+  if (g_mkdir_with_parents (clips_dir, 0700) != 0) {
+    g_printerr ("cannot create %s\n", clips_dir);
+    return 1;
+  }
   log_path = g_build_filename (output, "events.log", NULL);
-  video_path = g_build_filename (output, "overlay.mkv", NULL);
+  scene_path = g_build_filename (output, "scene.mkv", NULL);
   d.log = fopen (log_path, "w");
-  if (d.log == NULL) {
-    g_printerr ("cannot write %s\n", log_path);
+  if (d.log == NULL || !make_keys (output, &keystore, &pair)) {
+    g_printerr ("cannot write under %s\n", output);
     return 1;
   }
+
+  /* 1. The scene, as the device's camera would see it. */
   d.n_frames = (guint) (duration * FPS);
   d.rand = g_rand_new_with_seed (1);
   d.texture = g_malloc (W * H);
@@ -242,48 +488,70 @@ main (int argc, char **argv)
       gdouble v = 120 + 30 * sin (x / 29.0) + 20 * cos (y / 13.0);
       d.texture[y * W + x] = (guint8) CLAMP (v, 0, 255);
     }
-
-  desc = g_strdup_printf ("appsrc name=src format=time is-live=false "
-      "caps=video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
-      "seecitvmotion draw=true ! seecitvredact zones=\"%s\" ! "
-      "x264enc speed-preset=ultrafast ! "
-      "h264parse ! matroskamux ! filesink location=\"%s\"", W, H, FPS,
-      PRIVATE_ZONE, video_path);
-  d.pipeline = gst_parse_launch (desc, &err);
-  g_free (desc);
-  if (d.pipeline == NULL) {
-    g_printerr ("cannot build the pipeline: %s\n", err->message);
-    return 1;
-  }
-  d.src = gst_bin_get_by_name (GST_BIN (d.pipeline), "src");
-  g_signal_connect (d.src, "need-data", G_CALLBACK (need_data), &d);
-
-  d.loop = g_main_loop_new (NULL, FALSE);
-  bus = gst_element_get_bus (d.pipeline);
-  gst_bus_add_watch (bus, on_message, &d);
-
   g_print ("seecitv demo: %.0f s synthetic scene (a person walks in at 3 s, "
       "stands still 8-12 s, walks out by 16 s; lights dim at 17 s; the "
       "neighbour's window is a privacy zone)\n", duration);
-  gst_element_set_state (d.pipeline, GST_STATE_PLAYING);
-  g_main_loop_run (d.loop);
-  gst_element_set_state (d.pipeline, GST_STATE_NULL);
+  desc = g_strdup_printf ("appsrc name=src format=time is-live=false "
+      "caps=video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
+      "jpegenc quality=90 ! matroskamux ! filesink location=\"%s\"", W, H,
+      FPS, scene_path);
+  if (!run_pipeline (&d, desc, 0))
+    goto done;
+  g_free (desc);
+  desc = NULL;
 
-  fclose (d.log);
-  if (!d.failed) {
-    g_print ("%u motion start(s), %u end(s)\n", d.n_start, d.n_end);
-    g_print ("wrote %s\n      %s\n", log_path, video_path);
+  /* 2. The device serves it; 3. the chain pulls, analyses, redacts and
+   * records. The device plays the scene in real time from its start, so
+   * the chain takes what remains after its connection, less a second. */
+  device = start_device (argv[0], scene_path, pair, &url, &pin);
+  if (device == NULL)
+    goto done;
+  g_print ("device: %s (certificate %s)\n", url, pin);
+  n_frames = (guint) ((duration - 1.5) * FPS);
+  desc = g_strdup_printf ("seecitvsrc location=%s tls-pin=%s "
+      "device-id=demo-cam device-key-file=\"%s\" num-buffers=%u ! jpegdec ! "
+      "videoconvert ! seecitvmotion ! seecitvredact zones=\"%s\" ! "
+      "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=%d ! "
+      "h264parse ! seecitvsink device-id=demo-cam keystore=\"%s\" "
+      "location=\"%s\" "
+      "pre-roll=2000000000 post-roll=2000000000", url, pin, pair, n_frames,
+      PRIVATE_ZONE, FPS, keystore, clips_dir);
+  if (!run_pipeline (&d, desc, (guint) duration + 20))
+    goto done;
+
+  /* 4. Every clip decrypts whole. */
+  g_print ("%u motion start(s), %u end(s), %u clip(s); checking them:\n",
+      d.n_start, d.n_end, d.n_clips);
+  intact = verify_clips (&d, clips_dir, keystore);
+  {
+    gchar *dir = g_path_get_dirname (argv[0]);
+    gchar *tool = g_build_filename (dir, "seecitv", NULL);
+
+    g_print ("wrote %s\n      %s (scene)\n      %s (encrypted clips)\n"
+        "      %s/keys (keystore, master key, pairing secret)\n"
+        "list, verify or export the clips with:\n  %s --keystore %s list\n",
+        log_path, scene_path, clips_dir, output, tool, keystore);
+    g_free (tool);
+    g_free (dir);
   }
 
-  gst_bus_remove_watch (bus);
-  gst_object_unref (bus);
-  gst_object_unref (d.src);
-  gst_object_unref (d.pipeline);
-  g_main_loop_unref (d.loop);
+done:
+  if (device) {
+    g_subprocess_send_signal (device, SIGTERM);
+    g_subprocess_wait (device, NULL, NULL);
+    g_object_unref (device);
+  }
+  fclose (d.log);
   g_rand_free (d.rand);
   g_free (d.texture);
+  g_free (desc);
+  g_free (url);
+  g_free (pin);
+  g_free (keystore);
+  g_free (pair);
   g_free (log_path);
-  g_free (video_path);
+  g_free (scene_path);
+  g_free (clips_dir);
   g_free (output);
-  return d.failed || d.n_start == 0 ? 1 : 0;
+  return d.failed || d.n_start == 0 || intact < 1 ? 1 : 0;
 }
