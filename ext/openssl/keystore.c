@@ -12,6 +12,8 @@
 #endif
 
 #include "keystore.h"
+
+#include <seecitv/deviceid.h>
 #include "keystore-private.h"
 #include "cryptoutil.h"
 
@@ -197,27 +199,13 @@ seecitv_keystore_get_path (SeecitvKeystore * ks)
 /**
  * seecitv_keystore_device_id_is_valid:
  *
- * The architecture's device id: `[A-Za-z0-9._-]{1,64}`; "." and ".." are
- * refused too, since ids end up in file names.
+ * The architecture's device id, as gst-libs/seecitv/deviceid.h checks it for
+ * every element and tool.
  */
 gboolean
 seecitv_keystore_device_id_is_valid (const gchar * id)
 {
-  gsize i;
-
-  if (id == NULL || id[0] == '\0')
-    return FALSE;
-  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return FALSE;
-  for (i = 0; id[i] != '\0'; i++) {
-    gchar c = id[i];
-
-    if (i >= SEECITV_KEYSTORE_MAX_DEVICE_ID)
-      return FALSE;
-    if (!g_ascii_isalnum (c) && c != '.' && c != '_' && c != '-')
-      return FALSE;
-  }
-  return TRUE;
+  return seecitv_device_id_is_valid (id);
 }
 
 static gboolean

@@ -14,6 +14,8 @@
 
 #include "protocol.h"
 
+#include <seecitv/deviceid.h>
+
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,19 +39,7 @@ G_DEFINE_QUARK (seecitv-protocol-error-quark, seecitv_protocol_error);
 gboolean
 seecitv_protocol_device_id_is_valid (const gchar * device_id)
 {
-  gsize i;
-
-  if (device_id == NULL || device_id[0] == '\0')
-    return FALSE;
-  for (i = 0; device_id[i] != '\0'; i++) {
-    gchar c = device_id[i];
-
-    if (i >= SEECITV_PROTOCOL_DEVICE_ID_MAX)
-      return FALSE;
-    if (!g_ascii_isalnum (c) && c != '.' && c != '_' && c != '-')
-      return FALSE;
-  }
-  return TRUE;
+  return seecitv_device_id_is_valid (device_id);
 }
 
 static gboolean

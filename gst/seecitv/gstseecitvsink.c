@@ -80,6 +80,7 @@
 
 #include <string.h>
 
+#include "seecitv/deviceid.h"
 #include "seecitv/gstproperty.h"
 
 GST_DEBUG_CATEGORY_STATIC (seecitv_sink_debug);
@@ -373,23 +374,6 @@ seecitv_sink_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-static gboolean
-device_id_is_valid (const gchar * id)
-{
-  gsize i, len;
-
-  if (id == NULL)
-    return FALSE;
-  len = strlen (id);
-  if (len < 1 || len > 64 || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return FALSE;
-  for (i = 0; i < len; i++)
-    if (!g_ascii_isalnum (id[i]) && id[i] != '.' && id[i] != '_' &&
-        id[i] != '-')
-      return FALSE;
-  return TRUE;
-}
-
 static void
 seecitv_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -415,7 +399,7 @@ seecitv_sink_set_property (GObject * object, guint prop_id,
     case PROP_DEVICE_ID:{
       const gchar *id = g_value_get_string (value);
 
-      if (!device_id_is_valid (id)) {
+      if (!seecitv_device_id_is_valid (id)) {
         /* Never used as a path: refused whole, the old value stays. */
         GST_OBJECT_UNLOCK (self);
         GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, SETTINGS,

@@ -171,6 +171,9 @@ GST_START_TEST (test_device_id)
   fail_if (seecitv_protocol_device_id_is_valid (""));
   fail_if (seecitv_protocol_device_id_is_valid (NULL));
   fail_if (seecitv_protocol_device_id_is_valid ("../x"));
+  /* the shared contract: ids end up in file names */
+  fail_if (seecitv_protocol_device_id_is_valid ("."));
+  fail_if (seecitv_protocol_device_id_is_valid (".."));
   fail_if (seecitv_protocol_device_id_is_valid ("a b"));
   fail_if (seecitv_protocol_device_id_is_valid ("caf\xc3\xa9"));
   memset (long_id, 'a', 64);
