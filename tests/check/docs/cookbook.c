@@ -1,0 +1,452 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Runs docs/cookbook.md. Every ```sh block of the cookbook is run, in
+ * order, by `sh -eu` under `timeout`, in one fresh directory, with the
+ * variables the cookbook documents set: CAM (the device's stream URL, from
+ * a seecitv-device started here over HTTPS with the seecitv protocol, id
+ * cam-1, pairing secret in ./pair.key), PIN (its certificate pin) and NVR
+ * (the RTSP URL of an NVR: a gst-rtsp-server in RECORD mode run here, which
+ * decodes what it receives). The only change made to the text is the one
+ * the cookbook states: autovideosink becomes fakesink. A block that exits
+ * non-zero or times out fails the test; so does a gst-launch-1.0 line
+ * outside an ```sh block (it would not be run), and an rtspclientsink line
+ * whose stream the NVR did not receive and decode.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#ifndef SEECITV_COOKBOOK_DOC
+#error SEECITV_COOKBOOK_DOC must name docs/cookbook.md
+#endif
+
+/* Per block: generous for a loaded CI machine; the blocks take seconds. */
+#define BLOCK_TIMEOUT "120"
+#define DEVICE_ID "cam-1"
+#define MAX_MEDIA 16
+
+/* Elements the cookbook uses beyond seecitv's own (Debian packages that
+ * `run` installs); without them the test cannot run and skips. */
+static const gchar *const needed[] = {
+  "rtspclientsink", "x264enc", "avdec_h264", "matroskamux", "jpegdec",
+  "rtph264depay",
+};
+
+typedef struct
+{
+  gchar *heading;               /* the last "#" line before the block */
+  gchar *text;
+  guint line;
+} Block;
+
+static void
+block_free (Block * b)
+{
+  g_free (b->heading);
+  g_free (b->text);
+  g_free (b);
+}
+
+/* The ```sh blocks of @path, in order; *stray counts gst-launch-1.0 lines
+ * outside them, *launches those inside. */
+static GPtrArray *
+parse_cookbook (const gchar * path, guint * stray, guint * launches)
+{
+  GPtrArray *blocks = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      block_free);
+  gchar *text = NULL, **lines;
+  gchar *heading = g_strdup ("");
+  GString *cur = NULL;
+  gboolean in_fence = FALSE;
+  GError *err = NULL;
+  guint i, start = 0;
+
+  *stray = *launches = 0;
+  fail_unless (g_file_get_contents (path, &text, NULL, &err), "%s: %s",
+      path, err ? err->message : "");
+  lines = g_strsplit (text, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++) {
+    const gchar *l = lines[i];
+
+    if (g_str_has_prefix (l, "```")) {
+      if (!in_fence) {
+        in_fence = TRUE;
+        if (strcmp (l, "```sh") == 0) {
+          cur = g_string_new (NULL);
+          start = i + 2;
+        }
+      } else {
+        in_fence = FALSE;
+        if (cur != NULL) {
+          Block *b = g_new0 (Block, 1);
+
+          b->heading = g_strdup (heading);
+          b->text = g_string_free (cur, FALSE);
+          b->line = start;
+          g_ptr_array_add (blocks, b);
+          cur = NULL;
+        }
+      }
+      continue;
+    }
+    if (!in_fence && l[0] == '#') {
+      g_free (heading);
+      heading = g_strdup (l);
+    }
+    if (strstr (l, "gst-launch-1.0") != NULL && (in_fence || l[0] == ' ')) {
+      if (cur != NULL) {
+        (*launches)++;
+      } else {
+        g_printerr ("%s:%u: a gst-launch-1.0 line outside an ```sh block "
+            "is not run by the test:\n  %s\n", path, i + 1, l);
+        (*stray)++;
+      }
+    }
+    if (cur != NULL)
+      g_string_append_printf (cur, "%s\n", l);
+  }
+  fail_if (in_fence, "%s: unterminated code block", path);
+  g_strfreev (lines);
+  g_free (heading);
+  g_free (text);
+  return blocks;
+}
+
+/* ---- the NVR: gst-rtsp-server in RECORD mode ---- */
+
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  GstRTSPServer *server;
+  gchar *url;
+  /* Decoded frames per RECORD session (one media each), atomic. */
+  gint n_media;
+  gint frames[MAX_MEDIA];
+} Nvr;
+
+static void
+nvr_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gint * frames)
+{
+  g_atomic_int_inc (frames);
+}
+
+static void
+nvr_media_constructed (GstRTSPMediaFactory * factory, GstRTSPMedia * media,
+    Nvr * nvr)
+{
+  GstElement *bin = gst_rtsp_media_get_element (media);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (bin), "nvr");
+
+  gint n = g_atomic_int_add (&nvr->n_media, 1);
+
+  fail_unless (sink != NULL);
+  fail_unless (n < MAX_MEDIA);
+  g_signal_connect (sink, "handoff", G_CALLBACK (nvr_handoff),
+      &nvr->frames[n]);
+  gst_object_unref (sink);
+  gst_object_unref (bin);
+}
+
+static gpointer
+nvr_thread (Nvr * nvr)
+{
+  g_main_context_push_thread_default (nvr->context);
+  g_main_loop_run (nvr->loop);
+  g_main_context_pop_thread_default (nvr->context);
+  return NULL;
+}
+
+static Nvr *
+nvr_start (void)
+{
+  Nvr *nvr = g_new0 (Nvr, 1);
+  GstRTSPMountPoints *mounts;
+  GstRTSPMediaFactory *factory;
+
+  nvr->context = g_main_context_new ();
+  nvr->loop = g_main_loop_new (nvr->context, FALSE);
+  nvr->server = gst_rtsp_server_new ();
+  gst_rtsp_server_set_address (nvr->server, "127.0.0.1");
+  gst_rtsp_server_set_service (nvr->server, "0");
+  factory = gst_rtsp_media_factory_new ();
+  gst_rtsp_media_factory_set_transport_mode (factory,
+      GST_RTSP_TRANSPORT_MODE_RECORD);
+  gst_rtsp_media_factory_set_launch (factory, "( rtph264depay name=depay0 "
+      "! h264parse ! avdec_h264 ! fakesink name=nvr signal-handoffs=true )");
+  g_signal_connect (factory, "media-constructed",
+      G_CALLBACK (nvr_media_constructed), nvr);
+  mounts = gst_rtsp_server_get_mount_points (nvr->server);
+  gst_rtsp_mount_points_add_factory (mounts, "/" DEVICE_ID, factory);
+  g_object_unref (mounts);
+  fail_unless (gst_rtsp_server_attach (nvr->server, nvr->context) > 0);
+  nvr->url = g_strdup_printf ("rtsp://127.0.0.1:%d/" DEVICE_ID,
+      gst_rtsp_server_get_bound_port (nvr->server));
+  nvr->thread = g_thread_new ("nvr", (GThreadFunc) nvr_thread, nvr);
+  return nvr;
+}
+
+static gboolean
+quit_loop (GMainLoop * loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+nvr_stop (Nvr * nvr)
+{
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (nvr->server);
+
+  gst_rtsp_session_pool_cleanup (pool);
+  g_object_unref (pool);
+  g_main_context_invoke (nvr->context, (GSourceFunc) quit_loop, nvr->loop);
+  g_thread_join (nvr->thread);
+  g_object_unref (nvr->server);
+  g_main_loop_unref (nvr->loop);
+  g_main_context_unref (nvr->context);
+  g_free (nvr->url);
+  g_free (nvr);
+}
+
+/* ---- the device: seecitv-device as a subprocess ---- */
+
+typedef struct
+{
+  GSubprocess *proc;
+  gchar *url;
+  gchar *pin;
+} Device;
+
+static Device *
+device_start (const gchar * key_file)
+{
+  Device *d = g_new0 (Device, 1);
+  GDataInputStream *out;
+  GError *err = NULL;
+  gchar *line, *key_arg = g_strconcat ("--key-file=", key_file, NULL);
+
+  d->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err, SEECITV_DEVICE_TOOL,
+      "--port=0", "--tls-generate", "--device-id=" DEVICE_ID, key_arg, NULL);
+  g_free (key_arg);
+  fail_unless (d->proc != NULL, "%s", err ? err->message : "");
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
+  while ((d->url == NULL || d->pin == NULL) &&
+      (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
+    if (g_str_has_prefix (line, "url: "))
+      d->url = g_strdup (line + 5);
+    else if (g_str_has_prefix (line, "pin: "))
+      d->pin = g_strdup (line + 5);
+    g_free (line);
+  }
+  g_object_unref (out);
+  fail_unless (d->url != NULL && d->pin != NULL,
+      "seecitv-device printed no url or pin");
+  return d;
+}
+
+static void
+device_stop (Device * d)
+{
+  g_subprocess_send_signal (d->proc, SIGTERM);
+  g_subprocess_wait (d->proc, NULL, NULL);
+  g_object_unref (d->proc);
+  g_free (d->url);
+  g_free (d->pin);
+  g_free (d);
+}
+
+/* ---- the run ---- */
+
+static gchar *
+write_pair_key (const gchar * dir)
+{
+  gchar *path = g_build_filename (dir, "pair.key", NULL);
+  GString *hex = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < 32; i++)
+    g_string_append_printf (hex, "%02x", g_random_int_range (0, 256));
+  fail_unless (g_file_set_contents_full (path, hex->str, hex->len,
+          G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+  g_string_free (hex, TRUE);
+  return path;
+}
+
+static gchar *
+replace_all (const gchar * text, const gchar * from, const gchar * to)
+{
+  gchar **parts = g_strsplit (text, from, -1);
+  gchar *r = g_strjoinv (to, parts);
+
+  g_strfreev (parts);
+  return r;
+}
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *d = g_dir_open (path, 0, NULL);
+  const gchar *n;
+
+  if (d != NULL) {
+    while ((n = g_dir_read_name (d))) {
+      gchar *p = g_build_filename (path, n, NULL);
+
+      if (g_file_test (p, G_FILE_TEST_IS_DIR) &&
+          !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (p);
+      else
+        g_unlink (p);
+      g_free (p);
+    }
+    g_dir_close (d);
+  }
+  g_rmdir (path);
+}
+
+/* Runs @b in @dir with @envp; returns TRUE when it exits 0. */
+static gboolean
+run_block (Block * b, const gchar * dir, gchar ** envp)
+{
+  gchar *script = replace_all (b->text, "autovideosink", "fakesink");
+  const gchar *argv[] = { "timeout", "-k", "5", BLOCK_TIMEOUT, "sh", "-eu",
+    "-c", script, NULL
+  };
+  gchar *out = NULL, *err_out = NULL;
+  GError *err = NULL;
+  gint status = -1;
+  gboolean ok;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_printerr ("cookbook.md:%u (%s): running\n", b->line, b->heading);
+  ok = g_spawn_sync (dir, (gchar **) argv, envp, G_SPAWN_SEARCH_PATH, NULL,
+      NULL, &out, &err_out, &status, &err);
+  fail_unless (ok, "cannot run sh: %s", err ? err->message : "");
+  ok = g_spawn_check_wait_status (status, NULL);
+  g_printerr ("cookbook.md:%u: %s after %.1f s\n", b->line,
+      ok ? "ok" : "FAILED", (g_get_monotonic_time () - t0) / 1e6);
+  if (!ok)
+    g_printerr ("---- block ----\n%s---- stdout ----\n%s---- stderr ----\n"
+        "%s----\n", script, out, err_out);
+  g_free (out);
+  g_free (err_out);
+  g_free (script);
+  return ok;
+}
+
+GST_START_TEST (test_cookbook_runs)
+{
+  GPtrArray *blocks;
+  guint stray, launches, i, failed = 0;
+  gint restreams = 0;
+  gchar *dir, *key, *tools, *path;
+  gchar **envp;
+  const gchar *asan;
+  Device *device;
+  Nvr *nvr;
+
+  blocks = parse_cookbook (SEECITV_COOKBOOK_DOC, &stray, &launches);
+  fail_unless_equals_int (stray, 0);
+  /* the five situations at least */
+  fail_unless (launches >= 5, "only %u gst-launch-1.0 lines found", launches);
+
+  dir = g_dir_make_tmp ("seecitv-cookbook-XXXXXX", NULL);
+  fail_unless (dir != NULL);
+  key = write_pair_key (dir);
+  device = device_start (key);
+  nvr = nvr_start ();
+
+  tools = g_path_get_dirname (SEECITV_DEVICE_TOOL);
+  path = g_strconcat (tools, ":", g_getenv ("PATH"), NULL);
+  envp = g_get_environ ();
+  envp = g_environ_setenv (envp, "CAM", device->url, TRUE);
+  envp = g_environ_setenv (envp, "PIN", device->pin, TRUE);
+  envp = g_environ_setenv (envp, "NVR", nvr->url, TRUE);
+  envp = g_environ_setenv (envp, "PATH", path, TRUE);
+  /* In the ASan build gst-launch-1.0 runs with the runtime preloaded: its
+   * own (GStreamer's) allocations at exit are not this test's subject. */
+  asan = g_environ_getenv (envp, "ASAN_OPTIONS");
+  if (asan != NULL) {
+    gchar *opts = g_strconcat (asan, ":detect_leaks=0", NULL);
+
+    envp = g_environ_setenv (envp, "ASAN_OPTIONS", opts, TRUE);
+    g_free (opts);
+  }
+
+  for (i = 0; i < blocks->len && failed == 0; i++) {
+    Block *b = g_ptr_array_index (blocks, i);
+    gchar **parts = g_strsplit (b->text, "rtspclientsink location=", -1);
+
+    restreams += g_strv_length (parts) - 1;
+    g_strfreev (parts);
+    if (!run_block (b, dir, envp))
+      failed++;
+  }
+
+  /* Each rtspclientsink line made one RECORD session, and the NVR decoded
+   * frames from each. */
+  fail_unless_equals_int (failed, 0);
+  fail_unless_equals_int (g_atomic_int_get (&nvr->n_media), restreams);
+  for (i = 0; i < (guint) restreams; i++) {
+    gint n = g_atomic_int_get (&nvr->frames[i]);
+
+    g_printerr ("the NVR decoded %d frames from session %u\n", n, i + 1);
+    fail_unless (n >= 10, "the NVR decoded %d frames from session %u", n,
+        i + 1);
+  }
+
+  nvr_stop (nvr);
+  device_stop (device);
+  remove_tree (dir);
+  g_strfreev (envp);
+  g_free (path);
+  g_free (tools);
+  g_free (key);
+  g_free (dir);
+  g_ptr_array_unref (blocks);
+}
+
+GST_END_TEST;
+
+static Suite *
+cookbook_suite (void)
+{
+  Suite *s = suite_create ("docs/cookbook");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 900);
+  tcase_add_test (tc, test_cookbook_runs);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  guint i;
+
+  gst_check_init (&argc, &argv);
+  for (i = 0; i < G_N_ELEMENTS (needed); i++) {
+    GstElementFactory *f = gst_element_factory_find (needed[i]);
+
+    if (f == NULL) {
+      g_print ("SKIP: element %s is not installed (./run deps installs "
+          "it)\n", needed[i]);
+      return 77;
+    }
+    gst_object_unref (f);
+  }
+  return gst_check_run_suite (cookbook_suite (), "cookbook", __FILE__);
+}
