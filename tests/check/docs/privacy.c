@@ -84,7 +84,8 @@ check_line (GHashTable * cache, const gchar * line, guint lineno,
   const gchar *file = NULL, *text = NULL;
   guint i, bad = 0;
 
-  for (i = 1; spans[i] != NULL && spans[i + 1] != NULL; i += 2) {
+  for (i = 1; spans[0] != NULL && spans[i] != NULL && spans[i + 1] != NULL;
+      i += 2) {
     const gchar *s = spans[i];
     gsize n = strlen (s);
 

@@ -104,7 +104,8 @@ add_code_spans (GHashTable * set, const gchar * line)
   gchar **parts = g_strsplit (line, "`", -1);
   guint i;
 
-  for (i = 1; parts[i] != NULL && parts[i + 1] != NULL; i += 2)
+  for (i = 1; parts[0] != NULL && parts[i] != NULL && parts[i + 1] != NULL;
+      i += 2)
     g_hash_table_add (set, g_strdup (parts[i]));
   g_strfreev (parts);
 }
