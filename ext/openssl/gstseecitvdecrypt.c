@@ -93,6 +93,7 @@
 #include <string.h>
 
 #include <gst/base/gsttypefindhelper.h>
+#include <openssl/crypto.h>
 
 GST_DEBUG_CATEGORY_STATIC (seecitv_decrypt_debug);
 #define GST_CAT_DEFAULT seecitv_decrypt_debug
@@ -513,6 +514,11 @@ log_access (SeecitvDecrypt * self)
   ok = seecitv_keystore_record_access (self->ks, self->cur_purpose,
       h->ids.clip_id, location, &err);
   g_free (location);
+  /* Saving drew random bytes (the keystore's nonce) in this streaming
+   * thread, which made OpenSSL give it thread-local generators; pooled
+   * GStreamer threads may never exit, so free them now (as
+   * seecitvcryptsink does; they are remade on the next use). */
+  OPENSSL_thread_stop ();
   if (!ok) {
     gchar clip_id[2 * SEECITV_CLIP_ID_SIZE + 1];
     gchar *keystore;
