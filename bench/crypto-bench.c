@@ -40,9 +40,9 @@
 #include "keystore.h"
 
 static gint opt_mib = 256;
-static gint opt_repeats = 5;
-static gint opt_short = 60;
-static gint opt_long = 600;
+static gint opt_repeats = 7;
+static gint opt_short = 300;
+static gint opt_long = 3000;
 static gint opt_pool = 150;
 static gint opt_bitrate = 4000;
 static gchar *opt_dir = NULL;
@@ -52,11 +52,11 @@ static GOptionEntry entries[] = {
   {"mib", 0, 0, G_OPTION_ARG_INT, &opt_mib,
       "MiB encrypted per throughput run (default 256)", "N"},
   {"repeats", 'r', 0, G_OPTION_ARG_INT, &opt_repeats,
-      "Runs of each kind; the median is kept (default 5)", "R"},
+      "Runs of each kind; the median is kept (default 7)", "R"},
   {"short", 0, 0, G_OPTION_ARG_INT, &opt_short,
-      "1080p frames in a short recording run (default 60)", "N"},
+      "1080p frames in a short recording run (default 300)", "N"},
   {"long", 0, 0, G_OPTION_ARG_INT, &opt_long,
-      "1080p frames in a long recording run (default 600)", "N"},
+      "1080p frames in a long recording run (default 3000)", "N"},
   {"pool", 0, 0, G_OPTION_ARG_INT, &opt_pool,
       "Distinct 1080p frames encoded once and cycled, a multiple of 30 "
         "(default 150)", "N"},
