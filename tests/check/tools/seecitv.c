@@ -18,6 +18,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 
 #include <glib/gstdio.h>
@@ -982,6 +983,76 @@ GST_START_TEST (test_sheet)
 
 GST_END_TEST;
 
+/* Fail closed: when the access log cannot be written (here the keystore
+ * vanished after seecitvdecrypt opened it), nothing is played and the
+ * error says why. */
+GST_START_TEST (test_play_unlogged)
+{
+  gchar *clip = rec_path ("a.sctv");
+  gchar *desc = g_strdup_printf ("appsrc name=src ! seecitvdecrypt "
+      "keystore=\"%s\" ! fakesink name=out", keystore);
+  GstElement *pipeline, *src;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *data, *moved;
+  gsize len;
+  Run r = { 0 };
+
+  keys_init ();
+  record (clip, "cam1", NULL);
+  fail_unless (g_file_get_contents (clip, &data, &len, NULL));
+
+  pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  {
+    GstElement *out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+    GstPad *pad = gst_element_get_static_pad (out, "sink");
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &r,
+        NULL);
+    gst_object_unref (pad);
+    gst_object_unref (out);
+  }
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  /* The element has opened the keystore; now it goes away. */
+  moved = g_strconcat (keystore, ".moved", NULL);
+  fail_unless (g_rename (keystore, moved) == 0);
+  gst_app_src_push_buffer (GST_APP_SRC (src),
+      gst_buffer_new_wrapped (data, len));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_WRITE), "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  fail_unless_equals_int (r.frames, 0);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+
+  /* Back in place: the failed reading left no entry. */
+  fail_unless (g_rename (moved, keystore) == 0);
+  fail_unless_equals_int (run_tool (&data, NULL, "--keystore", keystore,
+          "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (data, "\t"), 0);
+  g_free (data);
+
+  g_free (moved);
+  g_free (desc);
+  g_free (clip);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitv_tool_suite (void)
 {
@@ -998,6 +1069,7 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_audit);
   tcase_add_test (tc, test_sheet);
+  tcase_add_test (tc, test_play_unlogged);
   return s;
 }
 
