@@ -3,26 +3,32 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * seecitv-demo: the main job on a built-in default, run by `./run demo`.
- * It renders a synthetic scene (a textured room with sensor noise, a person
- * who walks in, stands still, walks out, then the lights dim) into
- * scene.mkv, serves it with seecitv-device (HTTPS with a fresh self-signed
- * certificate, pinned, and the seecitv protocol with a fresh pairing
- * secret), and runs the whole chain on it:
+ * It renders a synthetic scene (a textured room with sensor noise, a poster
+ * on the wall, the neighbour's window, and a person with a real face, the
+ * astronaut's from testdata/astronaut.png, who walks in, stands still,
+ * walks out, then the lights dim) into scene.mkv, serves it with
+ * seecitv-device (HTTPS with a fresh self-signed certificate, pinned, and
+ * the seecitv protocol with a fresh pairing secret), and runs the whole
+ * chain on it:
  *
  *   seecitvsrc ! jpegdec ! videoconvert ! seecitvmotion ! seecitvredact !
  *   x264enc ! h264parse ! seecitvsink
  *
  * printing each motion start and end and each clip, then checks that every
- * clip decrypts whole. Under the output directory: scene.mkv, events.log,
- * keys/ (keystore, its master key file, the pairing secret: all 0600) and
- * clips/ (the encrypted clips; `seecitv --keystore DIR/keys/keystore list`
- * lists them, `export` decrypts one).
+ * clip decrypts whole. Then, as a user would, it runs the seecitv tool:
+ * `list`, `export` of the longest clip, `sheet` of it (a contact sheet
+ * PNG) and `audit`, and checks the sheet: in every thumbnail the poster
+ * (never redacted) matches the scene and the window (a privacy zone) does
+ * not. Under the output directory: scene.mkv, events.log, list.txt,
+ * export.mkv, sheet.png, audit.txt, keys/ (keystore, its master key file,
+ * the pairing secret: all 0600) and clips/ (the encrypted clips).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <gst/gst.h>
+#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -41,6 +47,39 @@
 
 /* The neighbour's window, top right: redacted in every frame. */
 #define PRIVATE_ZONE "0.78,0.05 0.97,0.05 0.97,0.35 0.78,0.35"
+#define WINDOW_X0 500
+#define WINDOW_Y0 18
+#define WINDOW_X1 620
+#define WINDOW_Y1 126
+/* A poster, top left, away from the person and the window: never redacted,
+ * the sheet check's reference. */
+#define POSTER_X0 24
+#define POSTER_Y0 18
+#define POSTER_X1 144
+#define POSTER_Y1 118
+/* Both are made of random 4-pixel cells: detail that pixelation removes. */
+#define CELL 4
+
+/* The person: a face (the astronaut's, FACE x FACE pixels) over a shirt
+ * and trousers, PERSON_W wide. */
+#define FACE 80
+#define PERSON_W 88
+#define HEAD_Y 130
+#define SHIRT_Y (HEAD_Y + FACE)
+#define LEGS_Y (SHIRT_Y + 70)
+#define FEET_Y 352
+/* The astronaut's face in astronaut.png (512 x 512): x 140..310,
+ * y 30..200. */
+#define FACE_CROP_LEFT 140
+#define FACE_CROP_RIGHT (512 - 310)
+#define FACE_CROP_TOP 30
+#define FACE_CROP_BOTTOM (512 - 200)
+
+/* The sheet the demo asks for: seecitv's defaults. */
+#define SHEET_COLUMNS 4
+#define SHEET_THUMB_W 240
+#define SHEET_GAP 4
+#define SHEET_STRIP 16
 
 typedef struct
 {
@@ -49,6 +88,7 @@ typedef struct
   GstElement *src;
   FILE *log;
   guint8 *texture;
+  guint8 *face;                 /* FACE x FACE luma */
   GRand *rand;
   guint n_frames;
   guint frame;
@@ -65,12 +105,40 @@ person_x (gdouble t)
   if (t < 3.0)
     return G_MININT;
   if (t < 8.0)
-    return (gint) (-40 + (t - 3.0) * 68);      /* walks in */
+    return (gint) (-PERSON_W + (t - 3.0) * 70);       /* walks in */
   if (t < 12.0)
-    return 300;                 /* stands still */
+    return 262;                 /* stands still */
   if (t < 16.0)
-    return (gint) (300 + (t - 12.0) * 95);     /* walks out */
+    return (gint) (262 + (t - 12.0) * 100);   /* walks out */
   return G_MININT;
+}
+
+/* The room without noise or dimming: walls, poster, window. */
+static void
+make_room (guint8 * texture, GRand * rand)
+{
+  for (gint y = 0; y < H; y++)
+    for (gint x = 0; x < W; x++) {
+      /* smooth walls: the chequered one of the first version made the
+       * face cascade see a face in it */
+      gdouble v = 120 + 30 * sin (x / 29.0) + 20 * cos (y / 13.0);
+      texture[y * W + x] = (guint8) CLAMP (v, 0, 255);
+    }
+  for (gint cy = 0; cy < H / CELL; cy++)
+    for (gint cx = 0; cx < W / CELL; cx++) {
+      gint x0 = cx * CELL, y0 = cy * CELL;
+      gboolean poster = x0 >= POSTER_X0 && x0 < POSTER_X1 &&
+          y0 >= POSTER_Y0 && y0 < POSTER_Y1;
+      gboolean window = x0 >= WINDOW_X0 && x0 < WINDOW_X1 &&
+          y0 >= WINDOW_Y0 && y0 < WINDOW_Y1;
+      guint8 v;
+
+      if (!poster && !window)
+        continue;
+      v = (guint8) g_rand_int_range (rand, 30, 226);
+      for (gint y = y0; y < y0 + CELL; y++)
+        memset (texture + y * W + x0, v, CELL);
+    }
 }
 
 static void
@@ -83,19 +151,75 @@ render (Demo * d, guint8 * y_plane, gint stride, gdouble t)
     for (gint x = 0; x < W; x++) {
       gdouble v = d->texture[y * W + x] * light;
 
-      if (px != G_MININT && x >= px && x < px + 40) {
-        gint dx = x - px - 20;
-        /* head, shirt, trousers */
-        if (y >= 150 && y < 180 && dx * dx + (y - 165) * (y - 165) < 15 * 15)
-          v = 200 * light;
-        else if (y >= 180 && y < 240)
+      if (px != G_MININT && x >= px && x < px + PERSON_W) {
+        gint dx = x - px - PERSON_W / 2;
+        gint fx = dx + FACE / 2;
+
+        /* face, shirt, trousers */
+        if (y >= HEAD_Y && y < SHIRT_Y && fx >= 0 && fx < FACE)
+          v = d->face[(y - HEAD_Y) * FACE + fx] * light;
+        else if (y >= SHIRT_Y && y < LEGS_Y)
           v = 60 * light;
-        else if (y >= 240 && y < 300 && (dx < -4 || dx > 4))
+        else if (y >= LEGS_Y && y < FEET_Y && (dx < -6 || dx > 6))
           v = 35 * light;
       }
       v += 3.0 * g_rand_double_range (d->rand, -1.0, 1.0);
       y_plane[y * stride + x] = (guint8) CLAMP (v, 0, 255);
     }
+}
+
+/* Loads the astronaut's face from @testdata as FACE x FACE luma. */
+static guint8 *
+load_face (const gchar * testdata)
+{
+  gchar *path = g_build_filename (testdata, "astronaut.png", NULL);
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! "
+      "videoconvert ! videocrop left=%d right=%d top=%d bottom=%d ! "
+      "videoscale ! videoconvert ! "
+      "video/x-raw,format=GRAY8,width=%d,height=%d ! appsink name=sink",
+      path, FACE_CROP_LEFT, FACE_CROP_RIGHT, FACE_CROP_TOP, FACE_CROP_BOTTOM,
+      FACE, FACE);
+  GstElement *pipeline = NULL, *sink = NULL;
+  GstSample *sample = NULL;
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  guint8 *face = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_printerr ("%s is missing: `./run testdata` fetches it (or give "
+        "--testdata DIR)\n", path);
+    goto out;
+  }
+  pipeline = gst_parse_launch (desc, NULL);
+  if (pipeline == NULL)
+    goto out;
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+      30 * GST_SECOND);
+  if (sample == NULL ||
+      !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)) ||
+      !gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample),
+          GST_MAP_READ))
+    goto out;
+  face = g_malloc (FACE * FACE);
+  for (gint y = 0; y < FACE; y++)
+    memcpy (face + y * FACE, (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame,
+            0) + y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), FACE);
+  gst_video_frame_unmap (&frame);
+
+out:
+  if (face == NULL)
+    g_printerr ("cannot read the face from %s\n", path);
+  if (sample)
+    gst_sample_unref (sample);
+  if (pipeline)
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_clear_object (&sink);
+  gst_clear_object (&pipeline);
+  g_free (desc);
+  g_free (path);
+  return face;
 }
 
 static void
@@ -414,29 +538,280 @@ verify_clips (Demo * d, const gchar * dir, const gchar * keystore)
   return n < 0 ? -1 : n;
 }
 
+/* Runs the seecitv tool (@tool) with @args, printing its output indented
+ * and saving it to @save (nullable). Returns: (transfer full) (nullable):
+ * its stdout, NULL when it failed. */
+static gchar *
+run_seecitv (const gchar * tool, const gchar * keystore,
+    const gchar * const *args, const gchar * save)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  gchar *out = NULL, *cmd;
+  gint status = 0;
+  GError *err = NULL;
+  gboolean ok;
+
+  g_ptr_array_add (argv, (gpointer) tool);
+  g_ptr_array_add (argv, (gpointer) "--keystore");
+  g_ptr_array_add (argv, (gpointer) keystore);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  cmd = g_strjoinv (" ", (gchar **) argv->pdata);
+  g_print ("$ %s\n", cmd);
+  g_free (cmd);
+  ok = g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT,
+      NULL, NULL, &out, NULL, &status, &err) &&
+      g_spawn_check_wait_status (status, &err);
+  g_ptr_array_free (argv, TRUE);
+  if (out != NULL) {
+    gchar **lines = g_strsplit (out, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (lines[i][0])
+        g_print ("  %s\n", lines[i]);
+    g_strfreev (lines);
+    if (save != NULL)
+      g_file_set_contents (save, out, -1, NULL);
+  }
+  if (!ok) {
+    g_printerr ("seecitv failed: %s\n", err ? err->message : "?");
+    g_clear_error (&err);
+    g_clear_pointer (&out, g_free);
+  }
+  return out;
+}
+
+/* The path of the longest clip in `seecitv list` output. */
+static gchar *
+longest_clip (const gchar * list)
+{
+  gchar **lines = g_strsplit (list, "\n", -1);
+  gchar *best = NULL;
+  gdouble best_duration = -1;
+
+  for (guint i = 1; lines[i] != NULL; i++) {
+    gchar **f = g_strsplit (lines[i], "\t", -1);
+
+    if (g_strv_length (f) == 8 && strcmp (f[7], "present") == 0 &&
+        g_ascii_strtod (f[4], NULL) > best_duration) {
+      best_duration = g_ascii_strtod (f[4], NULL);
+      g_free (best);
+      best = g_strdup (f[5]);
+    }
+    g_strfreev (f);
+  }
+  g_strfreev (lines);
+  return best;
+}
+
+/* Pearson correlation, over the thumbnail pixels covering the scene
+ * rectangle (@x0, @y0)-(@x1, @y1), between the sheet's green channel and
+ * the room as rendered (area-averaged to the thumbnail's scale): immune to
+ * the lights dimming and to video range conversions. */
+static gdouble
+correlation (const guint8 * room, GstVideoFrame * sheet, gint cell_x,
+    gint cell_y, gint x0, gint y0, gint x1, gint y1)
+{
+  const guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (sheet, 0);
+  gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (sheet, 0);
+  gdouble scale = (gdouble) W / SHEET_THUMB_W;
+  gdouble sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  gint n = 0;
+
+  /* one thumbnail pixel in from each side: edges mix with the wall */
+  for (gint ty = (gint) ceil (y0 / scale) + 1; ty < (gint) (y1 / scale) - 1;
+      ty++)
+    for (gint tx = (gint) ceil (x0 / scale) + 1;
+        tx < (gint) (x1 / scale) - 1; tx++) {
+      gdouble ref = 0, a, b;
+      gint m = 0;
+
+      for (gint y = (gint) (ty * scale); y < (gint) ((ty + 1) * scale); y++)
+        for (gint x = (gint) (tx * scale); x < (gint) ((tx + 1) * scale);
+            x++, m++)
+          ref += room[y * W + x];
+      a = ref / MAX (m, 1);
+      b = d[(cell_y + ty) * stride + 3 * (cell_x + tx) + 1];
+      sa += a;
+      sb += b;
+      saa += a * a;
+      sbb += b * b;
+      sab += a * b;
+      n++;
+    }
+  if (n < 2)
+    return 0;
+  {
+    gdouble cov = sab - sa * sb / n;
+    gdouble va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+
+    return va > 0 && vb > 0 ? cov / sqrt (va * vb) : 0;
+  }
+}
+
+/* The sheet shows the redaction: in every thumbnail the poster matches the
+ * scene (the comparison works) and the window does not (it was redacted).
+ * Returns the number of thumbnails checked, or -1 if one fails. */
+static gint
+check_sheet (Demo * d, const gchar * png)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! "
+      "videoconvert ! video/x-raw,format=RGB ! appsink name=sink", png);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = pipeline ? gst_bin_get_by_name (GST_BIN (pipeline),
+      "sink") : NULL;
+  GstSample *sample = NULL;
+  GstVideoInfo info;
+  GstVideoFrame f;
+  gint th = SHEET_THUMB_W * H / W, rows, checked = 0;
+  gboolean ok = TRUE;
+
+  g_free (desc);
+  if (sink != NULL) {
+    gst_element_set_state (pipeline, GST_STATE_PLAYING);
+    sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+        30 * GST_SECOND);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+  }
+  gst_clear_object (&sink);
+  gst_clear_object (&pipeline);
+  if (sample == NULL ||
+      !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)) ||
+      !gst_video_frame_map (&f, &info, gst_sample_get_buffer (sample),
+          GST_MAP_READ)) {
+    g_printerr ("cannot read %s\n", png);
+    if (sample)
+      gst_sample_unref (sample);
+    return -1;
+  }
+  rows = (GST_VIDEO_INFO_HEIGHT (&info) - SHEET_STRIP - 2 * SHEET_GAP) /
+      (th + SHEET_GAP);
+  for (gint i = 0; i < rows * SHEET_COLUMNS; i++) {
+    gint cx = SHEET_GAP + (i % SHEET_COLUMNS) * (SHEET_THUMB_W + SHEET_GAP);
+    gint cy = SHEET_GAP + (i / SHEET_COLUMNS) * (th + SHEET_GAP);
+    gdouble poster = correlation (d->texture, &f, cx, cy, POSTER_X0,
+        POSTER_Y0, POSTER_X1, POSTER_Y1);
+    gdouble window = correlation (d->texture, &f, cx, cy, WINDOW_X0,
+        WINDOW_Y0, WINDOW_X1, WINDOW_Y1);
+    gboolean good;
+
+    /* an empty cell of the last row: no picture at all */
+    if (poster == 0 && window == 0)
+      continue;
+    good = poster > 0.6 && window < 0.4;
+    g_print ("  thumbnail %2d: poster matches the scene %.2f, window "
+        "(privacy zone) %.2f: %s\n", i + 1, poster, window,
+        good ? "redacted" : "NOT REDACTED or unreadable");
+    fprintf (d->log, "sheet thumbnail %d: poster %.2f window %.2f\n", i + 1,
+        poster, window);
+    ok &= good;
+    checked++;
+  }
+  gst_video_frame_unmap (&f);
+  gst_sample_unref (sample);
+  return ok && checked > 0 ? checked : -1;
+}
+
+/* After recording, what a user does next: list, export, sheet, audit. */
+static gboolean
+use_the_tool (Demo * d, const gchar * self, const gchar * output,
+    const gchar * keystore)
+{
+  gchar *dir = g_path_get_dirname (self);
+  gchar *tool = g_build_filename (dir, "seecitv", NULL);
+  gchar *list_txt = g_build_filename (output, "list.txt", NULL);
+  gchar *audit_txt = g_build_filename (output, "audit.txt", NULL);
+  gchar *mkv = g_build_filename (output, "export.mkv", NULL);
+  gchar *png = g_build_filename (output, "sheet.png", NULL);
+  gchar *list = NULL, *clip = NULL, *out;
+  gboolean ok = FALSE;
+
+  if (!g_file_test (tool, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_free (tool);
+    tool = g_find_program_in_path ("seecitv");
+  }
+  if (tool == NULL) {
+    g_printerr ("the seecitv tool is not beside seecitv-demo nor in PATH\n");
+    goto out;
+  }
+  {
+    const gchar *args[] = { "list", NULL };
+    list = run_seecitv (tool, keystore, args, list_txt);
+  }
+  clip = list ? longest_clip (list) : NULL;
+  if (clip == NULL) {
+    g_printerr ("no clip to export\n");
+    goto out;
+  }
+  {
+    const gchar *args[] = { "export", clip, "-o", mkv, "--force", NULL };
+    out = run_seecitv (tool, keystore, args, NULL);
+    if (out == NULL)
+      goto out;
+    g_free (out);
+  }
+  {
+    const gchar *args[] = { "sheet", clip, "-o", png, "--force", NULL };
+    out = run_seecitv (tool, keystore, args, NULL);
+    if (out == NULL)
+      goto out;
+    g_free (out);
+  }
+  g_print ("checking the redaction in %s:\n", png);
+  if (check_sheet (d, png) < 0) {
+    g_printerr ("the contact sheet does not show the redaction\n");
+    goto out;
+  }
+  {
+    const gchar *args[] = { "audit", NULL };
+    out = run_seecitv (tool, keystore, args, audit_txt);
+    if (out == NULL)
+      goto out;
+    g_free (out);
+  }
+  ok = TRUE;
+
+out:
+  g_free (list);
+  g_free (clip);
+  g_free (png);
+  g_free (mkv);
+  g_free (audit_txt);
+  g_free (list_txt);
+  g_free (tool);
+  g_free (dir);
+  return ok;
+}
+
 int
 main (int argc, char **argv)
 {
-  gchar *output = NULL;
+  gchar *output = NULL, *testdata = NULL;
   gdouble duration = 20.0;
   GOptionEntry entries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
         "Directory for what the demo writes (default: ./seecitv-demo)", "DIR"},
     {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration,
         "Seconds of scene (default: 20)", "S"},
+    {"testdata", 't', 0, G_OPTION_ARG_FILENAME, &testdata,
+        "Directory holding astronaut.png (default: $SEECITV_TESTDATA_DIR, "
+          "else ./testdata; `./run testdata` fetches it)", "DIR"},
     {NULL}
   };
   static const gchar *needed[] = { "seecitvsrc", "seecitvmotion",
     "seecitvredact", "seecitvsink", "seecitvcryptsink", "x264enc",
-    "splitmuxsink", "matroskamux", "jpegenc"
+    "splitmuxsink", "matroskamux", "jpegenc", "pngdec", "pngenc",
+    "videocrop", "appsink"
   };
   GOptionContext *ctx;
   GError *err = NULL;
   Demo d = { 0, };
   gchar *log_path, *scene_path, *clips_dir, *keystore = NULL, *pair = NULL;
-  gchar *url = NULL, *pin = NULL, *desc;
+  gchar *url = NULL, *pin = NULL, *desc = NULL;
   GSubprocess *device = NULL;
   gint intact = -1;
+  gboolean used = FALSE;
   guint n_frames;
 
   ctx = g_option_context_new ("- seecitv's main job on a synthetic scene");
@@ -449,6 +824,9 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
   if (output == NULL)
     output = g_strdup ("seecitv-demo");
+  if (testdata == NULL)
+    testdata = g_strdup (g_getenv ("SEECITV_TESTDATA_DIR") ?
+        g_getenv ("SEECITV_TESTDATA_DIR") : "testdata");
   if (duration < 10) {
     g_printerr ("--duration must be at least 10 s\n");
     return 2;
@@ -481,16 +859,13 @@ main (int argc, char **argv)
   d.n_frames = (guint) (duration * FPS);
   d.rand = g_rand_new_with_seed (1);
   d.texture = g_malloc (W * H);
-  for (gint y = 0; y < H; y++)
-    for (gint x = 0; x < W; x++) {
-      /* smooth walls: the chequered one of the first version made the
-       * face cascade see a face in it */
-      gdouble v = 120 + 30 * sin (x / 29.0) + 20 * cos (y / 13.0);
-      d.texture[y * W + x] = (guint8) CLAMP (v, 0, 255);
-    }
-  g_print ("seecitv demo: %.0f s synthetic scene (a person walks in at 3 s, "
-      "stands still 8-12 s, walks out by 16 s; lights dim at 17 s; the "
-      "neighbour's window is a privacy zone)\n", duration);
+  make_room (d.texture, d.rand);
+  d.face = load_face (testdata);
+  if (d.face == NULL)
+    goto done;
+  g_print ("seecitv demo: %.0f s synthetic scene (a person with a face "
+      "walks in at 3 s, stands still 8-12 s, walks out by 16 s; lights dim "
+      "at 17 s; the neighbour's window is a privacy zone)\n", duration);
   desc = g_strdup_printf ("appsrc name=src format=time is-live=false "
       "caps=video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
       "jpegenc quality=90 ! matroskamux ! filesink location=\"%s\"", W, H,
@@ -523,14 +898,25 @@ main (int argc, char **argv)
   g_print ("%u motion start(s), %u end(s), %u clip(s); checking them:\n",
       d.n_start, d.n_end, d.n_clips);
   intact = verify_clips (&d, clips_dir, keystore);
+  if (intact < 1)
+    goto done;
+
+  /* 5. What a user does next, with the seecitv tool. */
+  used = use_the_tool (&d, argv[0], output, keystore);
   {
     gchar *dir = g_path_get_dirname (argv[0]);
     gchar *tool = g_build_filename (dir, "seecitv", NULL);
 
-    g_print ("wrote %s\n      %s (scene)\n      %s (encrypted clips)\n"
-        "      %s/keys (keystore, master key, pairing secret)\n"
-        "list, verify or export the clips with:\n  %s --keystore %s list\n",
-        log_path, scene_path, clips_dir, output, tool, keystore);
+    g_print ("\nwrote under %s/:\n"
+        "  scene.mkv    the synthetic scene the device served\n"
+        "  events.log   motion events, clips, sheet check\n"
+        "  clips/       the encrypted clips\n"
+        "  keys/        keystore, master key, pairing secret (0600)\n"
+        "  list.txt     seecitv list\n"
+        "  export.mkv   the longest clip, decrypted (0600)\n"
+        "  sheet.png    its contact sheet: thumbnails, motion strip\n"
+        "  audit.txt    seecitv audit: the export and the sheet\n"
+        "more with:\n  %s --keystore %s --help\n", output, tool, keystore);
     g_free (tool);
     g_free (dir);
   }
@@ -544,6 +930,8 @@ done:
   fclose (d.log);
   g_rand_free (d.rand);
   g_free (d.texture);
+  g_free (d.face);
+  g_free (testdata);
   g_free (desc);
   g_free (url);
   g_free (pin);
@@ -553,5 +941,5 @@ done:
   g_free (scene_path);
   g_free (clips_dir);
   g_free (output);
-  return d.failed || d.n_start == 0 || intact < 1 ? 1 : 0;
+  return d.failed || d.n_start == 0 || intact < 1 || !used ? 1 : 0;
 }

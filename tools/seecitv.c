@@ -2,11 +2,12 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The `seecitv` command: keys init, list, verify, export, forget, purge
- * over a keystore (ext/openssl/keystore.h) and its clips (clip.h). Export
- * runs a GStreamer pipeline through the seecitvcrypto plugin's
- * seecitvdecrypt; everything else uses the crypto core directly. Retention,
- * audit and upload are not here yet. No key material is ever printed.
+ * The `seecitv` command: keys init, list, verify, export, sheet, audit,
+ * forget, purge over a keystore (ext/openssl/keystore.h) and its clips
+ * (clip.h). Export and sheet run GStreamer pipelines through the
+ * seecitvcrypto plugin's seecitvdecrypt, which writes the access log that
+ * audit prints; the sheet's layout is in seecitv-sheet.c. Everything else
+ * uses the crypto core directly. No key material is ever printed.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -28,6 +29,7 @@
 
 #include "clip.h"
 #include "keystore.h"
+#include "seecitv-sheet.h"
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -49,6 +51,11 @@ static const gchar *description =
     "  verify [CLIP...]    check clips (default: every indexed clip)\n"
     "  export CLIP -o OUT.mkv [--force]\n"
     "                      decrypt and remux into a seekable Matroska file\n"
+    "  sheet CLIP -o OUT.png [--force] [--columns N] [--thumbs N] [--width W]\n"
+    "                      a contact sheet: thumbnails across the clip and a\n"
+    "                      strip, red where there was motion\n"
+    "  audit [--json]      the access log: who exported, played or made a\n"
+    "                      sheet of which clip, and when (kept 3 months)\n"
     "  forget --device ID  delete a device's key, its clips' keys and files\n"
     "  purge CLIP...       delete clips: key first, then file\n"
     "\n"
@@ -58,6 +65,10 @@ static const gchar *description =
     "directory: `keys init` refuses a directory that holds clip files or is\n"
     "inside --recordings. Anyone holding a copy of the keystore and its key\n"
     "can decrypt clips that were deleted or forgotten since.\n"
+    "\n"
+    "Every export, sheet and seecitvdecrypt playback is written to the\n"
+    "keystore's access log; entries older than 3 months are removed at\n"
+    "every write. $SEECITV_NOW (ISO 8601) replaces the log's clock, for tests.\n"
     "\n"
     "Exit status: 0 success (verify: every clip intact), 1 failure (verify:\n"
     "a clip is missing, truncated, tampered or has no key), 2 usage error.\n";
@@ -662,6 +673,51 @@ cmd_verify (int argc, char **argv)
 
 /* ---- export ---- */
 
+/* Creates @output, mode 0600 (it is video in clear), never clobbering
+ * unless @force; the pipeline's filesink then opens the file made here. */
+static gboolean
+create_output (const gchar * output, gboolean force)
+{
+  int fd = g_open (output, O_WRONLY | O_CREAT | O_CLOEXEC |
+      (force ? O_TRUNC : O_EXCL), 0600);
+
+  if (fd < 0) {
+    int e = errno;
+
+    g_printerr ("seecitv: cannot create %s: %s\n", output, g_strerror (e));
+    return FALSE;
+  }
+  close (fd);
+  return TRUE;
+}
+
+/* For a command that reads the clip @arg (a file or an indexed clip id)
+ * into a new file @output: finds the clip file, then creates @output
+ * (create_output ()). Returns: (transfer full) (nullable): the clip file,
+ * or NULL after printing why */
+static gchar *
+open_clip_for_output (const gchar * cmd, const gchar * arg,
+    const gchar * output, gboolean force)
+{
+  SeecitvKeystore *ks = open_keystore ();
+  SeecitvKeystoreClipInfo *info = NULL;
+  guint8 id[SEECITV_CLIP_ID_SIZE];
+  gchar *path = NULL;
+  GError *err = NULL;
+
+  if (ks == NULL)
+    return NULL;
+  if (!resolve_clip (ks, arg, id, &info, &path, &err)) {
+    print_error (cmd, err);
+    g_clear_error (&err);
+  } else if (!create_output (output, force)) {
+    g_clear_pointer (&path, g_free);
+  }
+  g_clear_pointer (&info, seecitv_keystore_clip_info_free);
+  seecitv_keystore_free (ks);
+  return path;
+}
+
 typedef struct
 {
   GMainLoop *loop;
@@ -786,16 +842,12 @@ cmd_export (int argc, char **argv)
     {NULL}
   };
   int status = EXIT_FAIL;
-  SeecitvKeystore *ks = NULL;
-  SeecitvKeystoreClipInfo *info = NULL;
   gchar *path = NULL;
-  guint8 id[SEECITV_CLIP_ID_SIZE];
   GError *err = NULL;
   Export ex = { 0 };
   GstElement *demux, *sink;
   GstBus *bus;
   guint watch, timer = 0;
-  int fd;
   gboolean created = FALSE;
 
   if (!parse_command ("export", entries, &argc, &argv, &status))
@@ -804,26 +856,9 @@ cmd_export (int argc, char **argv)
     status = usage_error (FALSE, "usage: seecitv export CLIP -o OUT.mkv");
     goto out;
   }
-  ks = open_keystore ();
-  if (ks == NULL)
+  path = open_clip_for_output ("export", argv[1], output, force);
+  if (path == NULL)
     goto out;
-  if (!resolve_clip (ks, argv[1], id, &info, &path, &err)) {
-    print_error ("export", err);
-    goto out;
-  }
-  g_clear_pointer (&ks, seecitv_keystore_free);
-
-  /* Create OUT here: mode 0600 (it is video in clear), never clobbering
-   * unless asked; filesink then opens the file made here. */
-  fd = g_open (output, O_WRONLY | O_CREAT | O_CLOEXEC |
-      (force ? O_TRUNC : O_EXCL), 0600);
-  if (fd < 0) {
-    int e = errno;
-
-    g_printerr ("seecitv: cannot create %s: %s\n", output, g_strerror (e));
-    goto out;
-  }
-  close (fd);
   created = TRUE;
 
   ex.pipeline = gst_pipeline_new ("export");
@@ -844,6 +879,7 @@ cmd_export (int argc, char **argv)
     goto out;
   }
   g_object_set (ex.src, "location", path, NULL);
+  gst_util_set_object_arg (G_OBJECT (ex.dec), "purpose", "export");
   g_object_set (ex.dec, "keystore", opt_keystore, "passphrase-file",
       opt_passphrase_file, NULL);
   g_object_set (sink, "location", output, NULL);
@@ -891,11 +927,178 @@ out:
   if (ex.pipeline)
     gst_object_unref (ex.pipeline);
   g_clear_error (&err);
-  g_clear_pointer (&info, seecitv_keystore_clip_info_free);
-  g_clear_pointer (&ks, seecitv_keystore_free);
   g_free (path);
   g_free (output);
   return status;
+}
+
+/* ---- sheet ---- */
+
+static int
+cmd_sheet (int argc, char **argv)
+{
+  gchar *output = NULL;
+  gboolean force = FALSE;
+  gint columns = 4, thumbs = 12, width = 240;
+  GOptionEntry entries[] = {
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The PNG to write",
+        "OUT"},
+    {"force", 'f', 0, G_OPTION_ARG_NONE, &force,
+        "Overwrite OUT if it exists", NULL},
+    {"columns", 0, 0, G_OPTION_ARG_INT, &columns,
+        "Thumbnails per row (1..16, default 4)", "N"},
+    {"thumbs", 0, 0, G_OPTION_ARG_INT, &thumbs,
+        "Thumbnails (1..64, default 12)", "N"},
+    {"width", 0, 0, G_OPTION_ARG_INT, &width,
+        "Thumbnail width in pixels (32..1920, even, default 240)", "W"},
+    {NULL}
+  };
+  int status = EXIT_FAIL;
+  SeecitvSheetOptions opts = { 0 };
+  SeecitvSheetResult res;
+  gchar *path = NULL;
+  GError *err = NULL;
+  gboolean created = FALSE;
+
+  if (!parse_command ("sheet", entries, &argc, &argv, &status))
+    goto out;
+  if (argc != 2 || output == NULL) {
+    status = usage_error (FALSE, "usage: seecitv sheet CLIP -o OUT.png");
+    goto out;
+  }
+  if (columns < 1 || columns > 16 || thumbs < 1 || thumbs > 64 ||
+      width < 32 || width > 1920 || width % 2 != 0) {
+    status = usage_error (FALSE, "--columns must be 1..16, --thumbs 1..64, "
+        "--width an even 32..1920");
+    goto out;
+  }
+  path = open_clip_for_output ("sheet", argv[1], output, force);
+  if (path == NULL)
+    goto out;
+  created = TRUE;
+
+  opts.keystore = opt_keystore;
+  opts.passphrase_file = opt_passphrase_file;
+  opts.clip = path;
+  opts.output = output;
+  opts.columns = columns;
+  opts.thumbs = thumbs;
+  opts.thumb_width = width;
+  if (!seecitv_sheet_make (&opts, &res, &err)) {
+    print_error ("sheet failed", err);
+    goto out;
+  }
+  if (!res.motion_available)
+    g_printerr ("seecitv: warning: seecitvmotion (the seecitvopencv plugin) "
+        "is missing: the motion strip is empty\n");
+  g_print ("wrote %s (%ux%u, %u thumbnails over %.1f s, motion %.1f s in "
+      "%u runs)\n", output, res.width, res.height, res.thumbs,
+      res.duration / (double) GST_SECOND, res.motion / (double) GST_SECOND,
+      res.motion_runs);
+  status = EXIT_OK;
+
+out:
+  if (status != EXIT_OK && created)
+    g_unlink (output);
+  g_clear_error (&err);
+  g_free (path);
+  g_free (output);
+  return status;
+}
+
+/* ---- audit ---- */
+
+/* Expires old entries and saves, retrying when someone else saved
+ * meanwhile. Returns: (transfer full) (nullable): the keystore as saved */
+static SeecitvKeystore *
+open_keystore_expired (gint64 now)
+{
+  GError *err = NULL;
+  int attempt;
+
+  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
+    SeecitvKeystore *ks = open_keystore ();
+
+    if (ks == NULL)
+      return NULL;
+    if (seecitv_keystore_expire_access (ks, now) == 0 ||
+        seecitv_keystore_save (ks, &err))
+      return ks;
+    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+            SEECITV_KEYSTORE_ERROR_CHANGED)) {
+      /* Still shown without the expired entries: only the save failed. */
+      print_error ("warning: cannot save the expired access log", err);
+      g_clear_error (&err);
+      return ks;
+    }
+    g_clear_error (&err);
+    seecitv_keystore_free (ks);
+  }
+  g_printerr ("seecitv: the keystore keeps changing: try again\n");
+  return NULL;
+}
+
+static int
+cmd_audit (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL},
+    {NULL}
+  };
+  int status = EXIT_FAIL;
+  SeecitvKeystore *ks;
+  GPtrArray *log;
+  GString *out;
+  guint i;
+
+  if (!parse_command ("audit", entries, &argc, &argv, &status))
+    return status;
+  if (argc != 1)
+    return usage_error (FALSE, "usage: seecitv audit [--json]");
+  ks = open_keystore_expired (seecitv_keystore_access_now ());
+  if (ks == NULL)
+    return EXIT_FAIL;
+  log = seecitv_keystore_list_access (ks);
+  out = g_string_new (json ? "[" :
+      "time\taction\tclip-id\tdevice\tpath\tuser\tprocess\n");
+  for (i = 0; i < log->len; i++) {
+    SeecitvKeystoreAccess *e = log->pdata[i];
+    gchar *time = format_time (e->time);
+    gchar *id = hex_encode (e->clip_id, SEECITV_CLIP_ID_SIZE);
+    const gchar *action = seecitv_keystore_access_action_name (e->action);
+
+    if (json) {
+      g_string_append (out, i ? ",\n " : "\n ");
+      g_string_append (out, "{\"time\": ");
+      json_string (out, time);
+      g_string_append_printf (out, ", \"action\": \"%s\", \"clip-id\": ",
+          action);
+      json_string (out, id);
+      g_string_append (out, ", \"device\": ");
+      json_string (out, e->device_id);
+      g_string_append (out, ", \"path\": ");
+      json_string (out, e->path);
+      g_string_append (out, ", \"user\": ");
+      json_string (out, e->user);
+      g_string_append (out, ", \"process\": ");
+      json_string (out, e->process);
+      g_string_append (out, "}");
+    } else {
+      g_string_append_printf (out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", time,
+          action, id, e->device_id[0] ? e->device_id : "-",
+          e->path[0] ? e->path : "-", e->user, e->process);
+    }
+    g_free (time);
+    g_free (id);
+  }
+  if (json)
+    g_string_append (out, log->len ? "\n]\n" : "]\n");
+  fputs (out->str, stdout);
+  g_string_free (out, TRUE);
+  g_ptr_array_unref (log);
+  seecitv_keystore_free (ks);
+  return EXIT_OK;
 }
 
 /* ---- forget, purge ---- */
@@ -1102,6 +1305,12 @@ main (int argc, char **argv)
     gst_init (NULL, NULL);
     status = cmd_export (argc, argv);
     gst_deinit ();
+  } else if (strcmp (cmd, "sheet") == 0) {
+    gst_init (NULL, NULL);
+    status = cmd_sheet (argc, argv);
+    gst_deinit ();
+  } else if (strcmp (cmd, "audit") == 0) {
+    status = cmd_audit (argc, argv);
   } else if (strcmp (cmd, "forget") == 0) {
     status = cmd_forget (argc, argv);
   } else if (strcmp (cmd, "purge") == 0) {

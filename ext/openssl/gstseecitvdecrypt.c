@@ -24,6 +24,14 @@
  * nothing matches; the output segment is in bytes. The element does not
  * seek.
  *
+ * Every reading is written to the keystore's access log (time, clip id,
+ * device, file, user and process; `seecitv audit` prints it, and entries
+ * older than three months are removed at every write) once the clip
+ * header has been read and before the first plaintext byte leaves the
+ * element, as #SeecitvDecrypt:purpose says (`play` unless a tool says
+ * `export` or `sheet`). When the entry cannot be written, nothing is
+ * played: the element fails with RESOURCE / WRITE.
+ *
  * A wrong key, a clip the keystore has no key for, and any tampering with
  * the clip are errors. A clip that stops before its final chunk (a crash,
  * `kill -9`, a copy taken while recording, a cut file) is not: the element
@@ -58,6 +66,8 @@
  * * STREAM / WRONG_TYPE: the input is not a clip (`reason` `bad-magic`).
  * * RESOURCE / OPEN_READ: the keystore cannot be opened or unlocked
  *   (details: `keystore`, `reason`).
+ * * RESOURCE / WRITE: the access log entry cannot be written (details:
+ *   `keystore`, `reason`, `clip-id`).
  * * LIBRARY / FAILED: OpenSSL failed.
  *
  * ## Example launch lines
@@ -83,12 +93,14 @@
 #include <string.h>
 
 #include <gst/base/gsttypefindhelper.h>
+#include <openssl/crypto.h>
 
 GST_DEBUG_CATEGORY_STATIC (seecitv_decrypt_debug);
 #define GST_CAT_DEFAULT seecitv_decrypt_debug
 
 #define DEFAULT_KEYSTORE NULL
 #define DEFAULT_PASSPHRASE_FILE NULL
+#define DEFAULT_PURPOSE SEECITV_ACCESS_PLAY
 
 /* Plaintext held back before the first push, so that typefinding sees
  * enough (a sync can make the first chunk tiny). */
@@ -99,7 +111,28 @@ enum
   PROP_0,
   PROP_KEYSTORE,
   PROP_PASSPHRASE_FILE,
+  PROP_PURPOSE,
 };
+
+#define SEECITV_TYPE_DECRYPT_PURPOSE (seecitv_decrypt_purpose_get_type ())
+static GType
+seecitv_decrypt_purpose_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {SEECITV_ACCESS_PLAY, "Playback", "play"},
+    {SEECITV_ACCESS_EXPORT, "Export to a file in clear (seecitv export)",
+        "export"},
+    {SEECITV_ACCESS_SHEET, "Contact sheet (seecitv sheet)", "sheet"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("SeecitvDecryptPurpose", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -157,6 +190,12 @@ seecitv_decrypt_class_init (SeecitvDecryptClass * klass)
           DEFAULT_PASSPHRASE_FILE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PURPOSE,
+      g_param_spec_enum ("purpose", "Purpose",
+          "What the keystore's access log records this reading as",
+          SEECITV_TYPE_DECRYPT_PURPOSE, DEFAULT_PURPOSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -191,6 +230,7 @@ seecitv_decrypt_init (SeecitvDecrypt * self)
 
   self->keystore = g_strdup (DEFAULT_KEYSTORE);
   self->passphrase_file = g_strdup (DEFAULT_PASSPHRASE_FILE);
+  self->purpose = DEFAULT_PURPOSE;
 }
 
 static void
@@ -215,6 +255,9 @@ seecitv_decrypt_set_property (GObject * object, guint prop_id,
       g_free (self->passphrase_file);
       self->passphrase_file = g_value_dup_string (value);
       break;
+    case PROP_PURPOSE:
+      self->purpose = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -236,6 +279,9 @@ seecitv_decrypt_get_property (GObject * object, guint prop_id,
     case PROP_PASSPHRASE_FILE:
       g_value_set_string (value, self->passphrase_file);
       break;
+    case PROP_PURPOSE:
+      g_value_set_enum (value, self->purpose);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -254,6 +300,7 @@ seecitv_decrypt_reset (SeecitvDecrypt * self)
   }
   self->caps_sent = FALSE;
   self->failed = FALSE;
+  self->logged = FALSE;
   self->offset = 0;
 }
 
@@ -278,6 +325,7 @@ seecitv_decrypt_start (SeecitvDecrypt * self)
   GST_OBJECT_LOCK (self);
   keystore = g_strdup (self->keystore);
   passphrase_file = g_strdup (self->passphrase_file);
+  self->cur_purpose = self->purpose;
   self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
@@ -428,6 +476,71 @@ post_clip_error (SeecitvDecrypt * self, GError * err)
             "clip-id", G_TYPE_STRING, clip_id, NULL));
 }
 
+/* Returns: (transfer full) (nullable): the local file upstream reads, else
+ * its URI */
+static gchar *
+query_upstream_location (SeecitvDecrypt * self)
+{
+  GstQuery *query = gst_query_new_uri ();
+  gchar *uri = NULL, *location = NULL;
+
+  if (gst_pad_peer_query (self->sinkpad, query))
+    gst_query_parse_uri (query, &uri);
+  gst_query_unref (query);
+  if (uri != NULL && g_str_has_prefix (uri, "file:"))
+    location = g_filename_from_uri (uri, NULL, NULL);
+  if (location == NULL)
+    location = g_steal_pointer (&uri);
+  g_free (uri);
+  return location;
+}
+
+/* Writes the access log entry, once, as soon as the header names the clip.
+ * Returns FALSE after posting an error. */
+static gboolean
+log_access (SeecitvDecrypt * self)
+{
+  const SeecitvClipHeader *h;
+  gchar *location;
+  GError *err = NULL;
+  gboolean ok;
+
+  if (self->logged)
+    return TRUE;
+  h = seecitv_clip_reader_get_header (self->reader);
+  if (h == NULL)
+    return TRUE;
+  location = query_upstream_location (self);
+  ok = seecitv_keystore_record_access (self->ks, self->cur_purpose,
+      h->ids.clip_id, location, &err);
+  g_free (location);
+  /* Saving drew random bytes (the keystore's nonce) in this streaming
+   * thread, which made OpenSSL give it thread-local generators; pooled
+   * GStreamer threads may never exit, so free them now (as
+   * seecitvcryptsink does; they are remade on the next use). */
+  OPENSSL_thread_stop ();
+  if (!ok) {
+    gchar clip_id[2 * SEECITV_CLIP_ID_SIZE + 1];
+    gchar *keystore;
+
+    format_clip_id (self, clip_id);
+    GST_OBJECT_LOCK (self);
+    keystore = g_strdup (self->keystore);
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, WRITE,
+        ("Cannot write the access log: the clip is not played."),
+        ("%s", err->message), ("keystore", G_TYPE_STRING, keystore,
+            "reason", G_TYPE_STRING, err->message,
+            "clip-id", G_TYPE_STRING, clip_id, NULL));
+    g_free (keystore);
+    g_clear_error (&err);
+    self->failed = TRUE;
+    return FALSE;
+  }
+  self->logged = TRUE;
+  return TRUE;
+}
+
 /* Pushes the held plaintext, preceded by caps and a segment the first
  * time. */
 static GstFlowReturn
@@ -435,6 +548,9 @@ push_out (SeecitvDecrypt * self)
 {
   GstBuffer *buffer;
   gsize len = self->out->len;
+
+  if (len > 0 && !log_access (self))
+    return GST_FLOW_ERROR;
 
   if (!self->caps_sent) {
     GstTypeFindProbability prob = GST_TYPE_FIND_NONE;
@@ -517,6 +633,11 @@ seecitv_decrypt_eos (SeecitvDecrypt * self, GstEvent * event)
     push_out (self);
     post_clip_error (self, err);
     g_clear_error (&err);
+    gst_event_unref (event);
+    return FALSE;
+  }
+  /* A clip with no plaintext is a reading too. */
+  if (!log_access (self)) {
     gst_event_unref (event);
     return FALSE;
   }

@@ -28,6 +28,7 @@ struct _SeecitvDecrypt
   /* properties, protected by the object lock */
   gchar *keystore;
   gchar *passphrase_file;
+  SeecitvAccessAction purpose;
   gboolean started;             /* READY->PAUSED ran: properties frozen */
 
   /* stream state: the streaming thread (serialised by the sink pad's
@@ -37,6 +38,8 @@ struct _SeecitvDecrypt
   GByteArray *out;              /* plaintext not pushed yet */
   gboolean caps_sent;           /* caps and segment pushed */
   gboolean failed;              /* an error was posted: drop the rest */
+  gboolean logged;              /* the access log entry is written */
+  SeecitvAccessAction cur_purpose;      /* purpose, copied at start */
   guint64 offset;               /* plaintext bytes pushed */
 };
 

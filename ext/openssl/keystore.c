@@ -2,8 +2,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The keystore: its in-memory tables, the file envelope (AES-256-GCM under
- * the master key or a scrypt-derived key), the payload records, atomic
- * saving, and master key files. docs/clip-format.md ("Keystore") specifies
+ * the master key or a scrypt-derived key), the payload records (devices,
+ * clips, access log entries), atomic saving, master key files, and the
+ * access log's clock and three-month expiry. docs/clip-format.md ("Keystore") specifies
  * the bytes. The payload parser reads outside data and is fuzzed
  * (tests/fuzz/fuzz-keystore.c). The clip framing is in clip.c.
  */
@@ -60,7 +61,11 @@ static const guint8 keystore_magic[8] = {
 
 #define RECORD_DEVICE 1
 #define RECORD_CLIP 2
+#define RECORD_ACCESS 3
 #define RECORD_HEADER_SIZE 5
+
+#define ACCESS_MAX_NAME 255
+#define ACCESS_SAVE_RETRIES 8
 
 #define KEK_SIZE 32
 #define WRAPPED_SIZE (SEECITV_CLIP_KEY_SIZE + 8)
@@ -99,6 +104,17 @@ typedef struct
   gint64 end_time;
 } Clip;
 
+typedef struct
+{
+  gint64 time;
+  guint8 action;
+  guint8 clip_id[SEECITV_CLIP_ID_SIZE];
+  gchar *device_id;             /* "" when unknown */
+  gchar *path;
+  gchar *user;
+  gchar *process;
+} Access;
+
 struct _SeecitvKeystore
 {
   gchar *path;                  /* NULL for an in-memory keystore */
@@ -112,6 +128,7 @@ struct _SeecitvKeystore
 
   GHashTable *devices;          /* id -> Device */
   GHashTable *clips;            /* clip_id -> Clip */
+  GPtrArray *access;            /* Access, oldest first */
 };
 
 static gboolean fail_before_rename = FALSE;
@@ -139,6 +156,16 @@ clip_free (Clip * c)
   g_free (c);
 }
 
+static void
+access_free (Access * a)
+{
+  g_free (a->device_id);
+  g_free (a->path);
+  g_free (a->user);
+  g_free (a->process);
+  g_free (a);
+}
+
 static guint
 clip_id_hash (gconstpointer p)
 {
@@ -164,6 +191,7 @@ keystore_new (void)
       (GDestroyNotify) device_free);
   ks->clips = g_hash_table_new_full (clip_id_hash, clip_id_equal, NULL,
       (GDestroyNotify) clip_free);
+  ks->access = g_ptr_array_new_with_free_func ((GDestroyNotify) access_free);
   return ks;
 }
 
@@ -174,6 +202,7 @@ seecitv_keystore_free (SeecitvKeystore * ks)
     return;
   g_hash_table_destroy (ks->clips);
   g_hash_table_destroy (ks->devices);
+  g_ptr_array_unref (ks->access);
   g_free (ks->path);
   OPENSSL_cleanse (ks, sizeof (*ks));
   g_free (ks);
@@ -558,6 +587,16 @@ cur_string (Cursor * c, gsize len)
   return g_strndup ((const gchar *) p, len);
 }
 
+/* Stable on equal times: g_ptr_array_sort is a merge sort. */
+static gint
+compare_access (gconstpointer a, gconstpointer b)
+{
+  const Access *x = *(const Access * const *) a;
+  const Access *y = *(const Access * const *) b;
+
+  return x->time < y->time ? -1 : x->time > y->time;
+}
+
 static gboolean
 parse_device (SeecitvKeystore * ks, Cursor * c)
 {
@@ -604,6 +643,30 @@ parse_clip (SeecitvKeystore * ks, Cursor * c)
 }
 
 static gboolean
+parse_access (SeecitvKeystore * ks, Cursor * c)
+{
+  Access *a = g_new0 (Access, 1);
+  guint action, dev_len, path_len, user_len, proc_len;
+
+  if (!cur_i64 (c, &a->time) || !cur_u8 (c, &action) ||
+      action < SEECITV_ACCESS_EXPORT || action > SEECITV_ACCESS_SHEET ||
+      !cur_copy (c, a->clip_id, SEECITV_CLIP_ID_SIZE) ||
+      !cur_u8 (c, &dev_len) || (a->device_id = cur_string (c, dev_len)) == NULL
+      || (dev_len > 0 && !seecitv_keystore_device_id_is_valid (a->device_id))
+      || !cur_u16 (c, &path_len) || path_len > SEECITV_KEYSTORE_MAX_PATH ||
+      (a->path = cur_string (c, path_len)) == NULL ||
+      !cur_u8 (c, &user_len) || (a->user = cur_string (c, user_len)) == NULL ||
+      !cur_u8 (c, &proc_len) ||
+      (a->process = cur_string (c, proc_len)) == NULL || c->left != 0) {
+    access_free (a);
+    return FALSE;
+  }
+  a->action = action;
+  g_ptr_array_add (ks->access, a);
+  return TRUE;
+}
+
+static gboolean
 parse_payload (SeecitvKeystore * ks, const guint8 * data, gsize len,
     GError ** error)
 {
@@ -626,6 +689,8 @@ parse_payload (SeecitvKeystore * ks, const guint8 * data, gsize len,
       ok = parse_device (ks, &rc);
     else if (h[0] == RECORD_CLIP)
       ok = parse_clip (ks, &rc);
+    else if (h[0] == RECORD_ACCESS)
+      ok = parse_access (ks, &rc);
     else
       ok = FALSE;
     if (!ok)
@@ -645,6 +710,8 @@ parse_payload (SeecitvKeystore * ks, const guint8 * data, gsize len,
       return FALSE;
     }
   }
+  /* The log is kept in time order whatever order the file had. */
+  g_ptr_array_sort (ks->access, compare_access);
   return TRUE;
 
 bad:
@@ -701,6 +768,22 @@ put (guint8 * p, const void *src, gsize n)
   return p + n;
 }
 
+static guint8 *
+put_string8 (guint8 * p, const gchar * s)
+{
+  gsize n = strlen (s);
+
+  *p++ = n;
+  return put (p, s, n);
+}
+
+static gsize
+access_body_size (const Access * a)
+{
+  return 8 + 1 + SEECITV_CLIP_ID_SIZE + 1 + strlen (a->device_id) + 2 +
+      strlen (a->path) + 1 + strlen (a->user) + 1 + strlen (a->process);
+}
+
 /* The payload in one exactly sized allocation, so that no realloc leaves
  * key material behind; the caller wipes and frees it. */
 static guint8 *
@@ -727,6 +810,8 @@ build_payload (SeecitvKeystore * ks, gsize * out_len)
         strlen (k->device_id) + 2 * SEECITV_CLIP_ID_SIZE + WRAPPED_SIZE +
         8 + 8 + 2 + strlen (k->path);
   }
+  for (i = 0; i < ks->access->len; i++)
+    total += RECORD_HEADER_SIZE + access_body_size (ks->access->pdata[i]);
 
   buf = p = g_malloc (MAX (total, 1));
   for (i = 0; i < devices->len; i++) {
@@ -764,6 +849,20 @@ build_payload (SeecitvKeystore * ks, gsize * out_len)
     seecitv_store_be16 (p, path_len);
     p += 2;
     p = put (p, k->path, path_len);
+  }
+  for (i = 0; i < ks->access->len; i++) {
+    Access *a = ks->access->pdata[i];
+
+    p = put_record (p, RECORD_ACCESS, access_body_size (a));
+    seecitv_store_be64 (p, a->time);
+    p += 8;
+    *p++ = a->action;
+    p = put (p, a->clip_id, SEECITV_CLIP_ID_SIZE);
+    p = put_string8 (p, a->device_id);
+    seecitv_store_be16 (p, strlen (a->path));
+    p = put (p + 2, a->path, strlen (a->path));
+    p = put_string8 (p, a->user);
+    p = put_string8 (p, a->process);
   }
   g_assert ((gsize) (p - buf) == total);
 
@@ -1856,4 +1955,360 @@ seecitv_keystore_open_default (const gchar * path,
     OPENSSL_cleanse (key, sizeof (key));
   }
   return ks;
+}
+
+/* ------------------------------------------------------------------------
+ * Access log
+ * ------------------------------------------------------------------------ */
+
+/**
+ * seecitv_keystore_access_now:
+ *
+ * The clock of the access log: `$SEECITV_NOW` when set (an ISO 8601 date
+ * and time, e.g. `2026-03-01T12:00:00Z`; for tests), else the real time.
+ *
+ * Returns: microseconds since the Unix epoch
+ */
+gint64
+seecitv_keystore_access_now (void)
+{
+  const gchar *env = g_getenv ("SEECITV_NOW");
+
+  if (env != NULL && *env) {
+    GTimeZone *utc = g_time_zone_new_utc ();
+    GDateTime *dt = g_date_time_new_from_iso8601 (env, utc);
+
+    g_time_zone_unref (utc);
+    if (dt != NULL) {
+      gint64 t = g_date_time_to_unix (dt) * G_USEC_PER_SEC +
+          g_date_time_get_microsecond (dt);
+
+      g_date_time_unref (dt);
+      return t;
+    }
+    g_warning ("SEECITV_NOW is not an ISO 8601 date and time: ignored");
+  }
+  return g_get_real_time ();
+}
+
+/**
+ * seecitv_keystore_access_cutoff:
+ *
+ * Returns: the oldest time an access entry may have at @now: the same
+ *   instant %SEECITV_KEYSTORE_ACCESS_RETENTION_MONTHS calendar months
+ *   earlier (UTC; a day missing in that month clamps to its last day)
+ */
+gint64
+seecitv_keystore_access_cutoff (gint64 now)
+{
+  GDateTime *dt = g_date_time_new_from_unix_utc (now / G_USEC_PER_SEC);
+  GDateTime *back;
+  gint64 cutoff;
+
+  if (dt == NULL)
+    return G_MININT64;
+  back = g_date_time_add_months (dt, -SEECITV_KEYSTORE_ACCESS_RETENTION_MONTHS);
+  g_date_time_unref (dt);
+  if (back == NULL)
+    return G_MININT64;
+  cutoff = g_date_time_to_unix (back) * G_USEC_PER_SEC + now % G_USEC_PER_SEC;
+  g_date_time_unref (back);
+  return cutoff;
+}
+
+/**
+ * seecitv_keystore_expire_access:
+ *
+ * Removes the access entries older than seecitv_keystore_access_cutoff()
+ * of @now (in memory; save to make it last).
+ *
+ * Returns: how many were removed
+ */
+guint
+seecitv_keystore_expire_access (SeecitvKeystore * ks, gint64 now)
+{
+  gint64 cutoff;
+  guint n = 0;
+
+  g_return_val_if_fail (ks != NULL, 0);
+
+  cutoff = seecitv_keystore_access_cutoff (now);
+  while (n < ks->access->len &&
+      ((Access *) ks->access->pdata[n])->time < cutoff)
+    n++;
+  if (n > 0)
+    g_ptr_array_remove_range (ks->access, 0, n);
+  return n;
+}
+
+/* At most @max bytes of @s, cut at a UTF-8 character boundary when @s is
+ * UTF-8. */
+static gchar *
+bounded_copy (const gchar * s, gsize max)
+{
+  gsize n = s ? strlen (s) : 0;
+
+  if (n > max) {
+    const gchar *end = s + max;
+
+    if (g_utf8_validate (s, -1, NULL))
+      end = g_utf8_find_prev_char (s, s + max + 1);
+    n = end - s;
+  }
+  return g_strndup (s ? s : "", n);
+}
+
+/**
+ * seecitv_keystore_add_access:
+ * @entry: @time, @action, @clip_id and @path are used as given (@path at
+ *   most %SEECITV_KEYSTORE_MAX_PATH bytes); @device_id (nullable: "" if
+ *   not a valid device id), @user and @process (nullable, cut to 255
+ *   bytes) are copied
+ * @now: the access log's clock, as seecitv_keystore_access_now()
+ *
+ * Appends @entry to the access log and removes the entries older than
+ * three months before @now (in memory; save to make it last).
+ */
+gboolean
+seecitv_keystore_add_access (SeecitvKeystore * ks,
+    const SeecitvKeystoreAccess * entry, gint64 now, GError ** error)
+{
+  Access *a;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (entry != NULL, FALSE);
+
+  if (entry->action < SEECITV_ACCESS_EXPORT ||
+      entry->action > SEECITV_ACCESS_SHEET) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID,
+        "unknown access action %d", entry->action);
+    return FALSE;
+  }
+  if (!check_path (entry->path, error))
+    return FALSE;
+  a = g_new0 (Access, 1);
+  a->time = entry->time;
+  a->action = entry->action;
+  memcpy (a->clip_id, entry->clip_id, SEECITV_CLIP_ID_SIZE);
+  a->device_id = g_strdup (entry->device_id != NULL &&
+      seecitv_keystore_device_id_is_valid (entry->device_id) ?
+      entry->device_id : "");
+  a->path = g_strdup (entry->path ? entry->path : "");
+  a->user = bounded_copy (entry->user, ACCESS_MAX_NAME);
+  a->process = bounded_copy (entry->process, ACCESS_MAX_NAME);
+  g_ptr_array_add (ks->access, a);
+  g_ptr_array_sort (ks->access, compare_access);
+  seecitv_keystore_expire_access (ks, now);
+  return TRUE;
+}
+
+void
+seecitv_keystore_access_free (SeecitvKeystoreAccess * entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->device_id);
+  g_free (entry->path);
+  g_free (entry->user);
+  g_free (entry->process);
+  g_free (entry);
+}
+
+/**
+ * seecitv_keystore_list_access:
+ *
+ * Returns: (transfer full) (element-type SeecitvKeystoreAccess): the access
+ *   log, oldest first; g_ptr_array_unref() it
+ */
+GPtrArray *
+seecitv_keystore_list_access (SeecitvKeystore * ks)
+{
+  GPtrArray *out;
+  guint i;
+
+  g_return_val_if_fail (ks != NULL, NULL);
+
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      seecitv_keystore_access_free);
+  for (i = 0; i < ks->access->len; i++) {
+    Access *a = ks->access->pdata[i];
+    SeecitvKeystoreAccess *e = g_new0 (SeecitvKeystoreAccess, 1);
+
+    e->time = a->time;
+    e->action = a->action;
+    memcpy (e->clip_id, a->clip_id, SEECITV_CLIP_ID_SIZE);
+    e->device_id = g_strdup (a->device_id);
+    e->path = g_strdup (a->path);
+    e->user = g_strdup (a->user);
+    e->process = g_strdup (a->process);
+    g_ptr_array_add (out, e);
+  }
+  return out;
+}
+
+const gchar *
+seecitv_keystore_access_action_name (SeecitvAccessAction action)
+{
+  switch (action) {
+    case SEECITV_ACCESS_EXPORT:
+      return "export";
+    case SEECITV_ACCESS_PLAY:
+      return "play";
+    case SEECITV_ACCESS_SHEET:
+      return "sheet";
+    default:
+      return "unknown";
+  }
+}
+
+/**
+ * seecitv_keystore_reload:
+ *
+ * Reads the keystore's file again with the file key already in memory (no
+ * key derivation), replacing every table: changes not saved are lost. The
+ * way to retry after %SEECITV_KEYSTORE_ERROR_CHANGED without the master
+ * key or passphrase at hand.
+ */
+gboolean
+seecitv_keystore_reload (SeecitvKeystore * ks, GError ** error)
+{
+  SeecitvKeystore *fresh;
+  guint8 *data, *payload;
+  gsize len, payload_len;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+
+  if (ks->path == NULL) {
+    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_INVALID, "this keystore has no file");
+    return FALSE;
+  }
+  data = read_file (ks->path, ENVELOPE_HEADER_SIZE + MAX_PAYLOAD + TAG_SIZE,
+      &len, error);
+  if (data == NULL)
+    return FALSE;
+  fresh = keystore_new ();
+  if (!envelope_parse_header (fresh, data, len, &payload_len, error))
+    goto out;
+  /* Another salt or protection: the file was re-created, and the key in
+   * memory cannot be the right one. */
+  if (fresh->protection != ks->protection ||
+      (ks->protection == PROTECTION_SCRYPT &&
+          (memcmp (fresh->salt, ks->salt, SALT_SIZE) != 0 ||
+              fresh->kdf.log2_n != ks->kdf.log2_n ||
+              fresh->kdf.r != ks->kdf.r || fresh->kdf.p != ks->kdf.p))) {
+    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_AUTH,
+        "the keystore was re-created with another key: open it again");
+    goto out;
+  }
+  memcpy (fresh->file_key, ks->file_key, sizeof (ks->file_key));
+  payload = envelope_open (fresh, data, payload_len, error);
+  if (payload == NULL)
+    goto out;
+  ok = parse_payload (fresh, payload, payload_len, error);
+  OPENSSL_cleanse (payload, payload_len);
+  g_free (payload);
+  if (ok) {
+    GHashTable *t;
+    GPtrArray *a;
+
+    t = ks->devices;
+    ks->devices = fresh->devices;
+    fresh->devices = t;
+    t = ks->clips;
+    ks->clips = fresh->clips;
+    fresh->clips = t;
+    a = ks->access;
+    ks->access = fresh->access;
+    fresh->access = a;
+    memcpy (ks->nonce, fresh->nonce, NONCE_SIZE);
+  }
+
+out:
+  seecitv_keystore_free (fresh);
+  g_free (data);
+  return ok;
+}
+
+/* "NAME (uid N)" of the calling user. */
+static gchar *
+current_user (void)
+{
+  return g_strdup_printf ("%s (uid %u)", g_get_user_name (),
+      (guint) getuid ());
+}
+
+/* "PROGRAM[PID]" of the calling process. */
+static gchar *
+current_process (void)
+{
+  const gchar *prg = g_get_prgname ();
+  gchar *comm = NULL, *s;
+
+  if (prg == NULL && g_file_get_contents ("/proc/self/comm", &comm, NULL,
+          NULL))
+    g_strchomp (comm);
+  s = g_strdup_printf ("%s[%d]", prg ? prg : (comm ? comm : "?"),
+      (int) getpid ());
+  g_free (comm);
+  return s;
+}
+
+/**
+ * seecitv_keystore_record_access:
+ * @clip_path: (nullable): the file that was read
+ *
+ * Writes one access log entry (now, @action, the clip, its device from the
+ * index, the user and the process) and saves the keystore, expiring
+ * entries older than three months. When someone else saved meanwhile, the
+ * keystore is reloaded (seecitv_keystore_reload(): unsaved changes are
+ * lost) and the entry written again, a few times.
+ */
+gboolean
+seecitv_keystore_record_access (SeecitvKeystore * ks,
+    SeecitvAccessAction action, const guint8 * clip_id,
+    const gchar * clip_path, GError ** error)
+{
+  SeecitvKeystoreAccess e = { 0 };
+  GError *err = NULL;
+  gboolean ok = FALSE;
+  int attempt;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (clip_id != NULL, FALSE);
+
+  e.action = action;
+  memcpy (e.clip_id, clip_id, SEECITV_CLIP_ID_SIZE);
+  e.path = (gchar *) clip_path;
+  e.user = current_user ();
+  e.process = current_process ();
+  for (attempt = 0; attempt < ACCESS_SAVE_RETRIES; attempt++) {
+    Clip *k = g_hash_table_lookup (ks->clips, clip_id);
+    gint64 now = seecitv_keystore_access_now ();
+
+    g_clear_error (&err);
+    e.time = now;
+    e.device_id = k ? k->device_id : NULL;
+    e.path = (gchar *) (clip_path ? clip_path : (k ? k->path : NULL));
+    ok = seecitv_keystore_add_access (ks, &e, now, &err) &&
+        seecitv_keystore_save (ks, &err);
+    if (ok || !g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+            SEECITV_KEYSTORE_ERROR_CHANGED))
+      break;
+    g_clear_error (&err);
+    if (!seecitv_keystore_reload (ks, &err))
+      break;
+  }
+  if (!ok) {
+    if (err == NULL)
+      g_set_error_literal (&err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED,
+          "other processes keep changing the keystore");
+    g_propagate_error (error, err);
+  }
+  g_free (e.user);
+  g_free (e.process);
+  return ok;
 }

@@ -5,8 +5,9 @@
  * AES-256-GCM under a master key (a 32-byte key file, or a passphrase
  * through scrypt), holding per-device key-encryption keys, each clip's data
  * key wrapped by its device's KEK, device pairing secrets and the clip
- * index. Pure C over GLib and OpenSSL. The clip format itself is clip.h;
- * retention, the access log and the command line are not here.
+ * index, and the access log (who exported or played which clip, kept three
+ * months). Pure C over GLib and OpenSSL. The clip format itself is clip.h;
+ * clip retention and the command line are not here.
  *
  * A keystore in memory is a snapshot: mutations change only memory until
  * seecitv_keystore_save(), which refuses to overwrite a file another
@@ -159,6 +160,60 @@ GPtrArray *seecitv_keystore_list_clips (SeecitvKeystore * ks,
 
 gboolean seecitv_keystore_clip_key_func (const SeecitvClipHeader * header,
     guint8 * key, gpointer user_data, GError ** error);
+
+/**
+ * SeecitvAccessAction:
+ * @SEECITV_ACCESS_EXPORT: a clip was exported (`seecitv export`)
+ * @SEECITV_ACCESS_PLAY: a clip was played (seecitvdecrypt)
+ * @SEECITV_ACCESS_SHEET: a contact sheet was made of a clip (`seecitv sheet`)
+ *
+ * What an access log entry records. The values are the file format's.
+ */
+typedef enum
+{
+  SEECITV_ACCESS_EXPORT = 1,
+  SEECITV_ACCESS_PLAY = 2,
+  SEECITV_ACCESS_SHEET = 3,
+} SeecitvAccessAction;
+
+/* Entries older than this many calendar months are removed at every
+ * write of the log (docs/clip-format.md, "Access log"). */
+#define SEECITV_KEYSTORE_ACCESS_RETENTION_MONTHS 3
+
+/**
+ * SeecitvKeystoreAccess:
+ * @time: microseconds since the Unix epoch
+ * @clip_id: the clip read
+ * @device_id: the clip's device, "" when the index did not know it
+ * @path: the file read, "" when unknown
+ * @user: who: "NAME (uid N)"
+ * @process: which program: "PROGRAM[PID]"
+ *
+ * One access log entry.
+ */
+typedef struct
+{
+  gint64 time;
+  SeecitvAccessAction action;
+  guint8 clip_id[SEECITV_CLIP_ID_SIZE];
+  gchar *device_id;
+  gchar *path;
+  gchar *user;
+  gchar *process;
+} SeecitvKeystoreAccess;
+
+void seecitv_keystore_access_free (SeecitvKeystoreAccess * entry);
+const gchar *seecitv_keystore_access_action_name (SeecitvAccessAction action);
+gint64 seecitv_keystore_access_now (void);
+gint64 seecitv_keystore_access_cutoff (gint64 now);
+gboolean seecitv_keystore_add_access (SeecitvKeystore * ks,
+    const SeecitvKeystoreAccess * entry, gint64 now, GError ** error);
+guint seecitv_keystore_expire_access (SeecitvKeystore * ks, gint64 now);
+GPtrArray *seecitv_keystore_list_access (SeecitvKeystore * ks);
+gboolean seecitv_keystore_reload (SeecitvKeystore * ks, GError ** error);
+gboolean seecitv_keystore_record_access (SeecitvKeystore * ks,
+    SeecitvAccessAction action, const guint8 * clip_id,
+    const gchar * clip_path, GError ** error);
 
 /* How the elements (and scripts) find a keystore's secret: the master key
  * file is PATH.key beside the keystore unless a passphrase file is given. */

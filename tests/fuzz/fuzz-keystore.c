@@ -7,8 +7,9 @@
  * the rest is a payload, sealed here under the master key so that the
  * record parser behind the tag is reached. A failure must be a
  * SEECITV_KEYSTORE_ERROR; a success must hold only valid device ids and
- * clips whose device is present, and must serialise into a file that reads
- * back to the same devices and clip index. Any broken contract abort ()s.
+ * clips whose device is present, an access log in time order with known
+ * actions, and must serialise into a file that reads back to the same
+ * devices, clip index and access log. Any broken contract abort ()s.
  * Passphrase files stop at the protection check: no scrypt runs here.
  */
 #include <glib.h>
@@ -67,11 +68,49 @@ same_index (GPtrArray * a, GPtrArray * b)
   return TRUE;
 }
 
+static gboolean
+same_access (GPtrArray * a, GPtrArray * b)
+{
+  guint i;
+
+  if (a->len != b->len)
+    return FALSE;
+  for (i = 0; i < a->len; i++) {
+    SeecitvKeystoreAccess *x = a->pdata[i], *y = b->pdata[i];
+
+    if (x->time != y->time || x->action != y->action ||
+        memcmp (x->clip_id, y->clip_id, sizeof (x->clip_id)) != 0 ||
+        strcmp (x->device_id, y->device_id) != 0 ||
+        strcmp (x->path, y->path) != 0 || strcmp (x->user, y->user) != 0 ||
+        strcmp (x->process, y->process) != 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+check_access (GPtrArray * log)
+{
+  guint i;
+
+  for (i = 0; i < log->len; i++) {
+    SeecitvKeystoreAccess *e = log->pdata[i];
+
+    if (e->action < SEECITV_ACCESS_EXPORT || e->action > SEECITV_ACCESS_SHEET)
+      die ("an unknown access action was accepted");
+    if (e->device_id[0] && !seecitv_keystore_device_id_is_valid (e->device_id))
+      die ("an invalid device id in the access log was accepted");
+    if (i > 0 && ((SeecitvKeystoreAccess *) log->pdata[i - 1])->time > e->time)
+      die ("the access log is out of order");
+  }
+}
+
 static void
 check_keystore (SeecitvKeystore * ks)
 {
   gchar **devices = seecitv_keystore_list_devices (ks), **again_devices;
   GPtrArray *clips = seecitv_keystore_list_clips (ks, NULL), *again_clips;
+  GPtrArray *log = seecitv_keystore_list_access (ks), *again_log;
   SeecitvKeystore *again;
   GError *err = NULL;
   guint8 *file;
@@ -102,6 +141,8 @@ check_keystore (SeecitvKeystore * ks)
       check_error (g_steal_pointer (&err));
   }
 
+  check_access (log);
+
   file = seecitv_keystore_serialize (ks, &len, &err);
   if (file == NULL)
     die ("an accepted keystore does not serialise");
@@ -112,10 +153,13 @@ check_keystore (SeecitvKeystore * ks)
   }
   again_devices = seecitv_keystore_list_devices (again);
   again_clips = seecitv_keystore_list_clips (again, NULL);
+  again_log = seecitv_keystore_list_access (again);
   if (!g_strv_equal ((const gchar * const *) devices,
           (const gchar * const *) again_devices) ||
-      !same_index (clips, again_clips))
+      !same_index (clips, again_clips) || !same_access (log, again_log))
     die ("a serialised keystore reads back different");
+  g_ptr_array_unref (again_log);
+  g_ptr_array_unref (log);
 
   g_strfreev (again_devices);
   g_ptr_array_unref (again_clips);

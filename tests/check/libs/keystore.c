@@ -4,8 +4,9 @@
  * Unit tests of the keystore (ext/openssl/keystore.c): master key files,
  * create/open with a key and with a passphrase, file modes, atomic and
  * conflict-checked saves, forgetting devices and deleting clip keys (a clip
- * written with the deleted key no longer opens), and rejection of damaged
- * or malformed files. The clip format has its own test (clip.c).
+ * written with the deleted key no longer opens), the access log (entries
+ * kept encrypted, written across concurrent saves, expired after three
+ * calendar months), and rejection of damaged or malformed files. The clip format has its own test (clip.c).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -774,7 +775,7 @@ GST_START_TEST (test_malformed_payload)
     EXPECT_BAD (n);
   /* Unknown record type. */
   n = put_device (buf, "cam", 0xaa);
-  buf[0] = 3;
+  buf[0] = 0x7f;
   EXPECT_BAD (n);
   /* A body longer than its fields. */
   n = put_device (buf, "cam", 0xaa);
@@ -805,6 +806,125 @@ GST_START_TEST (test_malformed_payload)
   n += put_clip (buf + n, 0x01, "cam", 0xab);
   EXPECT_BAD (n);
 #undef EXPECT_BAD
+}
+
+GST_END_TEST;
+
+static gint64
+iso_time (const gchar * iso)
+{
+  GDateTime *dt = g_date_time_new_from_iso8601 (iso, NULL);
+  gint64 t;
+
+  fail_unless (dt != NULL, "%s", iso);
+  t = g_date_time_to_unix (dt) * G_USEC_PER_SEC +
+      g_date_time_get_microsecond (dt);
+  g_date_time_unref (dt);
+  return t;
+}
+
+GST_START_TEST (test_access_log)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *a, *b;
+  SeecitvKeystoreAccess e = { 0 };
+  SeecitvKeystoreAccess *got;
+  GError *err = NULL;
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvClipIds ids;
+  GPtrArray *log;
+  gchar *data;
+  gsize len;
+
+  a = seecitv_keystore_create_with_key (path, master, &err);
+  fail_unless (seecitv_keystore_add_device (a, "cam", &err));
+  fail_unless (seecitv_keystore_new_clip_key (a, "cam", "/rec/clip-1", 0,
+          key, &ids, &err));
+  fail_unless (seecitv_keystore_save (a, &err));
+  g_assert_no_error (err);
+
+  /* One entry, with the device from the index and who did it. */
+  g_setenv ("SEECITV_NOW", "2026-01-10T00:00:00Z", TRUE);
+  fail_unless_equals_int64 (seecitv_keystore_access_now (),
+      iso_time ("2026-01-10T00:00:00Z"));
+  fail_unless (seecitv_keystore_record_access (a, SEECITV_ACCESS_PLAY,
+          ids.clip_id, NULL, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (a);
+
+  /* It is in the file, and only encrypted. */
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  fail_if (g_strstr_len (data, len, "clip-1") != NULL);
+  fail_if (g_strstr_len (data, len, "uid") != NULL);
+  g_free (data);
+  a = seecitv_keystore_open_with_key (path, master, &err);
+  log = seecitv_keystore_list_access (a);
+  fail_unless_equals_int (log->len, 1);
+  got = log->pdata[0];
+  fail_unless_equals_int64 (got->time, iso_time ("2026-01-10T00:00:00Z"));
+  fail_unless_equals_int (got->action, SEECITV_ACCESS_PLAY);
+  fail_unless (memcmp (got->clip_id, ids.clip_id, 16) == 0);
+  fail_unless_equals_string (got->device_id, "cam");
+  fail_unless_equals_string (got->path, "/rec/clip-1");
+  fail_unless (strstr (got->user, "(uid ") != NULL, "%s", got->user);
+  fail_unless (g_str_has_suffix (got->process, "]"), "%s", got->process);
+  g_ptr_array_unref (log);
+
+  /* Someone else saves in between: the entry is still written, and their
+   * change kept. */
+  b = seecitv_keystore_open_with_key (path, master, &err);
+  fail_unless (seecitv_keystore_add_device (b, "other", &err));
+  fail_unless (seecitv_keystore_save (b, &err));
+  g_setenv ("SEECITV_NOW", "2026-02-01T12:00:00Z", TRUE);
+  fail_unless (seecitv_keystore_record_access (a, SEECITV_ACCESS_EXPORT,
+          ids.clip_id, "/copy/clip", &err));
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (a, "other"));
+  seecitv_keystore_free (b);
+  b = seecitv_keystore_open_with_key (path, master, &err);
+  fail_unless (seecitv_keystore_has_device (b, "other"));
+  log = seecitv_keystore_list_access (b);
+  fail_unless_equals_int (log->len, 2);
+  got = log->pdata[1];
+  fail_unless_equals_int (got->action, SEECITV_ACCESS_EXPORT);
+  fail_unless_equals_string (got->path, "/copy/clip");
+  g_ptr_array_unref (log);
+  seecitv_keystore_free (b);
+
+  /* Three calendar months: an entry exactly at the cutoff stays, one
+   * microsecond older goes; a day missing in the month clamps. */
+  fail_unless_equals_int64 (seecitv_keystore_access_cutoff (iso_time
+          ("2026-04-10T00:00:00Z")), iso_time ("2026-01-10T00:00:00Z"));
+  fail_unless_equals_int64 (seecitv_keystore_access_cutoff (iso_time
+          ("2026-05-31T08:00:00.5Z")), iso_time ("2026-02-28T08:00:00.5Z"));
+  fail_unless_equals_int (seecitv_keystore_expire_access (a,
+          iso_time ("2026-04-10T00:00:00Z")), 0);
+  fail_unless_equals_int (seecitv_keystore_expire_access (a,
+          iso_time ("2026-04-10T00:00:00.000001Z")), 1);
+  log = seecitv_keystore_list_access (a);
+  fail_unless_equals_int (log->len, 1);
+  g_ptr_array_unref (log);
+
+  /* Adding expires too, in the same write. */
+  e.time = iso_time ("2026-06-01T00:00:00Z");
+  e.action = SEECITV_ACCESS_SHEET;
+  fail_unless (seecitv_keystore_add_access (a, &e, e.time, &err));
+  log = seecitv_keystore_list_access (a);
+  fail_unless_equals_int (log->len, 1);
+  got = log->pdata[0];
+  fail_unless_equals_int (got->action, SEECITV_ACCESS_SHEET);
+  fail_unless_equals_string (got->device_id, "");
+  g_ptr_array_unref (log);
+
+  /* Bad entries are refused. */
+  e.action = 9;
+  fail_if (seecitv_keystore_add_access (a, &e, e.time, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID);
+  g_clear_error (&err);
+
+  g_unsetenv ("SEECITV_NOW");
+  seecitv_keystore_free (a);
+  g_free (path);
 }
 
 GST_END_TEST;
@@ -851,6 +971,7 @@ keystore_suite (void)
   tcase_add_test (tc, test_corrupted_file);
   tcase_add_test (tc, test_malformed_payload);
   tcase_add_test (tc, test_device_ids);
+  tcase_add_test (tc, test_access_log);
   return s;
 }
 

@@ -5,7 +5,9 @@
  * Tests of the seecitv command (tools/seecitv.c), run as a subprocess
  * (SEECITV_TOOL) on clips recorded here with seecitvcryptsink: keys init,
  * list, verify (intact, tampered, truncated), export (frames, seekability,
- * truncated clips), forget and purge (a copy taken before no longer
+ * truncated clips), sheet (size, thumbnails not blank, the motion strip),
+ * audit (each export, sheet and playback; three-month expiry under a faked
+ * clock, $SEECITV_NOW), forget and purge (a copy taken before no longer
  * decrypts), passphrase keystores and usage errors. Everything lives in a
  * g_mkdtemp() directory removed at the end: the keystore in keys/, clips in
  * rec/.
@@ -15,6 +17,9 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -87,8 +92,10 @@ rec_path (const gchar * name)
  * status (-1 when it did not exit normally). @out and @err (optional)
  * receive its stdout and stderr. */
 static gint
-run_toolv (gchar ** out, gchar ** err, const gchar * first, va_list ap)
+run_toolv (const gchar * now, gchar ** out, gchar ** err, const gchar * first,
+    va_list ap)
 {
+  gchar **envp = g_get_environ ();
   GPtrArray *argv = g_ptr_array_new ();
   const gchar *a;
   gchar *o = NULL, *e = NULL;
@@ -99,10 +106,13 @@ run_toolv (gchar ** out, gchar ** err, const gchar * first, va_list ap)
   for (a = first; a != NULL; a = va_arg (ap, const gchar *))
     g_ptr_array_add (argv, (gpointer) a);
   g_ptr_array_add (argv, NULL);
-  fail_unless (g_spawn_sync (tmpdir, (gchar **) argv->pdata, NULL, 0, NULL,
+  envp = now ? g_environ_setenv (envp, "SEECITV_NOW", now, TRUE) :
+      g_environ_unsetenv (envp, "SEECITV_NOW");
+  fail_unless (g_spawn_sync (tmpdir, (gchar **) argv->pdata, envp, 0, NULL,
           NULL, &o, &e, &wait_status, &error), "%s",
       error ? error->message : "");
   g_ptr_array_free (argv, TRUE);
+  g_strfreev (envp);
   GST_INFO ("stdout:\n%s\nstderr:\n%s", o, e);
   if (out)
     *out = o;
@@ -124,7 +134,21 @@ run_tool (gchar ** out, gchar ** err, const gchar * first, ...)
   gint status;
 
   va_start (ap, first);
-  status = run_toolv (out, err, first, ap);
+  status = run_toolv (NULL, out, err, first, ap);
+  va_end (ap);
+  return status;
+}
+
+/* run_tool () with the access log's clock set to @now (ISO 8601). */
+static gint
+run_tool_at (const gchar * now, gchar ** out, gchar ** err,
+    const gchar * first, ...)
+{
+  va_list ap;
+  gint status;
+
+  va_start (ap, first);
+  status = run_toolv (now, out, err, first, ap);
   va_end (ap);
   return status;
 }
@@ -189,22 +213,31 @@ run_launch (const gchar * description, Run * r)
   gst_object_unref (pipeline);
 }
 
-/* Records N_FRAMES of H.264 into @location with seecitvcryptsink. */
+/* Records @frames of videotestsrc's @pattern as H.264 into @location with
+ * seecitvcryptsink. */
 static void
-record (const gchar * location, const gchar * device, const gchar * extra)
+record_pattern (const gchar * location, const gchar * device,
+    const gchar * extra, const gchar * pattern, guint frames)
 {
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%d ! "
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u pattern=%s ! "
       "video/x-raw,width=160,height=120,framerate=30/1 ! "
       "x264enc speed-preset=ultrafast key-int-max=10 ! h264parse ! "
       "matroskamux streamable=true ! seecitvcryptsink location=\"%s\" "
-      "keystore=\"%s\" device-id=%s %s", N_FRAMES, location, keystore,
-      device, extra ? extra : "");
+      "keystore=\"%s\" device-id=%s %s", frames, pattern, location,
+      keystore, device, extra ? extra : "");
   Run r;
 
   run_launch (desc, &r);
   g_free (desc);
   fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
   fail_unless (r.eos);
+}
+
+/* Records N_FRAMES of H.264 into @location with seecitvcryptsink. */
+static void
+record (const gchar * location, const gchar * device, const gchar * extra)
+{
+  record_pattern (location, device, extra, "smpte", N_FRAMES);
 }
 
 /* Plays a clip through seecitvdecrypt; the error, if any, is in @r. */
@@ -400,6 +433,23 @@ GST_START_TEST (test_list_verify)
   fail_unless_equals_string (fields[1], "cam1");
   fail_unless (g_str_has_suffix (fields[2], "Z"));
   fail_unless (g_str_has_suffix (fields[3], "Z"));
+  {
+    /* Wall-clock times of the recording (not running times), and its
+     * duration. */
+    GDateTime *start = g_date_time_new_from_iso8601 (fields[2], NULL);
+    GDateTime *end = g_date_time_new_from_iso8601 (fields[3], NULL);
+    gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+    fail_unless (start != NULL && end != NULL);
+    fail_unless (ABS (g_date_time_to_unix (start) - now) < 600, "%s",
+        fields[2]);
+    fail_unless (g_date_time_compare (start, end) <= 0);
+    fail_unless (g_ascii_strtod (fields[4], NULL) >= 0.0);
+    fail_unless (ABS (g_date_time_difference (end, start) / 1e6 -
+            g_ascii_strtod (fields[4], NULL)) < 0.002, "%s", fields[4]);
+    g_date_time_unref (start);
+    g_date_time_unref (end);
+  }
   fail_unless_equals_string (fields[5], clip);
   size = g_strdup_printf ("%" G_GSIZE_FORMAT, file_size (clip));
   fail_unless_equals_string (fields[6], size);
@@ -676,6 +726,333 @@ GST_START_TEST (test_passphrase)
 
 GST_END_TEST;
 
+/* The audit lines (after the header) that mention @what. */
+static guint
+count_lines (const gchar * out, const gchar * what)
+{
+  gchar **lines = g_strsplit (out, "\n", -1);
+  guint i, n = 0;
+
+  for (i = 1; lines[i] != NULL; i++)
+    if (lines[i][0] && strstr (lines[i], what) != NULL)
+      n++;
+  g_strfreev (lines);
+  return n;
+}
+
+static gchar *
+clip_id_of (const gchar * path)
+{
+  gchar *out = NULL, *id = NULL;
+  gchar **lines;
+  guint i;
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (i = 1; lines[i] != NULL && id == NULL; i++) {
+    gchar **f = g_strsplit (lines[i], "\t", -1);
+
+    if (g_strv_length (f) == 8 && strcmp (f[5], path) == 0)
+      id = g_strdup (f[0]);
+    g_strfreev (f);
+  }
+  g_strfreev (lines);
+  g_free (out);
+  fail_unless (id != NULL, "%s is not listed", path);
+  return id;
+}
+
+GST_START_TEST (test_audit)
+{
+  gchar *clip = rec_path ("a.sctv");
+  gchar *mkv = g_build_filename (tmpdir, "out.mkv", NULL);
+  gchar *out = NULL, *id, *line;
+  gchar **fields;
+  Run r;
+
+  keys_init ();
+  record (clip, "cam1", NULL);
+  id = clip_id_of (clip);
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "audit", NULL), 0);
+  fail_unless_equals_string (out,
+      "time\taction\tclip-id\tdevice\tpath\tuser\tprocess\n");
+  g_free (out);
+
+  /* An export on 1 January, a playback (seecitvdecrypt, in this process)
+   * on 15 March. */
+  fail_unless_equals_int (run_tool_at ("2026-01-01T00:00:00Z", NULL, NULL,
+          "--keystore", keystore, "export", clip, "-o", mkv, NULL), 0);
+  g_setenv ("SEECITV_NOW", "2026-03-15T00:00:00Z", TRUE);
+  play_clip (clip, &r);
+  g_unsetenv ("SEECITV_NOW");
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, N_FRAMES);
+
+  fail_unless_equals_int (run_tool_at ("2026-03-20T00:00:00Z", &out, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (out, "\t"), 2);
+  line = g_strdup_printf ("2026-01-01T00:00:00.000Z\texport\t%s\tcam1\t%s\t",
+      id, clip);
+  fail_unless (strstr (out, line) != NULL, "%s", out);
+  g_free (line);
+  line = g_strdup_printf ("2026-03-15T00:00:00.000Z\tplay\t%s\tcam1\t%s\t",
+      id, clip);
+  fail_unless (strstr (out, line) != NULL, "%s", out);
+  g_free (line);
+  /* Who: the user and the process. */
+  fields = g_strsplit (strstr (out, "\texport\t") + 1, "\n", 2);
+  fail_unless (strstr (fields[0], "(uid ") != NULL, "%s", fields[0]);
+  fail_unless (strstr (fields[0], "\tseecitv[") != NULL, "%s", fields[0]);
+  g_strfreev (fields);
+  g_free (out);
+  fail_unless_equals_int (run_tool_at ("2026-03-20T00:00:00Z", &out, NULL,
+          "--keystore", keystore, "audit", "--json", NULL), 0);
+  fail_unless (strstr (out, "\"action\": \"export\"") != NULL, "%s", out);
+  fail_unless (strstr (out, "\"action\": \"play\"") != NULL, "%s", out);
+  g_free (out);
+
+  /* On 2 April the export is past three months: gone, from the file too
+   * (an audit with an earlier clock does not bring it back). */
+  fail_unless_equals_int (run_tool_at ("2026-04-02T00:00:00Z", &out, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (out, "\texport\t"), 0);
+  fail_unless_equals_int (count_lines (out, "\tplay\t"), 1);
+  g_free (out);
+  fail_unless_equals_int (run_tool_at ("2026-03-20T00:00:00Z", &out, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (out, "\texport\t"), 0);
+  g_free (out);
+
+  /* Any write expires: a playback on 20 June leaves only itself. */
+  g_setenv ("SEECITV_NOW", "2026-06-20T10:00:00Z", TRUE);
+  play_clip (clip, &r);
+  g_unsetenv ("SEECITV_NOW");
+  fail_unless (r.error == NULL);
+  fail_unless_equals_int (run_tool_at ("2026-03-20T00:00:00Z", &out, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (out, "\t"), 1);
+  fail_unless (strstr (out, "2026-06-20T10:00:00.000Z\tplay\t") != NULL,
+      "%s", out);
+  g_free (out);
+
+  g_free (id);
+  g_free (mkv);
+  g_free (clip);
+}
+
+GST_END_TEST;
+
+/* Decodes a PNG into RGB: returns the sample (caps give the size). */
+static GstSample *
+load_png (const gchar * path)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! "
+      "videoconvert ! video/x-raw,format=RGB ! appsink name=sink", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink;
+  GstSample *sample;
+
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 30 * GST_SECOND);
+  fail_unless (sample != NULL, "%s does not decode", path);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return sample;
+}
+
+/* Spread (max - min over every channel) in a rectangle. */
+static guint
+spread (GstVideoFrame * f, guint x, guint y, guint w, guint h)
+{
+  const guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (f, 0);
+  gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (f, 0);
+  guint i, j, lo = 255, hi = 0;
+
+  for (j = y; j < y + h; j++)
+    for (i = 3 * x; i < 3 * (x + w); i++) {
+      lo = MIN (lo, d[j * stride + i]);
+      hi = MAX (hi, d[j * stride + i]);
+    }
+  return hi - lo;
+}
+
+/* Red pixels on row @y. */
+static guint
+red_pixels (GstVideoFrame * f, guint y)
+{
+  const guint8 *d = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, 0) +
+      y * GST_VIDEO_FRAME_PLANE_STRIDE (f, 0);
+  guint i, n = 0;
+
+  for (i = 0; i < (guint) GST_VIDEO_FRAME_WIDTH (f); i++)
+    if (d[3 * i] > 180 && d[3 * i + 1] < 90 && d[3 * i + 2] < 90)
+      n++;
+  return n;
+}
+
+/* A sheet of 6 thumbnails 80 pixels wide (60 high for 4:3), 3 per row:
+ * 3 * (80 + 4) + 4 = 256 wide; 2 * (60 + 4) + 16 + 2 * 4 = 152 high. */
+static void
+check_sheet (const gchar * png, gboolean expect_motion)
+{
+  GstSample *sample = load_png (png);
+  GstVideoInfo info;
+  GstVideoFrame f;
+  guint i;
+
+  fail_unless_equals_int (file_mode (png), 0600);
+  fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (sample)));
+  fail_unless_equals_int (GST_VIDEO_INFO_WIDTH (&info), 256);
+  fail_unless_equals_int (GST_VIDEO_INFO_HEIGHT (&info), 152);
+  fail_unless (gst_video_frame_map (&f, &info, gst_sample_get_buffer (sample),
+          GST_MAP_READ));
+  for (i = 0; i < 6; i++) {
+    guint x = 4 + (i % 3) * 84, y = 4 + (i / 3) * 64;
+
+    fail_unless (spread (&f, x, y, 80, 60) > 100, "thumbnail %u is blank", i);
+  }
+  /* The strip's lower half (the upper half carries the ticks). */
+  if (expect_motion)
+    fail_unless (red_pixels (&f, 152 - 4 - 2) > 100, "no motion shown");
+  else
+    fail_unless_equals_int (red_pixels (&f, 152 - 4 - 2), 0);
+  gst_video_frame_unmap (&f);
+  gst_sample_unref (sample);
+}
+
+GST_START_TEST (test_sheet)
+{
+  gchar *ball = rec_path ("ball.sctv");
+  gchar *still = rec_path ("still.sctv");
+  gchar *png = g_build_filename (tmpdir, "ball.png", NULL);
+  gchar *png2 = g_build_filename (tmpdir, "still.png", NULL);
+  gchar *out = NULL, *err = NULL;
+  GstPlugin *opencv;
+  gboolean have_motion;
+
+  /* Without the opencv plugin the sheet is made with an empty strip and a
+   * warning: that is what is checked then. */
+  opencv = gst_registry_find_plugin (gst_registry_get (), "seecitvopencv");
+  have_motion = opencv != NULL;
+  if (opencv != NULL)
+    gst_object_unref (opencv);
+
+  keys_init ();
+  record_pattern (ball, "cam1", NULL, "ball", 90);
+  record_pattern (still, "cam1", NULL, "smpte", 90);
+
+  fail_unless_equals_int (run_tool (&out, &err, "--keystore", keystore,
+          "sheet", ball, "-o", png, "--thumbs", "6", "--columns", "3",
+          "--width", "80", NULL), 0);
+  fail_unless (strstr (out, "(256x152, 6 thumbnails") != NULL, "%s", out);
+  fail_unless ((strstr (err, "seecitvmotion") == NULL) == have_motion, "%s",
+      err);
+  g_free (out);
+  g_free (err);
+  check_sheet (png, have_motion);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "sheet", still, "-o", png2, "--thumbs", "6", "--columns", "3",
+          "--width", "80", NULL), 0);
+  check_sheet (png2, FALSE);
+
+  /* No clobbering without --force; bad options are usage errors. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "sheet", still, "-o", png, NULL), 1);
+  check_sheet (png, have_motion);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "sheet", still, "-o", png, "--width", "33", NULL), 2);
+
+  /* Both sheets are in the access log. */
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (out, "\tsheet\t"), 2);
+  g_free (out);
+
+  g_free (png2);
+  g_free (png);
+  g_free (still);
+  g_free (ball);
+}
+
+GST_END_TEST;
+
+/* Fail closed: when the access log cannot be written (here the keystore
+ * vanished after seecitvdecrypt opened it), nothing is played and the
+ * error says why. */
+GST_START_TEST (test_play_unlogged)
+{
+  gchar *clip = rec_path ("a.sctv");
+  gchar *desc = g_strdup_printf ("appsrc name=src ! seecitvdecrypt "
+      "keystore=\"%s\" ! fakesink name=out", keystore);
+  GstElement *pipeline, *src;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *data, *moved;
+  gsize len;
+  Run r = { 0 };
+
+  keys_init ();
+  record (clip, "cam1", NULL);
+  fail_unless (g_file_get_contents (clip, &data, &len, NULL));
+
+  pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  {
+    GstElement *out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+    GstPad *pad = gst_element_get_static_pad (out, "sink");
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &r,
+        NULL);
+    gst_object_unref (pad);
+    gst_object_unref (out);
+  }
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  /* The element has opened the keystore; now it goes away. */
+  moved = g_strconcat (keystore, ".moved", NULL);
+  fail_unless (g_rename (keystore, moved) == 0);
+  gst_app_src_push_buffer (GST_APP_SRC (src),
+      gst_buffer_new_wrapped (data, len));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_WRITE), "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  fail_unless_equals_int (r.frames, 0);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+
+  /* Back in place: the failed reading left no entry. */
+  fail_unless (g_rename (moved, keystore) == 0);
+  fail_unless_equals_int (run_tool (&data, NULL, "--keystore", keystore,
+          "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (data, "\t"), 0);
+  g_free (data);
+
+  g_free (moved);
+  g_free (desc);
+  g_free (clip);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitv_tool_suite (void)
 {
@@ -690,6 +1067,9 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_forget);
   tcase_add_test (tc, test_purge);
   tcase_add_test (tc, test_passphrase);
+  tcase_add_test (tc, test_audit);
+  tcase_add_test (tc, test_sheet);
+  tcase_add_test (tc, test_play_unlogged);
   return s;
 }
 
