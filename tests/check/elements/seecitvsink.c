@@ -18,7 +18,9 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/time.h>
 
+#include "clip.h"
 #include "keystore.h"
 #include "seecitvring.h"
 
@@ -27,6 +29,18 @@
 static gchar *tmpdir;
 static gchar *clipdir;
 static gchar *keystore;
+
+/* The pipeline before seecitvsink, ending in an element named "parse"
+ * (acts run on its source pad); %u is the number of frames. */
+#define H264_HEAD "videotestsrc num-buffers=%u ! " \
+    "video/x-raw,width=160,height=120,framerate=10/1 ! " \
+    "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=10 ! " \
+    "h264parse name=parse"
+
+/* Set by a test, reset by setup (). */
+static const gchar *rec_head;
+static const gchar *rec_device;
+static gboolean allow_warnings;
 
 static void
 remove_tree (const gchar * path)
@@ -69,6 +83,9 @@ setup (void)
   fail_unless (ks != NULL, "%s", err ? err->message : "");
   seecitv_keystore_free (ks);
   g_free (key_path);
+  rec_head = H264_HEAD;
+  rec_device = "device-id=door";
+  allow_warnings = FALSE;
 }
 
 static void
@@ -223,8 +240,10 @@ typedef struct
 {
   GPtrArray *opened;            /* seecitvsink-clip-opened structures */
   GPtrArray *closed;            /* seecitvsink-clip-closed structures */
+  GPtrArray *deleted;           /* seecitvsink-deleted structures */
   guint crypt_closed;
   guint frames;
+  guint warnings;               /* from seecitvsink, when allowed */
 } Rec;
 
 static void
@@ -232,6 +251,7 @@ rec_clear (Rec * r)
 {
   g_clear_pointer (&r->opened, g_ptr_array_unref);
   g_clear_pointer (&r->closed, g_ptr_array_unref);
+  g_clear_pointer (&r->deleted, g_ptr_array_unref);
 }
 
 /* Encodes @frames frames at 10 fps, keyframe every second, into a
@@ -239,12 +259,10 @@ rec_clear (Rec * r)
 static void
 record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
 {
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
-      "video/x-raw,width=160,height=120,framerate=10/1 ! "
-      "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=10 ! "
-      "h264parse name=parse ! seecitvsink name=rec location=\"%s\" "
-      "keystore=\"%s\" device-id=door %s", frames, clipdir, keystore,
-      props);
+  gchar *head = g_strdup_printf (rec_head, frames);
+  gchar *desc = g_strdup_printf ("%s ! seecitvsink name=rec "
+      "location=\"%s\" keystore=\"%s\" %s %s", head, clipdir, keystore,
+      rec_device, props);
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   GstElement *parse;
@@ -258,6 +276,8 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
   r->opened = g_ptr_array_new_with_free_func
       ((GDestroyNotify) gst_structure_free);
   r->closed = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) gst_structure_free);
+  r->deleted = g_ptr_array_new_with_free_func
       ((GDestroyNotify) gst_structure_free);
 
   inj.sink = gst_bin_get_by_name (GST_BIN (pipeline), "rec");
@@ -283,6 +303,11 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
         done = TRUE;
         break;
       case GST_MESSAGE_WARNING:
+        if (allow_warnings && GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink)) {
+          r->warnings++;
+          break;
+        }
+        /* fall through */
       case GST_MESSAGE_ERROR:{
         GError *e = NULL;
 
@@ -303,6 +328,9 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
         } else if (gst_structure_has_name (s, "seecitvsink-clip-closed")) {
           fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink));
           g_ptr_array_add (r->closed, gst_structure_copy (s));
+        } else if (gst_structure_has_name (s, "seecitvsink-deleted")) {
+          fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink));
+          g_ptr_array_add (r->deleted, gst_structure_copy (s));
         } else if (gst_structure_has_name (s, "seecitvcryptsink-closed")) {
           r->crypt_closed++;
         }
@@ -341,6 +369,7 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
   gst_object_unref (inj.sink);
   gst_object_unref (pipeline);
   g_free (desc);
+  g_free (head);
 }
 
 /* ---- playing back ---- */
@@ -371,13 +400,13 @@ collect_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Decrypts and demuxes @path, collecting every H.264 frame. */
+/* Decrypts and demuxes @path, collecting every frame after @parser. */
 static void
-play (const gchar * path, Clip * c)
+play_with (const gchar * path, const gchar * parser, Clip * c)
 {
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
-      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! h264parse ! "
-      "fakesink name=out", path, keystore);
+      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! %s ! "
+      "fakesink name=out", path, keystore, parser);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *out;
   GstPad *pad;
@@ -404,6 +433,13 @@ play (const gchar * path, Clip * c)
   gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_free (desc);
+}
+
+/* Decrypts and demuxes @path, collecting every H.264 frame. */
+static void
+play (const gchar * path, Clip * c)
+{
+  play_with (path, "h264parse", c);
 }
 
 #define PTS(c, i) g_array_index ((c)->pts, GstClockTime, (i))
@@ -637,6 +673,266 @@ GST_START_TEST (test_manual)
 
 GST_END_TEST;
 
+
+/* ---- files, keys, retention ---- */
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* The finished clips in @dir, by name (their names start with the time
+ * they opened); fails on any other file but the temporary ones when
+ * @allow_temp. */
+static GPtrArray *
+list_clips (const gchar * dir, gboolean allow_temp)
+{
+  GPtrArray *clips = g_ptr_array_new_with_free_func (g_free);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  fail_unless (d != NULL);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    if (name[0] == '.') {
+      fail_unless (allow_temp, "temporary file left: %s", name);
+      fail_unless (g_str_has_suffix (name, ".seecitv.part"), "%s", name);
+      continue;
+    }
+    fail_unless (g_str_has_suffix (name, ".seecitv"), "%s", name);
+    g_ptr_array_add (clips, g_build_filename (dir, name, NULL));
+  }
+  g_dir_close (d);
+  g_ptr_array_sort (clips, compare_strings);
+  return clips;
+}
+
+static void
+set_age (const gchar * path, gint64 seconds)
+{
+  struct timeval tv[2];
+
+  tv[0].tv_sec = tv[1].tv_sec = time (NULL) - seconds;
+  tv[0].tv_usec = tv[1].tv_usec = 0;
+  fail_unless_equals_int (utimes (path, tv), 0);
+}
+
+static GBytes *
+clip_id_of (const gchar * path)
+{
+  SeecitvClipHeader header;
+  gchar *data = NULL;
+  gsize len = 0;
+  GBytes *id;
+
+  fail_unless (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+  fail_unless (seecitv_clip_header_parse ((guint8 *) data, len, &header,
+          NULL));
+  id = g_bytes_new (header.ids.clip_id, SEECITV_CLIP_ID_SIZE);
+  g_free (data);
+  return id;
+}
+
+/* The index path of clip @id, or NULL if its key is gone. */
+static gchar *
+indexed_path (GBytes * id)
+{
+  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, NULL);
+  GPtrArray *clips;
+  gchar *path = NULL;
+  guint i;
+
+  fail_unless (ks != NULL);
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  for (i = 0; i < clips->len; i++) {
+    SeecitvKeystoreClipInfo *c = clips->pdata[i];
+
+    if (memcmp (c->ids.clip_id, g_bytes_get_data (id, NULL),
+            SEECITV_CLIP_ID_SIZE) == 0)
+      path = g_strdup (c->path);
+  }
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  return path;
+}
+
+static gboolean
+was_deleted (Rec * r, const gchar * path, const gchar * reason)
+{
+  guint i;
+
+  for (i = 0; i < r->deleted->len; i++) {
+    const GstStructure *s = g_ptr_array_index (r->deleted, i);
+
+    if (g_strcmp0 (gst_structure_get_string (s, "path"), path) == 0)
+      return g_strcmp0 (gst_structure_get_string (s, "reason"), reason) == 0;
+  }
+  return FALSE;
+}
+
+/* Records @n clips of 1 s (continuous) and returns them by name. */
+static GPtrArray *
+record_clips (guint n)
+{
+  GPtrArray *clips;
+  Rec r;
+
+  record (n * 10, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  fail_unless_equals_int (r.closed->len, n);
+  rec_clear (&r);
+  clips = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (clips->len, n);
+  return clips;
+}
+
+/* Clips are written under dot names and renamed when complete; the
+ * keystore's index follows the final names. */
+GST_START_TEST (test_final_names)
+{
+  GPtrArray *clips;
+  guint i;
+  Rec r;
+
+  record (25, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  clips = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (clips->len, 3);
+  for (i = 0; i < r.opened->len; i++) {
+    const GstStructure *o = g_ptr_array_index (r.opened, i);
+    const GstStructure *c = g_ptr_array_index (r.closed, i);
+    GBytes *id = clip_id_of (g_ptr_array_index (clips, i));
+    gchar *indexed = indexed_path (id);
+
+    /* opened and closed name the same final file */
+    fail_unless_equals_string (gst_structure_get_string (o, "path"),
+        gst_structure_get_string (c, "path"));
+    fail_unless_equals_string (gst_structure_get_string (c, "path"),
+        g_ptr_array_index (clips, i));
+    fail_unless_equals_string (indexed, g_ptr_array_index (clips, i));
+    g_free (indexed);
+    g_bytes_unref (id);
+  }
+  g_ptr_array_unref (clips);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_retention_age)
+{
+  GPtrArray *old = record_clips (4), *now;
+  GBytes *ids[4];
+  guint i;
+  Rec r;
+
+  /* 3 h, 2 h, 59 min and 1 min old; retention 1 h. */
+  set_age (g_ptr_array_index (old, 0), 3 * 3600);
+  set_age (g_ptr_array_index (old, 1), 2 * 3600);
+  set_age (g_ptr_array_index (old, 2), 59 * 60);
+  set_age (g_ptr_array_index (old, 3), 60);
+  for (i = 0; i < 4; i++)
+    ids[i] = clip_id_of (g_ptr_array_index (old, i));
+
+  record (25, "trigger=continuous max-clip-duration=1000000000 "
+      "retention=3600000000000", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 3);
+  fail_unless_equals_int (r.deleted->len, 2);
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 0), "retention"));
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 1), "retention"));
+
+  now = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (now->len, 2 + 3);
+  for (i = 0; i < 4; i++) {
+    const gchar *path = g_ptr_array_index (old, i);
+    gchar *indexed = indexed_path (ids[i]);
+
+    if (i < 2) {
+      /* key and file gone */
+      fail_if (g_file_test (path, G_FILE_TEST_EXISTS), "%s", path);
+      fail_unless (indexed == NULL, "key of %s still there", path);
+    } else {
+      fail_unless (g_file_test (path, G_FILE_TEST_EXISTS), "%s", path);
+      fail_unless_equals_string (indexed, path);
+    }
+    g_free (indexed);
+    g_bytes_unref (ids[i]);
+  }
+  g_ptr_array_unref (now);
+  g_ptr_array_unref (old);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+static guint64
+file_size (const gchar * path)
+{
+  GStatBuf st;
+
+  fail_unless_equals_int (g_stat (path, &st), 0);
+  return st.st_size;
+}
+
+GST_START_TEST (test_retention_size)
+{
+  GPtrArray *old = record_clips (4), *now;
+  guint64 size[4], limit;
+  GBytes *ids[4];
+  gchar *props;
+  guint i;
+  Rec r;
+
+  for (i = 0; i < 4; i++) {
+    set_age (g_ptr_array_index (old, i), (4 - i) * 600);
+    size[i] = file_size (g_ptr_array_index (old, i));
+    ids[i] = clip_id_of (g_ptr_array_index (old, i));
+  }
+  /* One byte short of the three newest: the two oldest must go. */
+  limit = size[1] + size[2] + size[3] - 1;
+  fail_unless (size[2] + size[3] <= limit);
+  props = g_strdup_printf ("trigger=motion max-size=%" G_GUINT64_FORMAT,
+      limit);
+  record (20, props, NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 0);
+  fail_unless_equals_int (r.deleted->len, 2);
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 0), "max-size"));
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 1), "max-size"));
+  now = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (now->len, 2);
+  fail_unless_equals_string (g_ptr_array_index (now, 0),
+      g_ptr_array_index (old, 2));
+  for (i = 0; i < 4; i++) {
+    gchar *indexed = indexed_path (ids[i]);
+
+    fail_unless ((indexed == NULL) == (i < 2), "clip %u", i);
+    g_free (indexed);
+    g_bytes_unref (ids[i]);
+  }
+  g_ptr_array_unref (now);
+  g_free (props);
+
+  /* While recording: each closed clip is checked; the newest stays even
+   * when it alone is over the limit. */
+  record (35, "trigger=continuous max-clip-duration=1000000000 max-size=1",
+      NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 4);
+  now = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (now->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (now, 0),
+      gst_structure_get_string (g_ptr_array_index (r.closed, 3), "path"));
+  /* the two old ones and the first three new ones */
+  fail_unless_equals_int (r.deleted->len, 5);
+  for (i = 0; i < 3; i++)
+    fail_unless (was_deleted (&r, gst_structure_get_string
+            (g_ptr_array_index (r.closed, i), "path"), "max-size"));
+  g_ptr_array_unref (now);
+  g_ptr_array_unref (old);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_settings)
 {
   GstElement *sink = gst_element_factory_make ("seecitvsink", NULL);
@@ -678,6 +974,9 @@ seecitvsink_suite (void)
   tcase_add_test (tc, test_no_motion_no_clip);
   tcase_add_test (tc, test_continuous);
   tcase_add_test (tc, test_manual);
+  tcase_add_test (tc, test_final_names);
+  tcase_add_test (tc, test_retention_age);
+  tcase_add_test (tc, test_retention_size);
   return s;
 }
 
