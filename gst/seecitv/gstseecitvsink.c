@@ -17,7 +17,8 @@
  *
  * Records video into encrypted clips: parsed H.264 (`avc`/`avc3`), parsed
  * H.265 (`hvc1`/`hev1`), JPEG, VP8 or VP9 as they come, and raw video
- * encoded inside by #SeecitvSink:encoder (or #SeecitvSink:encoder-element).
+ * encoded inside by #SeecitvSink:encoder (or #SeecitvSink:encoder-element)
+ * behind a videoconvert (passthrough when the encoder takes the format).
  * A pre-roll gate keeps a ring of whole encoded GOPs covering at least
  * #SeecitvSink:pre-roll of running time, and when a clip starts the ring
  * is replayed from the newest keyframe at or before onset − pre-roll (the
@@ -2025,12 +2026,12 @@ factory_exists (const gchar * desc)
   return TRUE;
 }
 
-/* Streaming thread, on raw caps: puts the encoder (and a parser for H.264
- * or H.265) between the sink pad and the gate. */
+/* Streaming thread, on raw caps: puts videoconvert, the encoder and a
+ * parser for H.264 or H.265 between the sink pad and the gate. */
 static gboolean
 setup_encoder (SeecitvSink * self)
 {
-  GstElement *enc, *parse = NULL, *last;
+  GstElement *enc, *parse = NULL, *convert, *last;
   GstPad *pad;
   GstCaps *caps;
   gchar *desc;
@@ -2086,15 +2087,24 @@ setup_encoder (SeecitvSink * self)
   gst_clear_caps (&caps);
   gst_clear_object (&pad);
 
-  if (!gst_bin_add (GST_BIN (self), gst_object_ref (enc))) {
-    GST_ELEMENT_ERROR (self, CORE, FAILED, ("Could not add the encoder "
-            "(is it in another bin already?)"), (NULL));
-    gst_object_unref (enc);
+  /* Any raw format in: converted to what the encoder takes (passthrough
+   * when it takes it as it is). */
+  convert = make (self, "videoconvert");
+  if (convert == NULL || GST_OBJECT_PARENT (enc) != NULL) {
+    if (convert != NULL)
+      GST_ELEMENT_ERROR (self, CORE, FAILED, ("Could not add the encoder "
+              "(is it in another bin already?)"), (NULL));
     gst_object_unref (enc);
     gst_clear_object (&parse);
+    gst_clear_object (&convert);
     return FALSE;
   }
+  gst_bin_add (GST_BIN (self), gst_object_ref (enc));
   self->encoders = g_list_prepend (self->encoders, enc);
+  gst_bin_add (GST_BIN (self), gst_object_ref (convert));
+  self->encoders = g_list_prepend (self->encoders, convert);
+  if (!gst_element_link (convert, enc))
+    goto link_failed;
   last = enc;
   if (parse != NULL) {
     gst_bin_add (GST_BIN (self), gst_object_ref (parse));
@@ -2103,7 +2113,7 @@ setup_encoder (SeecitvSink * self)
       goto link_failed;
     last = parse;
   }
-  pad = gst_element_get_static_pad (enc, "sink");
+  pad = gst_element_get_static_pad (convert, "sink");
   if (pad == NULL || GST_PAD_LINK_FAILED (gst_pad_link (self->raw_srcpad,
               pad))) {
     gst_clear_object (&pad);
@@ -2120,7 +2130,8 @@ setup_encoder (SeecitvSink * self)
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   if (parse != NULL)
     gst_element_sync_state_with_parent (parse);
-  if (!gst_element_sync_state_with_parent (enc)) {
+  if (!gst_element_sync_state_with_parent (enc) ||
+      !gst_element_sync_state_with_parent (convert)) {
     GST_ELEMENT_ERROR (self, CORE, STATE_CHANGE,
         ("Could not start the encoder"), (NULL));
     return FALSE;

@@ -933,6 +933,224 @@ GST_START_TEST (test_retention_size)
 
 GST_END_TEST;
 
+/* ---- codecs, raw input, device id ---- */
+
+/* Records 25 frames continuously in 1 s clips from @head, then plays every
+ * clip back through @parser: all frames, in order, none twice. */
+static void
+check_codec (const gchar * head, const gchar * parser)
+{
+  GstClockTime next = 0;
+  guint i, total = 0;
+  Rec r;
+
+  rec_head = head;
+  record (25, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  fail_unless (r.closed->len >= 2, "%u clips", r.closed->len);
+  for (i = 0; i < r.closed->len; i++) {
+    Clip c;
+
+    play_with (clip_path (&r, i), parser, &c);
+    check_contiguous (&c);
+    fail_unless_equals_uint64 (PTS (&c, 0), next);
+    next = PTS (&c, c.pts->len - 1) + FRAME;
+    total += c.pts->len;
+    clip_clear (&c);
+  }
+  fail_unless_equals_int (total, 25);
+  rec_clear (&r);
+}
+
+#define RAW_HEAD "videotestsrc num-buffers=%u ! " \
+    "video/x-raw,width=160,height=120,framerate=10/1"
+
+GST_START_TEST (test_codec_h265)
+{
+  check_codec (RAW_HEAD " ! x265enc speed-preset=ultrafast "
+      "tune=zerolatency key-int-max=10 ! h265parse name=parse", "h265parse");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_codec_jpeg)
+{
+  check_codec (RAW_HEAD " ! jpegenc name=parse", "jpegparse");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_codec_vp8)
+{
+  check_codec (RAW_HEAD " ! vp8enc deadline=1 keyframe-max-dist=10 "
+      "name=parse", "identity");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_codec_vp9)
+{
+  check_codec (RAW_HEAD " ! vp9enc deadline=1 keyframe-max-dist=10 "
+      "name=parse", "identity");
+}
+
+GST_END_TEST;
+
+/* Raw input, encoded inside; the motion event goes through the encoder
+ * and is still taken at its running time. */
+GST_START_TEST (test_raw_input)
+{
+  Act acts[] = {
+    {3 * GST_SECOND, ACT_MOTION, TRUE, 3 * GST_SECOND, NULL, FALSE},
+    {5 * GST_SECOND, ACT_MOTION, FALSE, 5 * GST_SECOND, NULL, FALSE},
+  };
+  Clip c;
+  Rec r;
+
+  rec_head = RAW_HEAD " ! identity name=parse";
+  record (90, "trigger=motion pre-roll=1000000000 post-roll=0 "
+      "encoder=\"x264enc speed-preset=ultrafast tune=zerolatency "
+      "key-int-max=10\"", acts, G_N_ELEMENTS (acts), &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  play (clip_path (&r, 0), &c);
+  check_contiguous (&c);
+  fail_unless_equals_uint64 (PTS (&c, 0), 2 * GST_SECOND);
+  fail_unless_equals_uint64 (PTS (&c, c.pts->len - 1), 5900 * GST_MSECOND);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Raw input with the default encoder (x264enc here). */
+GST_START_TEST (test_raw_default_encoder)
+{
+  Clip c;
+  Rec r;
+
+  rec_head = RAW_HEAD " ! identity name=parse";
+  record (20, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  play (clip_path (&r, 0), &c);
+  check_contiguous (&c);
+  fail_unless_equals_int (c.pts->len, 20);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+static gchar *
+clip_device (const gchar * path)
+{
+  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, NULL);
+  GBytes *id = clip_id_of (path);
+  GPtrArray *clips;
+  gchar *device = NULL;
+  guint i;
+
+  fail_unless (ks != NULL);
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  for (i = 0; i < clips->len; i++) {
+    SeecitvKeystoreClipInfo *ci = clips->pdata[i];
+
+    if (memcmp (ci->ids.clip_id, g_bytes_get_data (id, NULL),
+            SEECITV_CLIP_ID_SIZE) == 0)
+      device = g_strdup (ci->device_id);
+  }
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  g_bytes_unref (id);
+  return device;
+}
+
+/* The device id comes from the upstream seecitv-device-id tag unless the
+ * property is set; an invalid tag is refused with one warning. */
+GST_START_TEST (test_device_id_tag)
+{
+  GPtrArray *clips;
+  gchar *base, *device;
+  Rec r;
+
+  gst_tag_register ("seecitv-device-id", GST_TAG_FLAG_META, G_TYPE_STRING,
+      "seecitv device id", "The seecitv device the stream came from", NULL);
+  rec_head = H264_HEAD " ! taginject tags=\"seecitv-device-id=cam-tag\"";
+  rec_device = "";
+  record (10, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  rec_clear (&r);
+  clips = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (clips->len, 1);
+  base = g_path_get_basename (g_ptr_array_index (clips, 0));
+  fail_unless (g_str_has_prefix (base, "cam-tag-"), "%s", base);
+  device = clip_device (g_ptr_array_index (clips, 0));
+  fail_unless_equals_string (device, "cam-tag");
+  g_free (device);
+  g_free (base);
+  g_unlink (g_ptr_array_index (clips, 0));
+  g_ptr_array_unref (clips);
+
+  /* the property wins */
+  rec_device = "device-id=door";
+  record (10, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  device = clip_device (clip_path (&r, 0));
+  fail_unless_equals_string (device, "door");
+  g_free (device);
+  g_unlink (clip_path (&r, 0));
+  rec_clear (&r);
+
+  /* a tag that could be a path: one warning, "default" */
+  rec_head = H264_HEAD " ! taginject tags=\"seecitv-device-id=../x\"";
+  rec_device = "";
+  allow_warnings = TRUE;
+  record (10, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.warnings, 1);
+  fail_unless_equals_int (r.closed->len, 1);
+  base = g_path_get_basename (gst_structure_get_string
+      (g_ptr_array_index (r.closed, 0), "path"));
+  fail_unless (g_str_has_prefix (base, "default-"), "%s", base);
+  g_free (base);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Motion clips split at max-clip-duration: consecutive clips meet
+ * exactly, the first starts with pre-roll, the last holds post-roll. */
+GST_START_TEST (test_motion_split)
+{
+  Act acts[] = {
+    {4 * GST_SECOND, ACT_MOTION, TRUE, 4 * GST_SECOND, NULL, FALSE},
+    {11 * GST_SECOND, ACT_MOTION, FALSE, 11 * GST_SECOND, NULL, FALSE},
+  };
+  GstClockTime next = 3 * GST_SECOND, last = 0;
+  guint i, total = 0;
+  Rec r;
+
+  record (150, "trigger=motion pre-roll=1000000000 post-roll=1000000000 "
+      "max-clip-duration=3000000000", acts, G_N_ELEMENTS (acts), &r);
+  fail_unless (r.closed->len >= 3, "%u clips", r.closed->len);
+  for (i = 0; i < r.closed->len; i++) {
+    Clip c;
+
+    play (clip_path (&r, i), &c);
+    check_contiguous (&c);
+    fail_unless_equals_uint64 (PTS (&c, 0), next);
+    next = PTS (&c, c.pts->len - 1) + FRAME;
+    last = PTS (&c, c.pts->len - 1);
+    total += c.pts->len;
+    clip_clear (&c);
+  }
+  fail_unless (last >= 12 * GST_SECOND);
+  fail_unless (last < 13 * GST_SECOND);
+  /* from 3 s to the end of the GOP holding 12 s */
+  fail_unless_equals_int (total, (last - 3 * GST_SECOND) / FRAME + 1);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_settings)
 {
   GstElement *sink = gst_element_factory_make ("seecitvsink", NULL);
@@ -977,6 +1195,14 @@ seecitvsink_suite (void)
   tcase_add_test (tc, test_final_names);
   tcase_add_test (tc, test_retention_age);
   tcase_add_test (tc, test_retention_size);
+  tcase_add_test (tc, test_codec_h265);
+  tcase_add_test (tc, test_codec_jpeg);
+  tcase_add_test (tc, test_codec_vp8);
+  tcase_add_test (tc, test_codec_vp9);
+  tcase_add_test (tc, test_raw_input);
+  tcase_add_test (tc, test_raw_default_encoder);
+  tcase_add_test (tc, test_device_id_tag);
+  tcase_add_test (tc, test_motion_split);
   return s;
 }
 
