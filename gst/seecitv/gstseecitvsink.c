@@ -60,9 +60,9 @@
  * Finished clips (`*.seecitv` files not starting with a dot) in
  * #SeecitvSink:location, of any device, are deleted oldest first when
  * older than #SeecitvSink:retention, then while they take more than
- * #SeecitvSink:max-size bytes (the newest one is always kept), then, after
- * a write failed because the disk is full (ENOSPC), until there is room
- * to go on. Checked when the element starts, when a clip closes (before
+ * #SeecitvSink:max-size bytes (the newest one is always kept), then while
+ * the file system has less free space than twice the largest clip closed
+ * so far (at least 1 MiB), so that the next clip fits. Checked when the element starts, when a clip closes (before
  * its EOS counts) and every 60 s. Deleting a clip deletes its data key from the keystore first
  * (saved), then the file: any copy of it becomes unreadable. If the
  * keystore cannot be saved the file is kept, except when the disk is full:
@@ -74,11 +74,12 @@
  * never makes a just-closed clip old. A file modified "in the future" has
  * age 0. The clip being written is never a candidate.
  *
- * When a write fails with ENOSPC the open clip ends there (it decrypts up
- * to its last sync and is renamed like any other), the oldest clips are
- * deleted (at least 1 MiB or the interrupted clip's size is freed), one
- * warning is posted (RESOURCE / NO_SPACE_LEFT, details `location`,
- * `deleted`), and recording resumes at the next keyframe. Clips already
+ * When a write fails all the same with ENOSPC (something else filled the
+ * disk), the open clip ends there (it decrypts up to its last sync and is
+ * renamed like any other), the oldest clips are deleted as above, and
+ * recording resumes at the next keyframe. The first time clips are
+ * deleted for space, one warning is posted (RESOURCE / NO_SPACE_LEFT,
+ * details `location`, `deleted`). Clips already
  * finished are never written again. If nothing is left to delete, that is
  * an error (RESOURCE / NO_SPACE_LEFT).
  *
@@ -268,7 +269,6 @@ struct _SeecitvSink
   GstPad *raw_srcpad;           /* not an element pad: into the encoder */
   GstPad *gate_pad;             /* not an element pad: from the encoder */
   GList *encoders;              /* encoder and parser in the bin, owned */
-  gboolean disk_full_warned;
 
   /* Set by the bus handler when the open clip's write failed with ENOSPC
    * (atomic): the streaming thread then purges and goes on. */
@@ -282,6 +282,8 @@ struct _SeecitvSink
   guint32 eos_seqnum;
   gchar *last_path;
   GHashTable *recent;           /* final path -> monotonic close time */
+  GHashTable *announcing;       /* final paths not announced closed yet */
+  guint64 max_clip_bytes;       /* largest clip closed since we started */
   GThread *retention_thread;
   GCond retention_cond;
   gboolean retention_stop;
@@ -291,6 +293,7 @@ struct _SeecitvSink
   /* Serialises purges; guards pending_keys. */
   GMutex purge_lock;
   GPtrArray *pending_keys;      /* clip ids (g_bytes) whose deletion failed */
+  gboolean disk_full_warned;
 };
 
 /* What matroskamux takes among what cameras and encoders give. */
@@ -535,6 +538,8 @@ seecitv_sink_init (SeecitvSink * self)
       (GDestroyNotify) clip_info_free);
   self->recent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  self->announcing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   g_cond_init (&self->retention_cond);
   g_mutex_init (&self->purge_lock);
   self->pending_keys = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -557,6 +562,7 @@ seecitv_sink_finalize (GObject * object)
   gst_clear_object (&self->encoder_element);
   g_free (self->last_path);
   g_hash_table_unref (self->recent);
+  g_hash_table_unref (self->announcing);
   g_ptr_array_unref (self->pending_keys);
   g_cond_clear (&self->retention_cond);
   g_mutex_clear (&self->purge_lock);
@@ -968,13 +974,16 @@ sync_dir (const gchar * path)
  * keystore's index and among the recent clips. Any thread but with no
  * lock held. Returns the final path (transfer full), NULL if @temp is not
  * a clip of ours (or was finished already); @info receives start and
- * bytes when not NULL. */
+ * bytes when not NULL. The caller posts "-clip-closed", then calls
+ * announced (). */
 static gchar *
 finish_clip_file (SeecitvSink * self, const gchar * temp, ClipInfo * out)
 {
   ClipInfo *info = NULL;
   gchar *final = NULL, *keystore;
   gint64 *closed;
+  guint64 size;
+  GStatBuf st;
 
   gchar *key = NULL;
 
@@ -1029,11 +1038,35 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, ClipInfo * out)
 
   closed = g_new (gint64, 1);
   *closed = g_get_monotonic_time ();
+  size = g_stat (final, &st) == 0 ? (guint64) st.st_size : 0;
   g_mutex_lock (&self->clips_lock);
   g_hash_table_replace (self->recent, g_strdup (final), closed);
+  /* Not deleted before "-clip-closed" tells about it. */
+  g_hash_table_add (self->announcing, g_strdup (final));
+  self->max_clip_bytes = MAX (self->max_clip_bytes, size);
   g_mutex_unlock (&self->clips_lock);
   GST_INFO_OBJECT (self, "clip finished: %s", final);
   return final;
+}
+
+static void
+announced (SeecitvSink * self, const gchar * path)
+{
+  g_mutex_lock (&self->clips_lock);
+  g_hash_table_remove (self->announcing, path);
+  g_mutex_unlock (&self->clips_lock);
+}
+
+/* Free space to keep in location: room for the next clip. */
+static guint64
+reserve (SeecitvSink * self)
+{
+  guint64 ret;
+
+  g_mutex_lock (&self->clips_lock);
+  ret = MAX (DISK_FULL_MIN_FREE, 2 * self->max_clip_bytes);
+  g_mutex_unlock (&self->clips_lock);
+  return ret;
 }
 
 typedef struct
@@ -1092,7 +1125,8 @@ list_candidates (SeecitvSink * self, const gchar * dir)
     if (name[0] == '.' || !g_str_has_suffix (name, CLIP_SUFFIX))
       continue;
     path = g_build_filename (dir, name, NULL);
-    if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode)) {
+    if (g_hash_table_contains (self->announcing, path) ||
+        g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode)) {
       g_free (path);
       continue;
     }
@@ -1175,9 +1209,9 @@ purge (SeecitvSink * self, guint64 need_free)
   gchar *location, *keystore;
   guint64 retention, max_size;
   GPtrArray *cands, *ids, *paths, *posts;
-  gboolean keys_ok = FALSE;
+  gboolean keys_ok = FALSE, warn_full;
   GError *err = NULL;
-  guint i, deleted = 0;
+  guint i, deleted = 0, full = 0;
 
   GST_OBJECT_LOCK (self);
   location = g_strdup (self->location);
@@ -1261,9 +1295,20 @@ purge (SeecitvSink * self, guint64 need_free)
             gst_structure_new ("seecitvsink-deleted",
                 "path", G_TYPE_STRING, c->path,
                 "reason", G_TYPE_STRING, c->reason, NULL)));
+    if (strcmp (c->reason, "disk-full") == 0)
+      full++;
   }
+  warn_full = full > 0 && !self->disk_full_warned;
+  if (warn_full)
+    self->disk_full_warned = TRUE;
   g_mutex_unlock (&self->purge_lock);
 
+  if (warn_full)
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, NO_SPACE_LEFT,
+        ("The disk is full: deleting the oldest clips to go on recording."),
+        ("%s: %u clips deleted", location, full),
+        ("location", G_TYPE_STRING, location,
+            "deleted", G_TYPE_UINT, full, NULL));
   if (!keys_ok)
     GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
         ("Cannot delete clip keys from the keystore: the clips retention "
@@ -1288,23 +1333,25 @@ retention_loop (gpointer data)
 {
   SeecitvSink *self = data;
 
-  /* Once at start in any case, then on a kick or at the interval. */
+  /* On a kick or at the interval (the first run is at start). */
   g_mutex_lock (&self->clips_lock);
-  do {
-    guint64 need = self->purge_need;
-    gint64 deadline;
+  for (;;) {
+    gint64 deadline = g_get_monotonic_time () + RETENTION_INTERVAL;
+    guint64 need;
 
-    self->retention_kick = FALSE;
-    self->purge_need = 0;
-    g_mutex_unlock (&self->clips_lock);
-    purge (self, need);
-    g_mutex_lock (&self->clips_lock);
-    deadline = g_get_monotonic_time () + RETENTION_INTERVAL;
     while (!self->retention_stop && !self->retention_kick)
       if (!g_cond_wait_until (&self->retention_cond, &self->clips_lock,
               deadline))
         break;
-  } while (!self->retention_stop || self->retention_kick);
+    if (self->retention_stop && !self->retention_kick)
+      break;
+    need = self->purge_need;
+    self->retention_kick = FALSE;
+    self->purge_need = 0;
+    g_mutex_unlock (&self->clips_lock);
+    purge (self, MAX (need, reserve (self)));
+    g_mutex_lock (&self->clips_lock);
+  }
   g_mutex_unlock (&self->clips_lock);
   return NULL;
 }
@@ -1462,6 +1509,7 @@ finish_stopped_clip (SeecitvSink * self, GstElement * split)
                 "end-running-time", G_TYPE_UINT64, GST_CLOCK_TIME_NONE,
                 "duration", G_TYPE_UINT64, GST_CLOCK_TIME_NONE,
                 "bytes", G_TYPE_UINT64, (guint64) 0, NULL)));
+    announced (self, path);
   }
   g_free (path);
   g_free (temp);
@@ -1685,10 +1733,17 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
   if (post != NULL) {
     gboolean closed = gst_message_has_name (post, "seecitvsink-clip-closed");
 
+    gchar *path = closed ? g_strdup (gst_structure_get_string
+        (gst_message_get_structure (post), "path")) : NULL;
+
     gst_element_post_message (GST_ELEMENT (self), post);
-    /* Before the clip's EOS counts: retention is done when we are. */
-    if (closed)
-      purge (self, 0);
+    /* Before the clip's EOS counts: retention is done when we are, and
+     * there is room for the next clip. */
+    if (closed) {
+      announced (self, path);
+      purge (self, reserve (self));
+    }
+    g_free (path);
   }
 }
 
@@ -1712,7 +1767,7 @@ static GstFlowReturn
 disk_full (SeecitvSink * self)
 {
   GstElement *split = self->current;
-  guint64 need = DISK_FULL_MIN_FREE;
+  guint64 need = reserve (self);
   gchar *location;
   guint deleted;
 
@@ -1743,14 +1798,6 @@ disk_full (SeecitvSink * self)
         ("%s", location), ("location", G_TYPE_STRING, location, NULL));
     g_free (location);
     return GST_FLOW_ERROR;
-  }
-  if (!self->disk_full_warned) {
-    self->disk_full_warned = TRUE;
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, NO_SPACE_LEFT,
-        ("The disk is full: deleted the oldest clips to go on recording."),
-        ("%s: %u clips deleted", location, deleted),
-        ("location", G_TYPE_STRING, location,
-            "deleted", G_TYPE_UINT, deleted, NULL));
   }
   g_free (location);
 
@@ -2239,7 +2286,6 @@ reset (SeecitvSink * self)
   encoders = self->encoders;
   self->encoders = NULL;
   self->raw = FALSE;
-  self->disk_full_warned = FALSE;
   g_atomic_int_set (&self->disk_full, 0);
   seecitv_ring_clear (self->ring);
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
@@ -2281,7 +2327,12 @@ reset (SeecitvSink * self)
   g_mutex_lock (&self->clips_lock);
   g_hash_table_remove_all (self->infos);
   g_hash_table_remove_all (self->recent);
+  g_hash_table_remove_all (self->announcing);
+  self->max_clip_bytes = 0;
   g_mutex_unlock (&self->clips_lock);
+  g_mutex_lock (&self->purge_lock);
+  self->disk_full_warned = FALSE;
+  g_mutex_unlock (&self->purge_lock);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
 }
 
@@ -2300,6 +2351,8 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
       gst_pad_set_active (self->srcpad, TRUE);
       gst_pad_set_active (self->raw_srcpad, TRUE);
       gst_pad_set_active (self->gate_pad, TRUE);
+      /* What is due already goes before anything is recorded. */
+      purge (self, reserve (self));
       retention_start (self);
       break;
     default:

@@ -23,6 +23,7 @@
 #include "clip.h"
 #include "keystore.h"
 #include "seecitvring.h"
+#include "seecitvsink-test.h"
 
 #define FRAME (GST_SECOND / 10)
 
@@ -43,46 +44,14 @@ static const gchar *rec_device;
 static gboolean allow_warnings;
 
 static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
 setup (void)
 {
-  gchar *key_path;
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
-
   tmpdir = g_build_filename (g_get_tmp_dir (), "seecitvsink-XXXXXX", NULL);
   fail_unless (g_mkdtemp (tmpdir) != NULL);
   clipdir = g_build_filename (tmpdir, "clips", NULL);
   fail_unless_equals_int (g_mkdir (clipdir, 0700), 0);
   keystore = g_build_filename (tmpdir, "keys.db", NULL);
-  key_path = seecitv_keystore_default_key_path (keystore);
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (keystore, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  make_keystore (keystore);
   rec_head = H264_HEAD;
   rec_device = "device-id=door";
   allow_warnings = FALSE;
