@@ -379,7 +379,8 @@ seecitv_sink_class_init (SeecitvSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_LOCATION,
       g_param_spec_string ("location", "Location",
           "Directory the clip files are written to (it should hold only "
-          "clips)", DEFAULT_LOCATION,
+          "clips; a clip is written as .NAME.part and renamed when "
+          "complete)", DEFAULT_LOCATION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_KEYSTORE,
@@ -391,7 +392,8 @@ seecitv_sink_class_init (SeecitvSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
       g_param_spec_string ("device-id", "Device id",
           "Device the clips belong to, [A-Za-z0-9._-]{1,64}, also the file "
-          "name prefix (anything else is refused)", DEFAULT_DEVICE_ID,
+          "name prefix (anything else is refused). Unset: the upstream "
+          "seecitv-device-id tag, else \"default\"", DEFAULT_DEVICE_ID,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_TRIGGER,
