@@ -642,6 +642,26 @@ demux_frames (const gchar * path)
   return g_atomic_int_get (&frames);
 }
 
+/* Starts @argv (a full path first) with its output to /dev/null. The
+ * child inherits GST_PLUGIN_PATH_1_0 and the registry from the test
+ * environment. */
+static pid_t
+spawn_quiet (const gchar * const *argv)
+{
+  pid_t pid = fork ();
+
+  fail_unless (pid >= 0);
+  if (pid == 0) {
+    int null = open ("/dev/null", O_WRONLY);
+
+    dup2 (null, 1);
+    dup2 (null, 2);
+    execv (argv[0], (char **) argv);
+    _exit (127);
+  }
+  return pid;
+}
+
 /* A recording process killed with SIGKILL after the sync interval passed:
  * the clip's synced prefix decrypts and authenticates (prefix mode), and
  * the Matroska in it demuxes to frames. */
@@ -666,18 +686,7 @@ GST_START_TEST (test_kill_during_write)
   int status;
 
   fail_unless (launch != NULL, "gst-launch-1.0 not found");
-  /* the child inherits GST_PLUGIN_PATH_1_0 and the registry from the
-   * test environment */
-  pid = fork ();
-  fail_unless (pid >= 0);
-  if (pid == 0) {
-    int null = open ("/dev/null", O_WRONLY);
-
-    dup2 (null, 1);
-    dup2 (null, 2);
-    execv (launch, (char **) argv);
-    _exit (127);
-  }
+  pid = spawn_quiet (argv);
   /* wait for data past the header, then past a few sync intervals */
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline) {
@@ -906,16 +915,7 @@ GST_START_TEST (test_kill_during_close)
     int status;
 
     fail_unless_equals_int (g_mkdir (dir, 0700), 0);
-    pid = fork ();
-    fail_unless (pid >= 0);
-    if (pid == 0) {
-      int null = open ("/dev/null", O_WRONLY);
-
-      dup2 (null, 1);
-      dup2 (null, 2);
-      execv (launch, (char **) argv);
-      _exit (127);
-    }
+    pid = spawn_quiet (argv);
     /* two clips done, then kill as the next one is renamed */
     deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
     while ((before = count_final (dir)) < 2 + round) {
