@@ -645,7 +645,8 @@ seecitv_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_ENCODER_ELEMENT:
       gst_clear_object (&self->encoder_element);
-      self->encoder_element = g_value_dup_object (value);
+      /* Takes a floating reference, as gst_bin_add () does. */
+      self->encoder_element = g_value_get_object (value);
       if (self->encoder_element != NULL)
         gst_object_ref_sink (self->encoder_element);
       break;

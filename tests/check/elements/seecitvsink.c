@@ -42,6 +42,7 @@ static gchar *keystore;
 static const gchar *rec_head;
 static const gchar *rec_device;
 static gboolean allow_warnings;
+static GstElement *rec_encoder;   /* encoder-element, owned */
 
 static void
 setup (void)
@@ -55,11 +56,13 @@ setup (void)
   rec_head = H264_HEAD;
   rec_device = "device-id=door";
   allow_warnings = FALSE;
+  rec_encoder = NULL;
 }
 
 static void
 teardown (void)
 {
+  gst_clear_object (&rec_encoder);
   remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
   g_clear_pointer (&clipdir, g_free);
@@ -250,6 +253,8 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
       ((GDestroyNotify) gst_structure_free);
 
   inj.sink = gst_bin_get_by_name (GST_BIN (pipeline), "rec");
+  if (rec_encoder != NULL)
+    g_object_set (inj.sink, "encoder-element", rec_encoder, NULL);
   parse = gst_bin_get_by_name (GST_BIN (pipeline), "parse");
   pad = gst_element_get_static_pad (parse, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, inject_probe, &inj,
@@ -1009,6 +1014,31 @@ GST_START_TEST (test_raw_default_encoder)
 
 GST_END_TEST;
 
+/* Raw input with an encoder element given by the application (VP8: no
+ * parser behind it). */
+GST_START_TEST (test_raw_encoder_element)
+{
+  Clip c;
+  Rec r;
+
+  rec_encoder = gst_object_ref_sink (gst_element_factory_make ("vp8enc",
+          NULL));
+  fail_unless (rec_encoder != NULL);
+  g_object_set (rec_encoder, "deadline", (gint64) 1, "keyframe-max-dist",
+      10, NULL);
+  rec_head = RAW_HEAD " ! identity name=parse";
+  record (25, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  fail_unless_equals_int (r.closed->len, 3);
+  play_with (clip_path (&r, 0), "capsfilter caps=video/x-vp8", &c);
+  check_contiguous (&c);
+  fail_unless_equals_int (c.pts->len, 10);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
 static gchar *
 clip_device (const gchar * path)
 {
@@ -1170,6 +1200,7 @@ seecitvsink_suite (void)
   tcase_add_test (tc, test_codec_vp9);
   tcase_add_test (tc, test_raw_input);
   tcase_add_test (tc, test_raw_default_encoder);
+  tcase_add_test (tc, test_raw_encoder_element);
   tcase_add_test (tc, test_device_id_tag);
   tcase_add_test (tc, test_motion_split);
   return s;
