@@ -2117,7 +2117,10 @@ setup_encoder (SeecitvSink * self)
       g_free (desc);
       return FALSE;
     }
-    gst_object_ref_sink (enc);
+    /* A single element comes back floating or not, depending on how
+     * gst_parse_launch () got it: own exactly one reference. */
+    if (g_object_is_floating (enc))
+      gst_object_ref_sink (enc);
   }
   g_free (desc);
 
@@ -2149,7 +2152,8 @@ setup_encoder (SeecitvSink * self)
     gst_clear_object (&convert);
     return FALSE;
   }
-  gst_bin_add (GST_BIN (self), gst_object_ref (enc));
+  /* @enc is not floating: the bin takes a reference of its own. */
+  gst_bin_add (GST_BIN (self), enc);
   self->encoders = g_list_prepend (self->encoders, enc);
   gst_bin_add (GST_BIN (self), gst_object_ref (convert));
   self->encoders = g_list_prepend (self->encoders, convert);

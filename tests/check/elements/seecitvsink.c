@@ -885,6 +885,7 @@ GST_START_TEST (test_retention_size)
   }
   g_ptr_array_unref (now);
   g_free (props);
+  rec_clear (&r);
 
   /* While recording: each closed clip is checked; the newest stays even
    * when it alone is over the limit. */
