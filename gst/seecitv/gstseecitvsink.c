@@ -144,6 +144,8 @@
 #include "seecitv/gstproperty.h"
 
 #ifdef SEECITV_HAVE_KEYSTORE
+#include <openssl/crypto.h>
+
 #include "keystore.h"
 #endif
 
@@ -872,7 +874,7 @@ typedef gboolean (*KeystoreChange) (SeecitvKeystore * ks, gpointer data,
 /* Opens @keystore, applies @change and saves, again from the start when
  * someone else saved meanwhile. */
 static gboolean
-keystore_update (const gchar * keystore, KeystoreChange change,
+keystore_update_once (const gchar * keystore, KeystoreChange change,
     gpointer data, GError ** err)
 {
   int attempt;
@@ -893,6 +895,19 @@ keystore_update (const gchar * keystore, KeystoreChange change,
   g_set_error_literal (err, SEECITV_KEYSTORE_ERROR,
       SEECITV_KEYSTORE_ERROR_CHANGED, "other processes keep changing it");
   return FALSE;
+}
+
+static gboolean
+keystore_update (const gchar * keystore, KeystoreChange change,
+    gpointer data, GError ** err)
+{
+  gboolean ok = keystore_update_once (keystore, change, data, err);
+
+  /* Saving drew random bytes in this (often pooled, long-lived) thread,
+   * which made OpenSSL give it thread-local generators: free them now,
+   * as seecitvcryptsink does (they are remade on the next use). */
+  OPENSSL_thread_stop ();
+  return ok;
 }
 
 typedef struct
