@@ -510,6 +510,13 @@ GST_START_TEST (test_motion)
   /* It ends on the GOP holding end + post-roll, not later. */
   fail_unless (PTS (&c, c.pts->len - 1) < end + post + GST_SECOND);
   fail_if (PTS (&c, c.pts->len - 1) == 150 * FRAME - FRAME);
+  /* Exactly: keyframes every second, so from the keyframe at 3 s to the
+   * last frame of the GOP holding 9 s, every frame once. */
+  fail_unless_equals_uint64 (PTS (&c, 0), 3 * GST_SECOND);
+  fail_unless_equals_uint64 (PTS (&c, c.pts->len - 1), 9900 * GST_MSECOND);
+  fail_unless_equals_int (c.pts->len, 70);
+  for (guint i = 0; i < c.pts->len; i++)
+    fail_unless_equals_int (KEY (&c, i), PTS (&c, i) % GST_SECOND == 0);
 
   clip_clear (&c);
   rec_clear (&r);
