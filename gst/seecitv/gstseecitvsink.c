@@ -988,6 +988,36 @@ sync_dir (const gchar * path)
   g_free (dir);
 }
 
+/* Renames @temp to *@final without ever replacing a file (another sink
+ * could have taken the name): a hard link, then the temporary name goes;
+ * "-rN" is added before the suffix while the name is taken. Where hard
+ * links are not supported, a plain rename. errno is set on failure. */
+static gboolean
+publish (const gchar * temp, gchar ** final)
+{
+  gchar *base = g_strndup (*final, strlen (*final) - strlen (CLIP_SUFFIX));
+  guint n = 0;
+
+  while (link (temp, *final) != 0) {
+    if (errno != EEXIST) {
+      int e = errno;
+      gboolean ok = (e == EPERM || e == ENOTSUP || e == EXDEV ||
+          e == EMLINK) && !g_file_test (*final, G_FILE_TEST_EXISTS) &&
+          g_rename (temp, *final) == 0;
+
+      g_free (base);
+      if (!ok && errno == 0)
+        errno = e;
+      return ok;
+    }
+    g_free (*final);
+    *final = g_strdup_printf ("%s-r%u%s", base, ++n, CLIP_SUFFIX);
+  }
+  g_free (base);
+  g_unlink (temp);
+  return TRUE;
+}
+
 /* Gives the clip written at @temp its final name, records it in the
  * keystore's index and among the recent clips. Any thread but with no
  * lock held. Returns the final path (transfer full), NULL if @temp is not
@@ -1018,7 +1048,7 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, ClipInfo * out)
     *out = *info;
   g_free (info);
 
-  if (g_rename (temp, final) != 0) {
+  if (!publish (temp, &final)) {
     int e = errno;
 
     if (e != ENOENT)
@@ -1239,6 +1269,10 @@ purge (SeecitvSink * self, guint64 need_free)
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->purge_lock);
+  /* Only room to keep and there is room: no need to list the clips. */
+  if (location != NULL && retention == 0 && max_size == 0 &&
+      self->pending_keys->len == 0 && free_space (location) >= need_free)
+    need_free = 0;
   if (location == NULL || keystore == NULL || (retention == 0 &&
           max_size == 0 && need_free == 0 && self->pending_keys->len == 0)) {
     g_mutex_unlock (&self->purge_lock);
