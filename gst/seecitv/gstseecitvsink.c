@@ -72,7 +72,9 @@
  * except for clips closed by this element since it started, whose age is
  * measured on the monotonic clock since they closed: a wall-clock jump
  * never makes a just-closed clip old. A file modified "in the future" has
- * age 0. The clip being written is never a candidate.
+ * age 0. The clip being written is never a candidate. A temporary file
+ * left by a crash (`.NAME.part`, not ours) is deleted by age only, once
+ * older than both #SeecitvSink:retention and 10 minutes.
  *
  * When a write fails all the same with ENOSPC (something else filled the
  * disk), the open clip ends there (it decrypts up to its last sync and is
@@ -181,6 +183,8 @@ static const gchar *const default_encoders[] = {
 /* After ENOSPC, free at least this much (or the interrupted clip's size). */
 #define DISK_FULL_MIN_FREE (1024 * 1024)
 #define KEYSTORE_RETRIES 8
+/* A temporary file untouched this long (ns) is a crash's leftover. */
+#define STALE_TEMP_AGE (600 * GST_SECOND)
 
 /* The ring keeps this much more than pre-roll: the motion event arrives
  * after its onset (confirmation frames, encoder and parser latency). */
@@ -1124,6 +1128,7 @@ typedef struct
   guint64 size;                 /* bytes */
   guint64 disk;                 /* bytes on disk */
   gboolean recent;              /* closed by us since we started */
+  gboolean stale;               /* a temporary file left by a crash */
   gint64 closed;                /* monotonic µs, if recent */
   const gchar *reason;          /* set when chosen for deletion */
 } Candidate;
@@ -1170,15 +1175,21 @@ list_candidates (SeecitvSink * self, const gchar * dir)
     gchar *path;
     gint64 *closed;
 
-    if (name[0] == '.' || !g_str_has_suffix (name, CLIP_SUFFIX))
+    gboolean temp = name[0] == '.';
+
+    if (temp ? !g_str_has_suffix (name, CLIP_SUFFIX TEMP_SUFFIX) :
+        !g_str_has_suffix (name, CLIP_SUFFIX))
       continue;
     path = g_build_filename (dir, name, NULL);
+    /* Ours being written, or not announced yet: never. */
     if (g_hash_table_contains (self->announcing, path) ||
+        (temp && g_hash_table_contains (self->infos, path)) ||
         g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode)) {
       g_free (path);
       continue;
     }
     c = g_new0 (Candidate, 1);
+    c->stale = temp;
     c->path = path;
     c->mtime = (gint64) st.st_mtime * G_USEC_PER_SEC;
     c->size = st.st_size;
@@ -1220,7 +1231,13 @@ choose_victims (GPtrArray * cands, guint64 retention, guint64 max_size,
     gint64 age = c->recent ? now_mono - c->closed : now_wall - c->mtime;
 
     age = CLAMP (age, 0, G_MAXINT64 / GST_USECOND);
-    if (retention > 0 && (guint64) age * GST_USECOND > retention) {
+    if (c->stale) {
+      /* Left by a crash: only by age, and only long untouched (another
+       * process may be writing it; it syncs far more often). */
+      if (retention > 0 && (guint64) age * GST_USECOND > MAX (retention,
+              STALE_TEMP_AGE))
+        c->reason = "retention";
+    } else if (retention > 0 && (guint64) age * GST_USECOND > retention) {
       c->reason = "retention";
       freed += c->disk;
     } else {
@@ -1231,7 +1248,7 @@ choose_victims (GPtrArray * cands, guint64 retention, guint64 max_size,
   for (i = 0; max_size > 0 && total > max_size && (gint) i < newest; i++) {
     Candidate *c = cands->pdata[i];
 
-    if (c->reason != NULL)
+    if (c->reason != NULL || c->stale)
       continue;
     c->reason = "max-size";
     total -= c->size;
@@ -1241,7 +1258,7 @@ choose_victims (GPtrArray * cands, guint64 retention, guint64 max_size,
       i < cands->len; i++) {
     Candidate *c = cands->pdata[i];
 
-    if (c->reason != NULL)
+    if (c->reason != NULL || c->stale)
       continue;
     c->reason = "disk-full";
     freed += c->disk;

@@ -803,6 +803,7 @@ GST_END_TEST;
 GST_START_TEST (test_retention_age)
 {
   GPtrArray *old = record_clips (4), *now;
+  gchar *stale, *recent;
   GBytes *ids[4];
   guint i;
   Rec r;
@@ -814,13 +815,24 @@ GST_START_TEST (test_retention_age)
   set_age (g_ptr_array_index (old, 3), 60);
   for (i = 0; i < 4; i++)
     ids[i] = clip_id_of (g_ptr_array_index (old, i));
+  /* Temporary files a crash left: 2 h untouched goes, 30 min stays. */
+  stale = g_build_filename (clipdir, ".door-stale.seecitv.part", NULL);
+  recent = g_build_filename (clipdir, ".door-recent.seecitv.part", NULL);
+  fail_unless (g_file_set_contents (stale, "cut", -1, NULL));
+  fail_unless (g_file_set_contents (recent, "cut", -1, NULL));
+  set_age (stale, 2 * 3600);
+  set_age (recent, 30 * 60);
 
   record (25, "trigger=continuous max-clip-duration=1000000000 "
       "retention=3600000000000", NULL, 0, &r);
   fail_unless_equals_int (r.closed->len, 3);
-  fail_unless_equals_int (r.deleted->len, 2);
+  fail_unless_equals_int (r.deleted->len, 3);
   fail_unless (was_deleted (&r, g_ptr_array_index (old, 0), "retention"));
   fail_unless (was_deleted (&r, g_ptr_array_index (old, 1), "retention"));
+  fail_unless (was_deleted (&r, stale, "retention"));
+  fail_if (g_file_test (stale, G_FILE_TEST_EXISTS));
+  fail_unless (g_file_test (recent, G_FILE_TEST_EXISTS));
+  g_unlink (recent);
 
   now = list_clips (clipdir, FALSE);
   fail_unless_equals_int (now->len, 2 + 3);
@@ -841,6 +853,8 @@ GST_START_TEST (test_retention_age)
   }
   g_ptr_array_unref (now);
   g_ptr_array_unref (old);
+  g_free (stale);
+  g_free (recent);
   rec_clear (&r);
 }
 
