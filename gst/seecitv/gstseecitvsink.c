@@ -279,6 +279,9 @@ struct _SeecitvSink
   /* Set by the bus handler when the open clip's write failed with ENOSPC
    * (atomic): the streaming thread then purges and goes on. */
   gint disk_full;
+  /* ENOSPC handled without deleting anything since a clip last closed
+   * (atomic). */
+  gint nospace_idle;
 
   /* Protected by clips_lock. */
   GMutex clips_lock;
@@ -1781,6 +1784,8 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
 
         gst_structure_get_uint64 (s, "running-time", &end);
         path = finish_clip_file (self, temp, &info);
+        /* A clip closed normally: writing works again. */
+        g_atomic_int_set (&self->nospace_idle, 0);
         if (path != NULL)
           post = gst_message_new_element (GST_OBJECT (self),
               gst_structure_new ("seecitvsink-clip-closed",
@@ -1861,13 +1866,18 @@ disk_full (SeecitvSink * self)
   GST_OBJECT_LOCK (self);
   location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
-  if (deleted == 0) {
+  /* Nothing deleted: go on only if there is room now and the last try did
+   * not end the same way (inodes or a quota, not bytes, may be short). */
+  if (deleted == 0 && (free_space (location) < need ||
+          g_atomic_int_add (&self->nospace_idle, 1) > 0)) {
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, NO_SPACE_LEFT,
         ("The disk is full and there is no clip left to delete."),
         ("%s", location), ("location", G_TYPE_STRING, location, NULL));
     g_free (location);
     return GST_FLOW_ERROR;
   }
+  if (deleted > 0)
+    g_atomic_int_set (&self->nospace_idle, 0);
   g_free (location);
 
   g_mutex_lock (&self->trigger_lock);
@@ -2360,6 +2370,7 @@ reset (SeecitvSink * self)
   self->encoders = NULL;
   self->raw = FALSE;
   g_atomic_int_set (&self->disk_full, 0);
+  g_atomic_int_set (&self->nospace_idle, 0);
   seecitv_ring_clear (self->ring);
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
 

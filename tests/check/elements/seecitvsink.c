@@ -226,6 +226,16 @@ rec_clear (Rec * r)
   g_clear_pointer (&r->deleted, g_ptr_array_unref);
 }
 
+static gint
+compare_start (gconstpointer a, gconstpointer b)
+{
+  guint64 x = 0, y = 0;
+
+  gst_structure_get_uint64 (*(GstStructure **) a, "start-running-time", &x);
+  gst_structure_get_uint64 (*(GstStructure **) b, "start-running-time", &y);
+  return x < y ? -1 : x > y;
+}
+
 /* Encodes @frames frames at 10 fps, keyframe every second, into a
  * seecitvsink with @props, running @acts on the way. */
 static void
@@ -335,6 +345,8 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
   }
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
+  /* Clips close in their own threads: in stream order for the checks. */
+  g_ptr_array_sort (r->closed, compare_start);
   r->frames = inj.frames;
   for (guint i = 0; i < n_acts; i++)
     fail_unless (acts[i].done, "act %u never ran", i);

@@ -236,7 +236,7 @@ GST_START_TEST (test_disk_full)
           /* a clip cut by ENOSPC has no end */
           if (GST_CLOCK_TIME_IS_VALID (end)) {
             g_ptr_array_add (closed, g_strdup (path));
-            last_end = end;
+            last_end = MAX (last_end, end);
             if (deleted > 0)
               after_full++;
           } else {
