@@ -18,9 +18,12 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/time.h>
 
+#include "clip.h"
 #include "keystore.h"
 #include "seecitvring.h"
+#include "seecitvsink-test.h"
 
 #define FRAME (GST_SECOND / 10)
 
@@ -28,52 +31,38 @@ static gchar *tmpdir;
 static gchar *clipdir;
 static gchar *keystore;
 
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
+/* The pipeline before seecitvsink, ending in an element named "parse"
+ * (acts run on its source pad); %u is the number of frames. */
+#define H264_HEAD "videotestsrc num-buffers=%u ! " \
+    "video/x-raw,width=160,height=120,framerate=10/1 ! " \
+    "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=10 ! " \
+    "h264parse name=parse"
 
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
+/* Set by a test, reset by setup (). */
+static const gchar *rec_head;
+static const gchar *rec_device;
+static gboolean allow_warnings;
+static GstElement *rec_encoder;   /* encoder-element, owned */
 
 static void
 setup (void)
 {
-  gchar *key_path;
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
-
   tmpdir = g_build_filename (g_get_tmp_dir (), "seecitvsink-XXXXXX", NULL);
   fail_unless (g_mkdtemp (tmpdir) != NULL);
   clipdir = g_build_filename (tmpdir, "clips", NULL);
   fail_unless_equals_int (g_mkdir (clipdir, 0700), 0);
   keystore = g_build_filename (tmpdir, "keys.db", NULL);
-  key_path = seecitv_keystore_default_key_path (keystore);
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (keystore, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  make_keystore (keystore);
+  rec_head = H264_HEAD;
+  rec_device = "device-id=door";
+  allow_warnings = FALSE;
+  rec_encoder = NULL;
 }
 
 static void
 teardown (void)
 {
+  gst_clear_object (&rec_encoder);
   remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
   g_clear_pointer (&clipdir, g_free);
@@ -223,8 +212,10 @@ typedef struct
 {
   GPtrArray *opened;            /* seecitvsink-clip-opened structures */
   GPtrArray *closed;            /* seecitvsink-clip-closed structures */
+  GPtrArray *deleted;           /* seecitvsink-deleted structures */
   guint crypt_closed;
   guint frames;
+  guint warnings;               /* from seecitvsink, when allowed */
 } Rec;
 
 static void
@@ -232,6 +223,17 @@ rec_clear (Rec * r)
 {
   g_clear_pointer (&r->opened, g_ptr_array_unref);
   g_clear_pointer (&r->closed, g_ptr_array_unref);
+  g_clear_pointer (&r->deleted, g_ptr_array_unref);
+}
+
+static gint
+compare_start (gconstpointer a, gconstpointer b)
+{
+  guint64 x = 0, y = 0;
+
+  gst_structure_get_uint64 (*(GstStructure **) a, "start-running-time", &x);
+  gst_structure_get_uint64 (*(GstStructure **) b, "start-running-time", &y);
+  return x < y ? -1 : x > y;
 }
 
 /* Encodes @frames frames at 10 fps, keyframe every second, into a
@@ -239,12 +241,10 @@ rec_clear (Rec * r)
 static void
 record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
 {
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
-      "video/x-raw,width=160,height=120,framerate=10/1 ! "
-      "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=10 ! "
-      "h264parse name=parse ! seecitvsink name=rec location=\"%s\" "
-      "keystore=\"%s\" device-id=door %s", frames, clipdir, keystore,
-      props);
+  gchar *head = g_strdup_printf (rec_head, frames);
+  gchar *desc = g_strdup_printf ("%s ! seecitvsink name=rec "
+      "location=\"%s\" keystore=\"%s\" %s %s", head, clipdir, keystore,
+      rec_device, props);
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   GstElement *parse;
@@ -259,8 +259,12 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
       ((GDestroyNotify) gst_structure_free);
   r->closed = g_ptr_array_new_with_free_func
       ((GDestroyNotify) gst_structure_free);
+  r->deleted = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) gst_structure_free);
 
   inj.sink = gst_bin_get_by_name (GST_BIN (pipeline), "rec");
+  if (rec_encoder != NULL)
+    g_object_set (inj.sink, "encoder-element", rec_encoder, NULL);
   parse = gst_bin_get_by_name (GST_BIN (pipeline), "parse");
   pad = gst_element_get_static_pad (parse, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, inject_probe, &inj,
@@ -283,6 +287,11 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
         done = TRUE;
         break;
       case GST_MESSAGE_WARNING:
+        if (allow_warnings && GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink)) {
+          r->warnings++;
+          break;
+        }
+        /* fall through */
       case GST_MESSAGE_ERROR:{
         GError *e = NULL;
 
@@ -303,6 +312,9 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
         } else if (gst_structure_has_name (s, "seecitvsink-clip-closed")) {
           fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink));
           g_ptr_array_add (r->closed, gst_structure_copy (s));
+        } else if (gst_structure_has_name (s, "seecitvsink-deleted")) {
+          fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (inj.sink));
+          g_ptr_array_add (r->deleted, gst_structure_copy (s));
         } else if (gst_structure_has_name (s, "seecitvcryptsink-closed")) {
           r->crypt_closed++;
         }
@@ -333,6 +345,8 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
   }
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
+  /* Clips close in their own threads: in stream order for the checks. */
+  g_ptr_array_sort (r->closed, compare_start);
   r->frames = inj.frames;
   for (guint i = 0; i < n_acts; i++)
     fail_unless (acts[i].done, "act %u never ran", i);
@@ -341,6 +355,7 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
   gst_object_unref (inj.sink);
   gst_object_unref (pipeline);
   g_free (desc);
+  g_free (head);
 }
 
 /* ---- playing back ---- */
@@ -371,13 +386,13 @@ collect_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Decrypts and demuxes @path, collecting every H.264 frame. */
+/* Decrypts and demuxes @path, collecting every frame after @parser. */
 static void
-play (const gchar * path, Clip * c)
+play_with (const gchar * path, const gchar * parser, Clip * c)
 {
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
-      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! h264parse ! "
-      "fakesink name=out", path, keystore);
+      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! %s ! "
+      "fakesink name=out", path, keystore, parser);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *out;
   GstPad *pad;
@@ -404,6 +419,13 @@ play (const gchar * path, Clip * c)
   gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_free (desc);
+}
+
+/* Decrypts and demuxes @path, collecting every H.264 frame. */
+static void
+play (const gchar * path, Clip * c)
+{
+  play_with (path, "h264parse", c);
 }
 
 #define PTS(c, i) g_array_index ((c)->pts, GstClockTime, (i))
@@ -500,6 +522,13 @@ GST_START_TEST (test_motion)
   /* It ends on the GOP holding end + post-roll, not later. */
   fail_unless (PTS (&c, c.pts->len - 1) < end + post + GST_SECOND);
   fail_if (PTS (&c, c.pts->len - 1) == 150 * FRAME - FRAME);
+  /* Exactly: keyframes every second, so from the keyframe at 3 s to the
+   * last frame of the GOP holding 9 s, every frame once. */
+  fail_unless_equals_uint64 (PTS (&c, 0), 3 * GST_SECOND);
+  fail_unless_equals_uint64 (PTS (&c, c.pts->len - 1), 9900 * GST_MSECOND);
+  fail_unless_equals_int (c.pts->len, 70);
+  for (guint i = 0; i < c.pts->len; i++)
+    fail_unless_equals_int (KEY (&c, i), PTS (&c, i) % GST_SECOND == 0);
 
   clip_clear (&c);
   rec_clear (&r);
@@ -637,6 +666,524 @@ GST_START_TEST (test_manual)
 
 GST_END_TEST;
 
+
+/* ---- files, keys, retention ---- */
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* The finished clips in @dir, by name (their names start with the time
+ * they opened); fails on any other file but the temporary ones when
+ * @allow_temp. */
+static GPtrArray *
+list_clips (const gchar * dir, gboolean allow_temp)
+{
+  GPtrArray *clips = g_ptr_array_new_with_free_func (g_free);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  fail_unless (d != NULL);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    if (name[0] == '.') {
+      fail_unless (allow_temp, "temporary file left: %s", name);
+      fail_unless (g_str_has_suffix (name, ".seecitv.part"), "%s", name);
+      continue;
+    }
+    fail_unless (g_str_has_suffix (name, ".seecitv"), "%s", name);
+    g_ptr_array_add (clips, g_build_filename (dir, name, NULL));
+  }
+  g_dir_close (d);
+  g_ptr_array_sort (clips, compare_strings);
+  return clips;
+}
+
+static void
+set_age (const gchar * path, gint64 seconds)
+{
+  struct timeval tv[2];
+
+  tv[0].tv_sec = tv[1].tv_sec = time (NULL) - seconds;
+  tv[0].tv_usec = tv[1].tv_usec = 0;
+  fail_unless_equals_int (utimes (path, tv), 0);
+}
+
+static GBytes *
+clip_id_of (const gchar * path)
+{
+  SeecitvClipHeader header;
+  gchar *data = NULL;
+  gsize len = 0;
+  GBytes *id;
+
+  fail_unless (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+  fail_unless (seecitv_clip_header_parse ((guint8 *) data, len, &header,
+          NULL));
+  id = g_bytes_new (header.ids.clip_id, SEECITV_CLIP_ID_SIZE);
+  g_free (data);
+  return id;
+}
+
+/* The index path of clip @id, or NULL if its key is gone. */
+static gchar *
+indexed_path (GBytes * id)
+{
+  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, NULL);
+  GPtrArray *clips;
+  gchar *path = NULL;
+  guint i;
+
+  fail_unless (ks != NULL);
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  for (i = 0; i < clips->len; i++) {
+    SeecitvKeystoreClipInfo *c = clips->pdata[i];
+
+    if (memcmp (c->ids.clip_id, g_bytes_get_data (id, NULL),
+            SEECITV_CLIP_ID_SIZE) == 0)
+      path = g_strdup (c->path);
+  }
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  return path;
+}
+
+static gboolean
+was_deleted (Rec * r, const gchar * path, const gchar * reason)
+{
+  guint i;
+
+  for (i = 0; i < r->deleted->len; i++) {
+    const GstStructure *s = g_ptr_array_index (r->deleted, i);
+
+    if (g_strcmp0 (gst_structure_get_string (s, "path"), path) == 0)
+      return g_strcmp0 (gst_structure_get_string (s, "reason"), reason) == 0;
+  }
+  return FALSE;
+}
+
+/* Records @n clips of 1 s (continuous) and returns them by name. */
+static GPtrArray *
+record_clips (guint n)
+{
+  GPtrArray *clips;
+  Rec r;
+
+  record (n * 10, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  fail_unless_equals_int (r.closed->len, n);
+  rec_clear (&r);
+  clips = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (clips->len, n);
+  return clips;
+}
+
+/* Clips are written under dot names and renamed when complete; the
+ * keystore's index follows the final names. */
+GST_START_TEST (test_final_names)
+{
+  GPtrArray *clips;
+  guint i;
+  Rec r;
+
+  record (25, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  clips = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (clips->len, 3);
+  for (i = 0; i < r.opened->len; i++) {
+    const GstStructure *o = g_ptr_array_index (r.opened, i);
+    const GstStructure *c = g_ptr_array_index (r.closed, i);
+    GBytes *id = clip_id_of (g_ptr_array_index (clips, i));
+    gchar *indexed = indexed_path (id);
+
+    /* opened and closed name the same final file */
+    fail_unless_equals_string (gst_structure_get_string (o, "path"),
+        gst_structure_get_string (c, "path"));
+    fail_unless_equals_string (gst_structure_get_string (c, "path"),
+        g_ptr_array_index (clips, i));
+    fail_unless_equals_string (indexed, g_ptr_array_index (clips, i));
+    g_free (indexed);
+    g_bytes_unref (id);
+  }
+  g_ptr_array_unref (clips);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_retention_age)
+{
+  GPtrArray *old = record_clips (4), *now;
+  gchar *stale, *recent;
+  GBytes *ids[4];
+  guint i;
+  Rec r;
+
+  /* 3 h, 2 h, 59 min and 1 min old; retention 1 h. */
+  set_age (g_ptr_array_index (old, 0), 3 * 3600);
+  set_age (g_ptr_array_index (old, 1), 2 * 3600);
+  set_age (g_ptr_array_index (old, 2), 59 * 60);
+  set_age (g_ptr_array_index (old, 3), 60);
+  for (i = 0; i < 4; i++)
+    ids[i] = clip_id_of (g_ptr_array_index (old, i));
+  /* Temporary files a crash left: 2 h untouched goes, 30 min stays. */
+  stale = g_build_filename (clipdir, ".door-stale.seecitv.part", NULL);
+  recent = g_build_filename (clipdir, ".door-recent.seecitv.part", NULL);
+  fail_unless (g_file_set_contents (stale, "cut", -1, NULL));
+  fail_unless (g_file_set_contents (recent, "cut", -1, NULL));
+  set_age (stale, 2 * 3600);
+  set_age (recent, 30 * 60);
+
+  record (25, "trigger=continuous max-clip-duration=1000000000 "
+      "retention=3600000000000", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 3);
+  fail_unless_equals_int (r.deleted->len, 3);
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 0), "retention"));
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 1), "retention"));
+  fail_unless (was_deleted (&r, stale, "retention"));
+  fail_if (g_file_test (stale, G_FILE_TEST_EXISTS));
+  fail_unless (g_file_test (recent, G_FILE_TEST_EXISTS));
+  g_unlink (recent);
+
+  now = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (now->len, 2 + 3);
+  for (i = 0; i < 4; i++) {
+    const gchar *path = g_ptr_array_index (old, i);
+    gchar *indexed = indexed_path (ids[i]);
+
+    if (i < 2) {
+      /* key and file gone */
+      fail_if (g_file_test (path, G_FILE_TEST_EXISTS), "%s", path);
+      fail_unless (indexed == NULL, "key of %s still there", path);
+    } else {
+      fail_unless (g_file_test (path, G_FILE_TEST_EXISTS), "%s", path);
+      fail_unless_equals_string (indexed, path);
+    }
+    g_free (indexed);
+    g_bytes_unref (ids[i]);
+  }
+  g_ptr_array_unref (now);
+  g_ptr_array_unref (old);
+  g_free (stale);
+  g_free (recent);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+static guint64
+file_size (const gchar * path)
+{
+  GStatBuf st;
+
+  fail_unless_equals_int (g_stat (path, &st), 0);
+  return st.st_size;
+}
+
+GST_START_TEST (test_retention_size)
+{
+  GPtrArray *old = record_clips (4), *now;
+  guint64 size[4], limit;
+  GBytes *ids[4];
+  gchar *props;
+  guint i;
+  Rec r;
+
+  for (i = 0; i < 4; i++) {
+    set_age (g_ptr_array_index (old, i), (4 - i) * 600);
+    size[i] = file_size (g_ptr_array_index (old, i));
+    ids[i] = clip_id_of (g_ptr_array_index (old, i));
+  }
+  /* One byte short of the three newest: the two oldest must go. */
+  limit = size[1] + size[2] + size[3] - 1;
+  fail_unless (size[2] + size[3] <= limit);
+  props = g_strdup_printf ("trigger=motion max-size=%" G_GUINT64_FORMAT,
+      limit);
+  record (20, props, NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 0);
+  fail_unless_equals_int (r.deleted->len, 2);
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 0), "max-size"));
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 1), "max-size"));
+  now = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (now->len, 2);
+  fail_unless_equals_string (g_ptr_array_index (now, 0),
+      g_ptr_array_index (old, 2));
+  for (i = 0; i < 4; i++) {
+    gchar *indexed = indexed_path (ids[i]);
+
+    fail_unless ((indexed == NULL) == (i < 2), "clip %u", i);
+    g_free (indexed);
+    g_bytes_unref (ids[i]);
+  }
+  g_ptr_array_unref (now);
+  g_free (props);
+  rec_clear (&r);
+
+  /* While recording: each closed clip is checked; the newest stays even
+   * when it alone is over the limit. */
+  record (35, "trigger=continuous max-clip-duration=1000000000 max-size=1",
+      NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 4);
+  now = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (now->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (now, 0),
+      gst_structure_get_string (g_ptr_array_index (r.closed, 3), "path"));
+  /* the two old ones and the first three new ones */
+  fail_unless_equals_int (r.deleted->len, 5);
+  for (i = 0; i < 3; i++)
+    fail_unless (was_deleted (&r, gst_structure_get_string
+            (g_ptr_array_index (r.closed, i), "path"), "max-size"));
+  g_ptr_array_unref (now);
+  g_ptr_array_unref (old);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* ---- codecs, raw input, device id ---- */
+
+/* Records 25 frames continuously in 1 s clips from @head, then plays every
+ * clip back through @parser: all frames, in order, none twice. */
+static void
+check_codec (const gchar * head, const gchar * parser)
+{
+  GstClockTime next = 0;
+  guint i, total = 0;
+  Rec r;
+
+  rec_head = head;
+  record (25, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  fail_unless (r.closed->len >= 2, "%u clips", r.closed->len);
+  for (i = 0; i < r.closed->len; i++) {
+    Clip c;
+
+    play_with (clip_path (&r, i), parser, &c);
+    check_contiguous (&c);
+    fail_unless_equals_uint64 (PTS (&c, 0), next);
+    next = PTS (&c, c.pts->len - 1) + FRAME;
+    total += c.pts->len;
+    clip_clear (&c);
+  }
+  fail_unless_equals_int (total, 25);
+  rec_clear (&r);
+}
+
+#define RAW_HEAD "videotestsrc num-buffers=%u ! " \
+    "video/x-raw,width=160,height=120,framerate=10/1"
+
+GST_START_TEST (test_codec_h265)
+{
+  check_codec (RAW_HEAD " ! x265enc speed-preset=ultrafast "
+      "tune=zerolatency key-int-max=10 ! h265parse name=parse", "h265parse");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_codec_jpeg)
+{
+  check_codec (RAW_HEAD " ! jpegenc name=parse", "jpegparse");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_codec_vp8)
+{
+  check_codec (RAW_HEAD " ! vp8enc deadline=1 keyframe-max-dist=10 "
+      "name=parse", "identity");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_codec_vp9)
+{
+  check_codec (RAW_HEAD " ! vp9enc deadline=1 keyframe-max-dist=10 "
+      "name=parse", "identity");
+}
+
+GST_END_TEST;
+
+/* Raw input, encoded inside; the motion event goes through the encoder
+ * and is still taken at its running time. */
+GST_START_TEST (test_raw_input)
+{
+  Act acts[] = {
+    {3 * GST_SECOND, ACT_MOTION, TRUE, 3 * GST_SECOND, NULL, FALSE},
+    {5 * GST_SECOND, ACT_MOTION, FALSE, 5 * GST_SECOND, NULL, FALSE},
+  };
+  Clip c;
+  Rec r;
+
+  rec_head = RAW_HEAD " ! identity name=parse";
+  record (90, "trigger=motion pre-roll=1000000000 post-roll=0 "
+      "encoder=\"x264enc speed-preset=ultrafast tune=zerolatency "
+      "key-int-max=10\"", acts, G_N_ELEMENTS (acts), &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  play (clip_path (&r, 0), &c);
+  check_contiguous (&c);
+  fail_unless_equals_uint64 (PTS (&c, 0), 2 * GST_SECOND);
+  fail_unless_equals_uint64 (PTS (&c, c.pts->len - 1), 5900 * GST_MSECOND);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Raw input with the default encoder (x264enc here). */
+GST_START_TEST (test_raw_default_encoder)
+{
+  Clip c;
+  Rec r;
+
+  rec_head = RAW_HEAD " ! identity name=parse";
+  record (20, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  play (clip_path (&r, 0), &c);
+  check_contiguous (&c);
+  fail_unless_equals_int (c.pts->len, 20);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Raw input with an encoder element given by the application (VP8: no
+ * parser behind it). */
+GST_START_TEST (test_raw_encoder_element)
+{
+  Clip c;
+  Rec r;
+
+  rec_encoder = gst_object_ref_sink (gst_element_factory_make ("vp8enc",
+          NULL));
+  fail_unless (rec_encoder != NULL);
+  g_object_set (rec_encoder, "deadline", (gint64) 1, "keyframe-max-dist",
+      10, NULL);
+  rec_head = RAW_HEAD " ! identity name=parse";
+  record (25, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  fail_unless_equals_int (r.closed->len, 3);
+  play_with (clip_path (&r, 0), "capsfilter caps=video/x-vp8", &c);
+  check_contiguous (&c);
+  fail_unless_equals_int (c.pts->len, 10);
+  clip_clear (&c);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+static gchar *
+clip_device (const gchar * path)
+{
+  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, NULL);
+  GBytes *id = clip_id_of (path);
+  GPtrArray *clips;
+  gchar *device = NULL;
+  guint i;
+
+  fail_unless (ks != NULL);
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  for (i = 0; i < clips->len; i++) {
+    SeecitvKeystoreClipInfo *ci = clips->pdata[i];
+
+    if (memcmp (ci->ids.clip_id, g_bytes_get_data (id, NULL),
+            SEECITV_CLIP_ID_SIZE) == 0)
+      device = g_strdup (ci->device_id);
+  }
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  g_bytes_unref (id);
+  return device;
+}
+
+/* The device id comes from the upstream seecitv-device-id tag unless the
+ * property is set; an invalid tag is refused with one warning. */
+GST_START_TEST (test_device_id_tag)
+{
+  GPtrArray *clips;
+  gchar *base, *device;
+  Rec r;
+
+  gst_tag_register ("seecitv-device-id", GST_TAG_FLAG_META, G_TYPE_STRING,
+      "seecitv device id", "The seecitv device the stream came from", NULL);
+  rec_head = H264_HEAD " ! taginject tags=\"seecitv-device-id=cam-tag\"";
+  rec_device = "";
+  record (10, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  rec_clear (&r);
+  clips = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (clips->len, 1);
+  base = g_path_get_basename (g_ptr_array_index (clips, 0));
+  fail_unless (g_str_has_prefix (base, "cam-tag-"), "%s", base);
+  device = clip_device (g_ptr_array_index (clips, 0));
+  fail_unless_equals_string (device, "cam-tag");
+  g_free (device);
+  g_free (base);
+  g_unlink (g_ptr_array_index (clips, 0));
+  g_ptr_array_unref (clips);
+
+  /* the property wins */
+  rec_device = "device-id=door";
+  record (10, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  device = clip_device (clip_path (&r, 0));
+  fail_unless_equals_string (device, "door");
+  g_free (device);
+  g_unlink (clip_path (&r, 0));
+  rec_clear (&r);
+
+  /* a tag that could be a path: one warning, "default" */
+  rec_head = H264_HEAD " ! taginject tags=\"seecitv-device-id=../x\"";
+  rec_device = "";
+  allow_warnings = TRUE;
+  record (10, "trigger=continuous", NULL, 0, &r);
+  fail_unless_equals_int (r.warnings, 1);
+  fail_unless_equals_int (r.closed->len, 1);
+  base = g_path_get_basename (gst_structure_get_string
+      (g_ptr_array_index (r.closed, 0), "path"));
+  fail_unless (g_str_has_prefix (base, "default-"), "%s", base);
+  g_free (base);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Motion clips split at max-clip-duration: consecutive clips meet
+ * exactly, the first starts with pre-roll, the last holds post-roll. */
+GST_START_TEST (test_motion_split)
+{
+  Act acts[] = {
+    {4 * GST_SECOND, ACT_MOTION, TRUE, 4 * GST_SECOND, NULL, FALSE},
+    {11 * GST_SECOND, ACT_MOTION, FALSE, 11 * GST_SECOND, NULL, FALSE},
+  };
+  GstClockTime next = 3 * GST_SECOND, last = 0;
+  guint i, total = 0;
+  Rec r;
+
+  record (150, "trigger=motion pre-roll=1000000000 post-roll=1000000000 "
+      "max-clip-duration=3000000000", acts, G_N_ELEMENTS (acts), &r);
+  fail_unless (r.closed->len >= 3, "%u clips", r.closed->len);
+  for (i = 0; i < r.closed->len; i++) {
+    Clip c;
+
+    play (clip_path (&r, i), &c);
+    check_contiguous (&c);
+    fail_unless_equals_uint64 (PTS (&c, 0), next);
+    next = PTS (&c, c.pts->len - 1) + FRAME;
+    last = PTS (&c, c.pts->len - 1);
+    total += c.pts->len;
+    clip_clear (&c);
+  }
+  fail_unless (last >= 12 * GST_SECOND);
+  fail_unless (last < 13 * GST_SECOND);
+  /* from 3 s to the end of the GOP holding 12 s */
+  fail_unless_equals_int (total, (last - 3 * GST_SECOND) / FRAME + 1);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_settings)
 {
   GstElement *sink = gst_element_factory_make ("seecitvsink", NULL);
@@ -678,6 +1225,18 @@ seecitvsink_suite (void)
   tcase_add_test (tc, test_no_motion_no_clip);
   tcase_add_test (tc, test_continuous);
   tcase_add_test (tc, test_manual);
+  tcase_add_test (tc, test_final_names);
+  tcase_add_test (tc, test_retention_age);
+  tcase_add_test (tc, test_retention_size);
+  tcase_add_test (tc, test_codec_h265);
+  tcase_add_test (tc, test_codec_jpeg);
+  tcase_add_test (tc, test_codec_vp8);
+  tcase_add_test (tc, test_codec_vp9);
+  tcase_add_test (tc, test_raw_input);
+  tcase_add_test (tc, test_raw_default_encoder);
+  tcase_add_test (tc, test_raw_encoder_element);
+  tcase_add_test (tc, test_device_id_tag);
+  tcase_add_test (tc, test_motion_split);
   return s;
 }
 

@@ -7,7 +7,9 @@
  * closes in the middle of a JPEG, and seecitv-device --drop-after), an
  * unreadable keystore, kill -9 of a recording process (gst-launch-1.0 in a
  * child) and recovery of the clip's prefix, and two pipelines recording
- * into one directory with one keystore at the same time. Secrets and file
+ * into one directory with one keystore at the same time; for seecitvsink,
+ * kill -9 while a clip closes, and a pipeline clock jumping (plus file
+ * times as a wall clock that was wrong) under retention. Secrets and file
  * modes are secrets.c.
  */
 #ifdef HAVE_CONFIG_H
@@ -15,13 +17,16 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gsttestclock.h>
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -637,6 +642,26 @@ demux_frames (const gchar * path)
   return g_atomic_int_get (&frames);
 }
 
+/* Starts @argv (a full path first) with its output to /dev/null. The
+ * child inherits GST_PLUGIN_PATH_1_0 and the registry from the test
+ * environment. */
+static pid_t
+spawn_quiet (const gchar * const *argv)
+{
+  pid_t pid = fork ();
+
+  fail_unless (pid >= 0);
+  if (pid == 0) {
+    int null = open ("/dev/null", O_WRONLY);
+
+    dup2 (null, 1);
+    dup2 (null, 2);
+    execv (argv[0], (char **) argv);
+    _exit (127);
+  }
+  return pid;
+}
+
 /* A recording process killed with SIGKILL after the sync interval passed:
  * the clip's synced prefix decrypts and authenticates (prefix mode), and
  * the Matroska in it demuxes to frames. */
@@ -661,18 +686,7 @@ GST_START_TEST (test_kill_during_write)
   int status;
 
   fail_unless (launch != NULL, "gst-launch-1.0 not found");
-  /* the child inherits GST_PLUGIN_PATH_1_0 and the registry from the
-   * test environment */
-  pid = fork ();
-  fail_unless (pid >= 0);
-  if (pid == 0) {
-    int null = open ("/dev/null", O_WRONLY);
-
-    dup2 (null, 1);
-    dup2 (null, 2);
-    execv (launch, (char **) argv);
-    _exit (127);
-  }
+  pid = spawn_quiet (argv);
   /* wait for data past the header, then past a few sync intervals */
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline) {
@@ -830,6 +844,386 @@ GST_START_TEST (test_two_writers)
 
 GST_END_TEST;
 
+/* ---- seecitvsink: kill -9 while a clip closes ---- */
+
+/* The clip files in @dir: finished ones (@final) and temporary ones. */
+static void
+list_dir (const gchar * dir, GPtrArray * final, GPtrArray * temp)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  fail_unless (d != NULL);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    gchar *path = g_build_filename (dir, name, NULL);
+
+    if (name[0] == '.') {
+      fail_unless (g_str_has_suffix (name, ".seecitv.part"), "%s", name);
+      g_ptr_array_add (temp, path);
+    } else {
+      fail_unless (g_str_has_suffix (name, ".seecitv"), "%s", name);
+      g_ptr_array_add (final, path);
+    }
+  }
+  g_dir_close (d);
+}
+
+static guint
+count_final (const gchar * dir)
+{
+  GPtrArray *final = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *temp = g_ptr_array_new_with_free_func (g_free);
+  guint n;
+
+  list_dir (dir, final, temp);
+  n = final->len;
+  g_ptr_array_unref (final);
+  g_ptr_array_unref (temp);
+  return n;
+}
+
+/* seecitvsink recording JPEG in 0.3 s clips in a child process, killed
+ * with SIGKILL the moment a clip gets its final name (while the sink
+ * records it in the keystore, checks retention and the next clip opens),
+ * twice, then once 150 ms into the next clip. Afterwards the keystore
+ * opens, every finished clip decrypts whole, and the interrupted one
+ * (still under its dot name) decrypts up to its last sync and plays. */
+GST_START_TEST (test_kill_during_close)
+{
+  gchar *keystore = make_keystore ("sinkkeys.db");
+  gchar *launch = g_find_program_in_path ("gst-launch-1.0");
+  guint round;
+
+  fail_unless (launch != NULL, "gst-launch-1.0 not found");
+  for (round = 0; round < 3; round++) {
+    gchar *name = g_strdup_printf ("clips%u", round);
+    gchar *dir = tmp_path (name);
+    gchar *loc = g_strdup_printf ("location=%s", dir);
+    gchar *ks = g_strdup_printf ("keystore=%s", keystore);
+    const gchar *argv[] = { launch, "-q", "videotestsrc", "is-live=true",
+      "!", "video/x-raw,width=160,height=120,framerate=20/1", "!",
+      "jpegenc", "!", "seecitvsink", "trigger=continuous", loc, ks,
+      "device-id=" DEVICE, "max-clip-duration=300000000",
+      "sync-interval=50000000", "retention=3600000000000", NULL
+    };
+    GPtrArray *final = g_ptr_array_new_with_free_func (g_free);
+    GPtrArray *temp = g_ptr_array_new_with_free_func (g_free);
+    guint before, i;
+    gint64 deadline;
+    SeecitvKeystore *k;
+    pid_t pid;
+    int status;
+
+    fail_unless_equals_int (g_mkdir (dir, 0700), 0);
+    pid = spawn_quiet (argv);
+    /* two clips done, then kill as the next one is renamed */
+    deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    while ((before = count_final (dir)) < 2 + round) {
+      fail_if (waitpid (pid, &status, WNOHANG) == pid,
+          "the recording exited early (status %d)", status);
+      fail_unless (g_get_monotonic_time () < deadline, "no clips in 30 s");
+      g_usleep (10 * 1000);
+    }
+    while (count_final (dir) == before) {
+      fail_unless (g_get_monotonic_time () < deadline, "no clip in 30 s");
+      g_usleep (200);
+    }
+    /* the last round: in the middle of the next clip instead */
+    if (round == 2)
+      g_usleep (150 * 1000);
+    fail_unless_equals_int (kill (pid, SIGKILL), 0);
+    fail_unless_equals_int (waitpid (pid, &status, 0), pid);
+    fail_unless (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+
+    k = seecitv_keystore_open_default (keystore, NULL, NULL);
+    fail_unless (k != NULL, "the keystore does not open after kill -9");
+    seecitv_keystore_free (k);
+    list_dir (dir, final, temp);
+    fail_unless (final->len >= before + 1);
+    for (i = 0; i < final->len; i++)
+      assert_clip_complete (g_ptr_array_index (final, i), keystore);
+    /* at most the clip just opened, cut after its last sync */
+    fail_unless (temp->len <= 1, "%u temporary files", temp->len);
+    if (round == 2)
+      fail_unless_equals_int (temp->len, 1);
+    for (i = 0; i < temp->len; i++) {
+      const gchar *path = g_ptr_array_index (temp, i);
+      GByteArray *plain;
+      SeecitvClipEnd end;
+      struct stat st;
+
+      fail_unless_equals_int (g_stat (path, &st), 0);
+      if (st.st_size < SEECITV_CLIP_HEADER_SIZE)
+        continue;               /* killed before its header was synced */
+      plain = recover_prefix (path, keystore, &end);
+      if (plain->len > 0)
+        fail_unless (memcmp (plain->data, ebml_magic, 4) == 0);
+      if (round == 2) {
+        gchar *mkv = tmp_path ("interrupted.mkv");
+
+        /* 150 ms at 20 fps with a sync every 50 ms: frames to play */
+        fail_unless (g_file_set_contents (mkv, (gchar *) plain->data,
+                plain->len, NULL));
+        fail_unless (demux_frames (mkv) >= 1, "no frame in %u bytes",
+            plain->len);
+        g_free (mkv);
+      }
+      g_byte_array_unref (plain);
+    }
+    GST_INFO ("round %u: %u finished clips, %u interrupted", round,
+        final->len, temp->len);
+    g_ptr_array_unref (final);
+    g_ptr_array_unref (temp);
+    g_free (ks);
+    g_free (loc);
+    g_free (dir);
+    g_free (name);
+  }
+  g_free (launch);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
+/* ---- seecitvsink: clock jumps ---- */
+
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *closed;            /* paths */
+  GPtrArray *deleted;           /* "reason:path" */
+  gboolean rewound;
+} JumpRec;
+
+/* In the posting thread, before retention looks at the clip: the first
+ * clip that closes gets a modification time ten years back, as if the
+ * wall clock had been wrong then. */
+static GstBusSyncReply
+jump_sync (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  JumpRec *r = data;
+  const GstStructure *s = gst_message_get_structure (msg);
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT)
+    return GST_BUS_PASS;
+  g_mutex_lock (&r->lock);
+  if (gst_structure_has_name (s, "seecitvsink-clip-closed")) {
+    const gchar *path = gst_structure_get_string (s, "path");
+
+    if (!r->rewound) {
+      struct timeval tv[2] = { {time (NULL) - 10 * 365 * 86400, 0},
+      {time (NULL) - 10 * 365 * 86400, 0}
+      };
+
+      fail_unless_equals_int (utimes (path, tv), 0);
+      r->rewound = TRUE;
+    }
+    g_ptr_array_add (r->closed, g_strdup (path));
+  } else if (gst_structure_has_name (s, "seecitvsink-deleted")) {
+    g_ptr_array_add (r->deleted, g_strdup_printf ("%s:%s",
+            gst_structure_get_string (s, "reason"),
+            gst_structure_get_string (s, "path")));
+  }
+  g_mutex_unlock (&r->lock);
+  return GST_BUS_PASS;
+}
+
+static void
+set_mtime (const gchar * path, gint64 offset)
+{
+  struct timeval tv[2] = { {time (NULL) + offset, 0},
+  {time (NULL) + offset, 0}
+  };
+
+  fail_unless (g_file_set_contents (path, "not a clip", -1, NULL));
+  fail_unless_equals_int (utimes (path, tv), 0);
+}
+
+static GstPadProbeReturn
+collect_pts (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  g_array_append_val ((GArray *) user_data, pts);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Decrypts and demuxes @path; appends its frames' timestamps to @pts. */
+static void
+clip_frames (const gchar * path, const gchar * keystore, GArray * pts)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! fakesink name=out",
+      path, keystore);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *out;
+  GstPad *pad;
+  GstBus *bus;
+  GstMessage *msg;
+
+  fail_unless (p != NULL);
+  out = gst_bin_get_by_name (GST_BIN (p), "out");
+  pad = gst_element_get_static_pad (out, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, collect_pts, pts, NULL);
+  bus = gst_element_get_bus (p);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (out);
+  gst_object_unref (p);
+  g_free (desc);
+}
+
+static gint
+compare_first_pts (gconstpointer a, gconstpointer b)
+{
+  GstClockTime x = g_array_index (*(GArray **) a, GstClockTime, 0);
+  GstClockTime y = g_array_index (*(GArray **) b, GstClockTime, 0);
+
+  return x < y ? -1 : x > y;
+}
+
+#define JUMP_FRAMES 60
+#define JUMP_AT 30
+#define JUMP (3600 * GST_SECOND)
+
+/* The pipeline clock (a GstTestClock) jumps one hour forward mid-stream;
+ * frames are stamped from it, as a live source does. Clips still split on
+ * keyframes, lose and duplicate no frame, and decrypt whole. Retention
+ * (30 min) meanwhile: a clip file modified two hours ago goes, one
+ * modified in the future (the wall clock was set back since) stays, and
+ * a clip closed by this run stays even with a modification time ten years
+ * back: its age is measured on the monotonic clock. */
+GST_START_TEST (test_clock_jump)
+{
+  gchar *keystore = make_keystore ("jumpkeys.db");
+  gchar *dir = tmp_path ("jumpclips");
+  gchar *old = g_build_filename (dir, DEVICE "-old.seecitv", NULL);
+  gchar *future = g_build_filename (dir, DEVICE "-future.seecitv", NULL);
+  gchar *desc = g_strdup_printf ("appsrc name=src is-live=true format=time "
+      "caps=video/x-raw,format=I420,width=160,height=120,framerate=10/1 ! "
+      "seecitvsink location=\"%s\" keystore=\"%s\" device-id=" DEVICE " "
+      "trigger=continuous max-clip-duration=2000000000 "
+      "retention=1800000000000 encoder=\"x264enc speed-preset=ultrafast "
+      "tune=zerolatency key-int-max=10\"", dir, keystore);
+  GstElement *pipeline, *src;
+  GstClock *clock = gst_test_clock_new ();
+  GArray *pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  GPtrArray *clips = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_array_unref);
+  JumpRec r;
+  GstBus *bus;
+  GstMessage *msg;
+  GstClockTime base, now;
+  guint i;
+  gchar *expect;
+
+  fail_unless_equals_int (g_mkdir (dir, 0700), 0);
+  set_mtime (old, -2 * 3600);
+  set_mtime (future, 365 * 86400);
+  g_mutex_init (&r.lock);
+  r.closed = g_ptr_array_new_with_free_func (g_free);
+  r.deleted = g_ptr_array_new_with_free_func (g_free);
+  r.rewound = FALSE;
+
+  pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), GST_SECOND);
+  gst_pipeline_use_clock (GST_PIPELINE (pipeline), clock);
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_set_sync_handler (bus, jump_sync, &r, NULL);
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_get_state (pipeline, NULL, NULL, 10 * GST_SECOND) ==
+      GST_STATE_CHANGE_FAILURE);
+  base = gst_element_get_base_time (pipeline);
+
+  for (i = 0; i < JUMP_FRAMES; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 160 * 120 * 3 / 2, NULL);
+
+    gst_buffer_memset (buf, 0, (i * 4) & 0xff, 160 * 120 * 3 / 2);
+    now = gst_clock_get_time (clock);
+    GST_BUFFER_PTS (buf) = now - base;
+    GST_BUFFER_DURATION (buf) = GST_SECOND / 10;
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (src), buf),
+        GST_FLOW_OK);
+    gst_test_clock_advance_time (GST_TEST_CLOCK (clock),
+        (i + 1 == JUMP_AT ? JUMP : 0) + GST_SECOND / 10);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "timed out");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+
+  /* retention: by modification time, never a clip closed in this run */
+  expect = g_strdup_printf ("retention:%s", old);
+  fail_unless_equals_int (r.deleted->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (r.deleted, 0), expect);
+  g_free (expect);
+  fail_if (g_file_test (old, G_FILE_TEST_EXISTS));
+  fail_unless (g_file_test (future, G_FILE_TEST_EXISTS));
+  fail_unless (r.rewound);
+
+  /* every clip there, whole; every frame once, in order, across the jump
+   * (clips close in their own threads: put them in stream order) */
+  fail_unless (r.closed->len >= 3, "%u clips", r.closed->len);
+  for (i = 0; i < r.closed->len; i++) {
+    const gchar *path = g_ptr_array_index (r.closed, i);
+    GArray *one = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+
+    fail_unless (g_file_test (path, G_FILE_TEST_EXISTS), "%s deleted",
+        path);
+    assert_clip_complete (path, keystore);
+    clip_frames (path, keystore, one);
+    fail_unless (one->len > 0);
+    g_ptr_array_add (clips, one);
+  }
+  g_ptr_array_sort (clips, compare_first_pts);
+  for (i = 0; i < clips->len; i++) {
+    GArray *one = g_ptr_array_index (clips, i);
+
+    g_array_append_vals (pts, one->data, one->len);
+  }
+  fail_unless_equals_int (pts->len, JUMP_FRAMES);
+  for (i = 1; i < pts->len; i++) {
+    GstClockTime a = g_array_index (pts, GstClockTime, i - 1);
+    GstClockTime b = g_array_index (pts, GstClockTime, i);
+
+    fail_unless (b > a, "frame %u not after frame %u", i, i - 1);
+    fail_unless_equals_uint64 (b - a,
+        (i == JUMP_AT ? JUMP : 0) + GST_SECOND / 10);
+  }
+
+  g_array_unref (pts);
+  g_ptr_array_unref (clips);
+  g_ptr_array_unref (r.closed);
+  g_ptr_array_unref (r.deleted);
+  g_mutex_clear (&r.lock);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  gst_object_unref (clock);
+  g_free (desc);
+  g_free (future);
+  g_free (old);
+  g_free (dir);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
 static Suite *
 security_faults_suite (void)
 {
@@ -850,6 +1244,8 @@ security_faults_suite (void)
   tcase_add_test (tc, test_keystore_unreadable);
   tcase_add_test (tc, test_kill_during_write);
   tcase_add_test (tc, test_two_writers);
+  tcase_add_test (tc, test_kill_during_close);
+  tcase_add_test (tc, test_clock_jump);
   return s;
 }
 
