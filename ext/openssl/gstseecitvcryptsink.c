@@ -647,7 +647,8 @@ seecitv_crypt_sink_stop (GstBaseSink * sink)
     GST_INFO_OBJECT (self, "stopped before EOS: %s stays truncated",
         self->cur_location);
     if (!seecitv_clip_writer_flush (self->writer, &err)) {
-      GST_WARNING_OBJECT (self, "final flush failed: %s", err->message);
+      GST_WARNING_OBJECT (self, "final flush failed: %s",
+          err != NULL ? err->message : "writer unusable");
       g_clear_error (&err);
     } else if (fsync (self->fd) != 0) {
       GST_WARNING_OBJECT (self, "final fsync failed: %s", g_strerror (errno));
@@ -813,12 +814,14 @@ seecitv_crypt_sink_finish (SeecitvCryptSink * self)
 
   if (self->writer == NULL || self->finished)
     return TRUE;
+  /* Finished even when sealing fails (disk full): the writer takes no more
+   * data, and the clip stays what was synced, a truncated clip. */
+  self->finished = TRUE;
   if (!seecitv_clip_writer_finish (self->writer, &err)) {
     post_write_error (self, err);
     g_clear_error (&err);
     return FALSE;
   }
-  self->finished = TRUE;
   if (!sync_fd (self))
     return FALSE;
   record_end_time (self);
