@@ -20,9 +20,6 @@
 #include <gst/app/gstappsink.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <string.h>
 
 #include <protocol.h>
@@ -341,56 +338,15 @@ server_stop (Server * s)
   g_free (s);
 }
 
-/* A self-signed P-256 certificate for 127.0.0.1 (OpenSSL), as a
- * GTlsCertificate with its key. */
 static GTlsCertificate *
 make_certificate (void)
 {
-  EVP_PKEY *pkey = EVP_EC_gen ("P-256");
-  X509 *x = X509_new ();
-  BIO *bio = BIO_new (BIO_s_mem ());
-  X509_NAME *name;
-  GTlsCertificate *cert;
-  char *data;
-  long len;
-  gchar *pem;
+  gchar *pem = test_make_certificate_pem ();
+  GTlsCertificate *cert = g_tls_certificate_new_from_pem (pem, -1, NULL);
 
-  fail_unless (pkey != NULL && x != NULL && bio != NULL);
-  X509_set_version (x, 2);
-  ASN1_INTEGER_set (X509_get_serialNumber (x), 1);
-  X509_gmtime_adj (X509_getm_notBefore (x), -3600);
-  X509_gmtime_adj (X509_getm_notAfter (x), 3600);
-  X509_set_pubkey (x, pkey);
-  name = X509_get_subject_name (x);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC,
-      (const unsigned char *) "127.0.0.1", -1, -1, 0);
-  X509_set_issuer_name (x, name);
-  fail_unless (X509_sign (x, pkey, EVP_sha256 ()) > 0);
-  fail_unless (PEM_write_bio_X509 (bio, x));
-  fail_unless (PEM_write_bio_PrivateKey (bio, pkey, NULL, NULL, 0, NULL, NULL));
-  len = BIO_get_mem_data (bio, &data);
-  pem = g_strndup (data, len);
-  cert = g_tls_certificate_new_from_pem (pem, -1, NULL);
   fail_unless (cert != NULL);
   g_free (pem);
-  BIO_free (bio);
-  X509_free (x);
-  EVP_PKEY_free (pkey);
   return cert;
-}
-
-static gchar *
-certificate_pin (GTlsCertificate * cert)
-{
-  GByteArray *der = NULL;
-  gchar *hex, *pin;
-
-  g_object_get (cert, "certificate", &der, NULL);
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-  pin = g_strconcat ("sha256:", hex, NULL);
-  g_free (hex);
-  g_byte_array_unref (der);
-  return pin;
 }
 
 /* ---- the pipeline ---- */
@@ -1023,7 +979,7 @@ GST_END_TEST;
 GST_START_TEST (test_tls_pin)
 {
   GTlsCertificate *cert = make_certificate ();
-  gchar *pin = certificate_pin (cert);
+  gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, NULL, NULL);
   Pipe p = pipe_new (s->url);
   GstSample *sample;
@@ -1046,7 +1002,7 @@ GST_END_TEST;
 GST_START_TEST (test_tls_pin_mismatch)
 {
   GTlsCertificate *cert = make_certificate ();
-  gchar *pin = certificate_pin (cert);
+  gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, "user", "secret");
   Pipe p = pipe_new (s->url);
   GstStructure *details;
@@ -1073,7 +1029,7 @@ GST_END_TEST;
 GST_START_TEST (test_tls_untrusted)
 {
   GTlsCertificate *cert = make_certificate ();
-  gchar *pin = certificate_pin (cert);
+  gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, NULL, NULL);
   Pipe p = pipe_new (s->url);
   GstStructure *details;

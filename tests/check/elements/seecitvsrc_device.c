@@ -11,6 +11,10 @@
 #include "seecitvsrc_device.h"
 
 #include <gst/check/gstcheck.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
 #include <string.h>
 
@@ -109,4 +113,59 @@ test_free_port (void)
   g_object_unref (sa);
   g_object_unref (effective);
   return port;
+}
+
+gchar *
+test_make_certificate_pem (void)
+{
+  EVP_PKEY *pkey = EVP_EC_gen ("P-256");
+  X509 *x = X509_new ();
+  BIO *bio = BIO_new (BIO_s_mem ());
+  X509_NAME *name;
+  X509_EXTENSION *ext;
+  X509V3_CTX ctx;
+  char *data;
+  long len;
+  gchar *pem;
+
+  fail_unless (pkey != NULL && x != NULL && bio != NULL);
+  X509_set_version (x, 2);
+  ASN1_INTEGER_set (X509_get_serialNumber (x), 1);
+  X509_gmtime_adj (X509_getm_notBefore (x), -3600);
+  X509_gmtime_adj (X509_getm_notAfter (x), 3600);
+  X509_set_pubkey (x, pkey);
+  name = X509_get_subject_name (x);
+  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC,
+      (const unsigned char *) "127.0.0.1", -1, -1, 0);
+  X509_set_issuer_name (x, name);
+  /* for tls-ca-file: the name checked is the address */
+  X509V3_set_ctx (&ctx, x, x, NULL, NULL, 0);
+  ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_subject_alt_name,
+      "IP:127.0.0.1");
+  fail_unless (ext != NULL && X509_add_ext (x, ext, -1));
+  X509_EXTENSION_free (ext);
+  fail_unless (X509_sign (x, pkey, EVP_sha256 ()) > 0);
+  fail_unless (PEM_write_bio_X509 (bio, x));
+  fail_unless (PEM_write_bio_PrivateKey (bio, pkey, NULL, NULL, 0, NULL, NULL));
+  len = BIO_get_mem_data (bio, &data);
+  pem = g_strndup (data, len);
+  BIO_free (bio);
+  X509_free (x);
+  EVP_PKEY_free (pkey);
+  return pem;
+}
+
+gchar *
+test_certificate_pin (GTlsCertificate * cert)
+{
+  GByteArray *der = NULL;
+  gchar *hex, *pin;
+
+  g_object_get (cert, "certificate", &der, NULL);
+  fail_unless (der != NULL);
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  pin = g_strconcat ("sha256:", hex, NULL);
+  g_free (hex);
+  g_byte_array_unref (der);
+  return pin;
 }

@@ -5,7 +5,8 @@
  * Test helpers shared by the tests that run tools/seecitv-device as a
  * subprocess (tests/check/elements/seecitvsrc.c, security/bruteforce.c,
  * security/faults_net.c): start it on 127.0.0.1, read the url and pin it
- * prints, stop it; and a free loopback port. GstCheck asserts inside.
+ * prints, stop it; a free loopback port; a self-signed certificate and
+ * its pin. GstCheck asserts inside.
  */
 #ifndef __SEECITVSRC_DEVICE_H__
 #define __SEECITVSRC_DEVICE_H__
@@ -31,6 +32,11 @@ void test_device_stop (TestDevice * d);
 /* The device's info URL (g_free ()). */
 gchar *test_device_info_url (TestDevice * d);
 guint16 test_free_port (void);
+/* A fresh self-signed P-256 certificate for 127.0.0.1 (CN and IP SAN),
+ * valid an hour: certificate and key, PEM (g_free ()). */
+gchar *test_make_certificate_pem (void);
+/* sha256:<hex> of @cert's DER (g_free ()). */
+gchar *test_certificate_pin (GTlsCertificate * cert);
 
 G_END_DECLS
 
