@@ -41,6 +41,12 @@
  * `retry-delay`, up to `max-retries` consecutive failures (-1: forever);
  * the first buffer after a gap has the DISCONT flag.
  *
+ * A device whose clock jumps (its capture times move by more than 5 s
+ * against their arrival) gets one `STREAM FORMAT` warning (details:
+ * `reason` = `clock-jump`, `jump`, int64 ns, positive when backwards);
+ * timestamps then follow arrival from that frame on, so they stay
+ * monotonic and close to real time.
+ *
  * A device that rate-limits us (HTTP 429 Too Many Requests, after too many
  * failed logins from our address) is not hammered: the source posts one
  * `RESOURCE BUSY` warning (details: `reason` = `rate-limited`,
@@ -50,7 +56,8 @@
  *
  * Error details (GstStructure on the error message): `reason` (string:
  * `wrong-secret`, `impostor`, `wrong-device`, `not-seecitv`, `http-auth`,
- * `tls-untrusted`, `tls-pin-mismatch`, `http-status`, `gave-up`),
+ * `tls-untrusted`, `tls-pin-mismatch`, `http-status`, `gave-up`; with
+ * `gave-up`, `last-failure`, string, what the last attempt met),
  * `http-status-code` (uint, when there was a response), `tls-fingerprint`
  * (string, for TLS refusals). Bad settings (both or neither of
  * `device-key-file` and `keystore` where a secret is needed, an invalid
@@ -109,6 +116,9 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_src_debug);
 
 /* Frames kept for a slow downstream; older ones are dropped (live). */
 #define MAX_QUEUED_FRAMES 8
+/* A frame later than this behind the fastest one (or earlier than it by
+ * as much) is not network delay: the device's clock jumped. */
+#define MAX_CAPTURE_LAG (5 * GST_SECOND)
 /* Back-off grows up to this many times retry-delay. */
 #define MAX_BACKOFF_FACTOR 32
 #define READ_SIZE (64 * 1024)
@@ -226,6 +236,7 @@ struct _SeecitvSrc
   GstClockTime last_pts;
   gboolean have_min_delay;
   gint64 min_delay;
+  gboolean warned_clock_jump;
 };
 
 G_DEFINE_TYPE (SeecitvSrc, seecitv_src, GST_TYPE_PUSH_SRC);
@@ -1195,7 +1206,8 @@ worker_thread (gpointer data)
       GST_ELEMENT_ERROR_WITH_DETAILS (src, RESOURCE, READ,
           ("Could not reach the device after %u attempts", attempts),
           ("%s: %s", w->safe_location, GST_STR_NULL (reason)),
-          ("reason", G_TYPE_STRING, "gave-up", NULL));
+          ("reason", G_TYPE_STRING, "gave-up", "last-failure", G_TYPE_STRING,
+              GST_STR_NULL (reason), NULL));
       g_free (reason);
       goto fatal;
     }
@@ -1384,6 +1396,7 @@ seecitv_src_start (GstBaseSrc * bsrc)
   self->frame_duration = GST_CLOCK_TIME_NONE;
   self->last_pts = GST_CLOCK_TIME_NONE;
   self->have_min_delay = FALSE;
+  self->warned_clock_jump = FALSE;
   g_mutex_lock (&self->qlock);
   self->stopping = FALSE;
   self->failed = FALSE;
@@ -1572,6 +1585,21 @@ seecitv_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       gint64 delay = f->arrival_real_ns - (gint64) f->capture_ns;
       gint64 extra;
 
+      if (self->have_min_delay && (delay - self->min_delay > MAX_CAPTURE_LAG
+              || self->min_delay - delay > MAX_CAPTURE_LAG)) {
+        /* the device's clock was set back or forth: timestamps start
+         * again from this frame's arrival, never jump with it */
+        if (!self->warned_clock_jump) {
+          GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FORMAT,
+              ("The device's clock jumped; timestamps follow arrival "
+                  "from here"), ("back by %" G_GINT64_FORMAT " ns",
+                  delay - self->min_delay), ("reason", G_TYPE_STRING,
+                  "clock-jump", "jump", G_TYPE_INT64,
+                  delay - self->min_delay, NULL));
+          self->warned_clock_jump = TRUE;
+        }
+        self->have_min_delay = FALSE;
+      }
       if (!self->have_min_delay || delay < self->min_delay) {
         self->min_delay = delay;
         self->have_min_delay = TRUE;
