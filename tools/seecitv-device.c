@@ -1015,6 +1015,11 @@ main (int argc, char **argv)
         "! identity sync=true");
   } else {
     face = find_face (face_arg, no_face);
+    if (face_arg != NULL && !no_face &&
+        !g_file_test (face_arg, G_FILE_TEST_IS_REGULAR)) {
+      g_printerr ("--face %s: no such file\n", face_arg);
+      return 2;
+    }
     if (face == NULL)
       g_printerr ("note: no face image (--face, or astronaut.png in the "
           "build's testdata-dir): the scene has moving objects only\n");

@@ -342,8 +342,8 @@ seecitv_src_class_init (SeecitvSrcClass * klass)
           DEFAULT_LOCATION, rw_ready));
   g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
       g_param_spec_string ("device-id", "Device id",
-          "The device's id ([A-Za-z0-9._-]{1,64}); with device-key-file, "
-          "use the seecitv protocol; also the seecitv-device-id tag",
+          "The device's id ([A-Za-z0-9._-]{1,64}); with device-key-file or "
+          "keystore, use the seecitv protocol; also the seecitv-device-id tag",
           DEFAULT_DEVICE_ID, rw_ready));
   g_object_class_install_property (gobject_class, PROP_DEVICE_KEY_FILE,
       g_param_spec_string ("device-key-file", "Device key file",
