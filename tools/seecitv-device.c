@@ -797,7 +797,7 @@ main (int argc, char **argv)
   GstElement *sink;
   GstAppSinkCallbacks callbacks = { NULL, NULL, new_sample_cb };
   GSocketAddress *sa;
-  GSList *uris;
+  GSList *listeners;
   GOptionEntry entries[] = {
     {"pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline_desc,
         "Source pipeline producing raw video (default: the synthetic "
@@ -1020,7 +1020,7 @@ main (int argc, char **argv)
       g_printerr ("--face %s: no such file\n", face_arg);
       return 2;
     }
-    if (face == NULL)
+    if (face == NULL && !no_face)
       g_printerr ("note: no face image (--face, or astronaut.png in the "
           "build's testdata-dir): the scene has moving objects only\n");
     desc = scene_description (face != NULL);
@@ -1056,17 +1056,27 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, quit_cb, &dev);
   g_unix_signal_add (SIGTERM, quit_cb, &dev);
 
-  uris = soup_server_get_uris (dev.server);
-  if (uris != NULL) {
-    gchar *base = g_uri_to_string (uris->data);
-    gsize n = strlen (base);
+  /* the URL from the listening socket itself: soup_server_get_uris ()
+   * leaks an address in libsoup 3.2 */
+  listeners = soup_server_get_listeners (dev.server);
+  if (listeners != NULL) {
+    GSocketAddress *local = g_socket_get_local_address (listeners->data,
+        NULL);
 
-    if (n > 0 && base[n - 1] == '/')
-      base[n - 1] = '\0';
-    g_print ("url: %s%s\n", base, SEECITV_PROTOCOL_STREAM_PATH);
-    g_free (base);
+    if (local != NULL) {
+      GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (local);
+      GInetAddress *ia = g_inet_socket_address_get_address (isa);
+      gchar *host = g_inet_address_to_string (ia);
+      gboolean v6 = g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6;
+
+      g_print ("url: %s://%s%s%s:%u%s\n", cert != NULL ? "https" : "http",
+          v6 ? "[" : "", host, v6 ? "]" : "",
+          g_inet_socket_address_get_port (isa), SEECITV_PROTOCOL_STREAM_PATH);
+      g_free (host);
+      g_object_unref (local);
+    }
   }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_slist_free (listeners);
   if (cert != NULL) {
     gchar *pin = certificate_pin (cert);
     g_print ("pin: %s\n", pin);
