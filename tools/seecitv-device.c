@@ -665,14 +665,12 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
 static gchar *
 find_face (const gchar * face_arg, gboolean no_face)
 {
-  gchar *path;
-
   if (no_face)
     return NULL;
   if (face_arg != NULL)
     return g_strdup (face_arg);
 #ifdef SEECITV_TESTDATA_DIR
-  path = g_build_filename (SEECITV_TESTDATA_DIR, "astronaut.png", NULL);
+  gchar *path = g_build_filename (SEECITV_TESTDATA_DIR, "astronaut.png", NULL);
   if (SEECITV_TESTDATA_DIR[0] != '\0' &&
       g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return path;
