@@ -59,9 +59,10 @@
  * `tls-untrusted`, `tls-pin-mismatch`, `http-status`, `gave-up`; with
  * `gave-up`, `last-failure`, string, what the last attempt met),
  * `http-status-code` (uint, when there was a response), `tls-fingerprint`
- * (string, for TLS refusals). Bad settings (both or neither of
- * `device-key-file` and `keystore` where a secret is needed, an invalid
- * device id or pin) are `RESOURCE SETTINGS`; a keystore that cannot be
+ * (string, for TLS refusals). Bad settings (both `device-key-file` and
+ * `keystore`, either of them without `device-id`, `passphrase-file`
+ * without `keystore`, an invalid device id or pin) are
+ * `RESOURCE SETTINGS`; a keystore that cannot be
  * opened or has no pairing secret for the device is `RESOURCE OPEN_READ`
  * with details `reason` = `keystore` and `keystore-error` (int, the
  * SeecitvKeystoreError code).
