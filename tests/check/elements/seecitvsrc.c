@@ -1242,6 +1242,50 @@ GST_START_TEST (test_keystore)
 
 GST_END_TEST;
 
+/* A keystore behind a passphrase (cheap scrypt for the test), unlocked
+ * through passphrase-file. */
+GST_START_TEST (test_keystore_passphrase)
+{
+  gchar *key = write_key ("a.key", KEY_A);
+  gchar *ks_path = g_build_filename (tmpdir, "pass.db", NULL);
+  gchar *pass_file = write_key ("pass.txt", "correct horse battery\n");
+  SeecitvKeystoreKdfParams kdf = { 10, 8, 1 };
+  const gchar *pass = "correct horse battery";
+  guint8 secret[32];
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  TestDevice *d;
+  GstSample *sample;
+  Pipe p;
+
+  ks = seecitv_keystore_create_with_passphrase (ks_path, pass, strlen (pass),
+      &kdf, &err);
+  fail_unless (ks != NULL, "%s", err ? err->message : "");
+  fail_unless (seecitv_keystore_add_device (ks, DEVICE, NULL));
+  fail_unless (seecitv_protocol_parse_key (KEY_A, 64, secret, NULL));
+  fail_unless (seecitv_keystore_set_pairing_secret (ks, DEVICE, secret,
+          sizeof (secret), NULL));
+  fail_unless (seecitv_keystore_save (ks, &err), "%s",
+      err ? err->message : "");
+  seecitv_keystore_free (ks);
+
+  d = test_device_start ("--key-file", key, "--device-id", DEVICE, NULL);
+  p = pipe_new (d->url);
+  g_object_set (p.src, "device-id", DEVICE, "keystore", ks_path,
+      "passphrase-file", pass_file, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  sample = pull (&p);
+  fail_unless (sample != NULL);
+  gst_sample_unref (sample);
+  pipe_free (&p);
+  test_device_stop (d);
+  g_free (pass_file);
+  g_free (ks_path);
+  g_free (key);
+}
+
+GST_END_TEST;
+
 /* Both secrets, or a keystore without device-id, or a passphrase file
  * without a keystore: RESOURCE SETTINGS at once, nothing contacted. */
 GST_START_TEST (test_keystore_settings)
@@ -1526,6 +1570,7 @@ seecitvsrc_suite (void)
   tcase_add_test (tc, test_digest_auth_wrong);
   tcase_add_test (tc, test_rate_limited);
   tcase_add_test (tc, test_keystore);
+  tcase_add_test (tc, test_keystore_passphrase);
   tcase_add_test (tc, test_keystore_settings);
   tcase_add_test (tc, test_keystore_no_secret);
   tcase_add_test (tc, test_device_basic);
