@@ -285,7 +285,7 @@ GST_START_TEST (test_device_seecitv_bruteforce)
 {
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = device_start ("--key-file", key, "--device-id", DEVICE,
-      "--max-auth-failures", "3", "--lockout", "2", NULL);
+      "--max-auth-failures", "3", "--lockout", "3", NULL);
   gchar *info = test_device_info_url (d);
   guint i;
 
@@ -301,10 +301,12 @@ GST_START_TEST (test_device_seecitv_bruteforce)
     fail_unless_equals_int (seecitv_login (info, KEY_B), 401);
   /* locked out: not even a challenge, and the right secret is not looked
    * at; the stream path as much as the info path */
-  expect_locked (info, NULL, 2);
+  expect_locked (info, NULL, 3);
   fail_unless_equals_int (seecitv_login (info, KEY_A), 429);
-  expect_locked (d->url, NULL, 2);
-  g_usleep (2100 * 1000);
+  expect_locked (d->url, NULL, 3);
+  /* the lock-out ends (3 s: long enough for a loaded machine to make the
+   * checks above in time) */
+  g_usleep (3100 * 1000);
   fail_unless_equals_int (seecitv_login (info, KEY_A), 200);
   test_device_stop (d);
   g_free (info);
@@ -348,7 +350,7 @@ static void
 check_http_bruteforce (const gchar * mode)
 {
   TestDevice *d = device_start (mode, "admin:s3cret", "--max-auth-failures",
-      "3", "--lockout", "2", NULL);
+      "3", "--lockout", "3", NULL);
   guint i;
 
   fail_unless_equals_int (http_login (d->url, "s3cret"), 200);
@@ -356,11 +358,13 @@ check_http_bruteforce (const gchar * mode)
     fail_unless_equals_int (http_login (d->url, "guess"), 401);
   /* locked out: right credentials get 429 too, and no challenge */
   fail_unless_equals_int (http_login (d->url, "s3cret"), 429);
-  expect_locked (d->url, NULL, 2);
+  expect_locked (d->url, NULL, 3);
   if (strcmp (mode, "--basic") == 0)
     /* admin:s3cret */
-    expect_locked (d->url, "Basic YWRtaW46czNjcmV0", 2);
-  g_usleep (2100 * 1000);
+    expect_locked (d->url, "Basic YWRtaW46czNjcmV0", 3);
+  /* the lock-out ends (3 s: long enough for a loaded machine to make the
+   * checks above in time) */
+  g_usleep (3100 * 1000);
   fail_unless_equals_int (http_login (d->url, "s3cret"), 200);
   test_device_stop (d);
 }
