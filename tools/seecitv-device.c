@@ -3,18 +3,38 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * seecitv-device: the device side of the seecitv protocol
- * (docs/protocol.md). It runs a GStreamer source (by default a synthetic
- * live scene from videotestsrc; or `--pipeline "<raw video pipeline>"`),
- * encodes it to JPEG and serves it over HTTP or HTTPS with libsoup 3 as
- * multipart/x-mixed-replace MJPEG on /seecitv/v1/stream, each part with
- * X-Seecitv-Capture-Time, and the device-info document on /seecitv/v1/info.
- * With --key-file every request must pass the mutual HMAC authentication;
- * --basic USER:PASS adds HTTP Basic (a third-party server's way). With
- * --tls-generate it makes a self-signed certificate (or loads one with
- * --tls-cert/--tls-key) and prints its pin. Fault injection for tests:
- * --drop-after N closes each connection after N frames, --stall-after N
- * stops sending on it (the connection stays open), --corrupt-every N
- * replaces every Nth part with bytes that are not JPEG.
+ * (docs/protocol.md). It runs a GStreamer source, encodes it to JPEG and
+ * serves it over HTTP or HTTPS with libsoup 3 as multipart/x-mixed-replace
+ * MJPEG on /seecitv/v1/stream, each part with X-Seecitv-Capture-Time, and
+ * the device-info document on /seecitv/v1/info.
+ *
+ * The source is one of:
+ * - by default, a synthetic live scene (320x240, 10 fps): a still gradient
+ *   "wall", two objects moving across it (a ball and a box) and a face
+ *   image walking slowly left and right, composited by `compositor`. The
+ *   face is `--face FILE` (any image decodebin reads), else the build's
+ *   test media `astronaut.png` (meson option testdata-dir) when that file
+ *   exists. Without either (or with --no-face) the scene has the moving
+ *   objects only, and a line on stderr says so;
+ * - `--source "<raw video pipeline>"` (or --pipeline);
+ * - `--file PATH`: a video file decoded and played in real time; the
+ *   device exits when it ends.
+ *
+ * Authentication: with --key-file every request must pass the mutual HMAC
+ * authentication; --basic USER:PASS and --digest USER:PASS add HTTP Basic
+ * and Digest (a third-party server's ways; both may be given). Failed
+ * logins of every kind are rate-limited per client address
+ * (--max-auth-failures, --lockout): a locked-out address gets 429 Too Many
+ * Requests with Retry-After, without its credentials being checked.
+ *
+ * With --tls-generate it makes a self-signed certificate (or loads one
+ * with --tls-cert/--tls-key) and prints its pin. Fault injection for
+ * tests: --drop-after N closes each connection after N frames,
+ * --stall-after N stops sending on it (the connection stays open),
+ * --corrupt-every N replaces every Nth part with bytes that are not JPEG,
+ * --time-jump-after N --time-jump SECONDS shifts the capture-time header of
+ * every part from the Nth of each connection on (a device clock set
+ * backwards or forwards).
  *
  * On start it prints, one per line and flushed, `url: <stream URL>` and,
  * with TLS, `pin: sha256:<hex>`: tests and scripts read these.
@@ -39,14 +59,25 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BOUNDARY "seecitvframe"
-#define DEFAULT_PIPELINE "videotestsrc is-live=true pattern=ball " \
-  "! video/x-raw,width=320,height=240,framerate=10/1"
+#define SCENE_W 320
+#define SCENE_H 240
+#define SCENE_FPS 10
+#define FACE_SIZE 80
+#define OBJECT_SIZE 40
+/* How often the moving things move (ms). */
+#define SCENE_TICK_MS 40
+#define DEFAULT_MAX_AUTH_FAILURES 5
+#define DEFAULT_LOCKOUT_S 30
+/* Failures further apart than this do not add up. */
+#define AUTH_FAILURE_WINDOW_S 300
+#define MAX_TRACKED_ADDRESSES 1024
 #define CHALLENGE_LIFETIME_S 30
 #define MAX_CHALLENGES 256
 /* Frames queued for one client beyond which new frames skip it. */
@@ -72,9 +103,16 @@ typedef struct
   SeecitvDeviceInfo info;
   gchar *basic_user;
   gchar *basic_pass;
+  gchar *digest_user;
+  gchar *digest_pass;
+  SeecitvRateLimiter *limiter;  /* NULL: no limit */
+  GstPad *scene_pads[3];        /* face, ball, box; NULL if absent */
+  gint64 scene_start;
   gint drop_after;
   gint stall_after;
   gint corrupt_every;
+  gint time_jump_after;
+  gint64 time_jump_ns;
   gboolean verbose;
   gint exit_code;
 } Device;
@@ -179,6 +217,77 @@ request_target (SoupServerMessage * msg)
       NULL) : g_strdup (g_uri_get_path (uri));
 }
 
+/* Answers 429 Too Many Requests: @remaining_us of the address's
+ * lock-out are left. Whatever an auth domain put in the response (its
+ * challenge) goes: a locked-out client gets nothing to work on. */
+static void
+answer_locked_out (SoupServerMessage * msg, gint64 remaining_us)
+{
+  SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
+  gchar *secs = g_strdup_printf ("%u",
+      seecitv_rate_limiter_retry_after (remaining_us));
+  static const gchar body[] = "too many failed logins from this address\n";
+
+  soup_message_headers_remove (resp, "WWW-Authenticate");
+  soup_message_headers_remove (resp, "Authentication-Info");
+  soup_message_headers_replace (resp, "Retry-After", secs);
+  soup_server_message_set_status (msg, 429, "Too Many Requests");
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
+      body, sizeof (body) - 1);
+  g_free (secs);
+}
+
+/* A failed login from @msg's address: after too many, a lock-out. */
+static void
+count_failure (Device * dev, SoupServerMessage * msg)
+{
+  const gchar *addr = soup_server_message_get_remote_host (msg);
+  gint64 left;
+
+  if (dev->limiter == NULL || addr == NULL)
+    return;
+  left = seecitv_rate_limiter_fail (dev->limiter, addr,
+      g_get_monotonic_time ());
+  if (left > 0)
+    g_printerr ("locking out %s for %u s after failed logins\n", addr,
+        seecitv_rate_limiter_retry_after (left));
+}
+
+/* Runs once a request is read, after the Basic/Digest domains had their
+ * say (a 401 status if they refused) and before any handler: a locked-out
+ * address is answered 429 here, whatever its credentials; a refused
+ * Basic/Digest login counts as a failure. */
+static void
+request_read_cb (SoupServer * server, SoupServerMessage * msg,
+    gpointer user_data)
+{
+  Device *dev = user_data;
+  const gchar *addr = soup_server_message_get_remote_host (msg);
+  const gchar *authz;
+  gint64 left;
+
+  if (dev->limiter == NULL || addr == NULL)
+    return;
+  left = seecitv_rate_limiter_check (dev->limiter, addr,
+      g_get_monotonic_time ());
+  if (left > 0) {
+    answer_locked_out (msg, left);
+    return;
+  }
+  authz = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Authorization");
+  if (authz == NULL)
+    return;
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED) {
+    g_printerr ("refused %s: wrong HTTP credentials\n", addr);
+    count_failure (dev, msg);
+  } else if (soup_server_message_get_status (msg) == 0 && !dev->auth) {
+    /* accepted by the Basic/Digest domain (with the seecitv protocol,
+     * check_auth () decides) */
+    seecitv_rate_limiter_succeed (dev->limiter, addr);
+  }
+}
+
 /* Checks the seecitv credentials. On success adds Authentication-Info and
  * returns TRUE; else answers 401 with a fresh challenge. */
 static gboolean
@@ -203,12 +312,19 @@ check_auth (Device * dev, SoupServerMessage * msg)
   if (ainfo != NULL) {
     soup_message_headers_replace (resp, "Authentication-Info", ainfo);
     g_free (ainfo);
+    if (dev->limiter != NULL)
+      seecitv_rate_limiter_succeed (dev->limiter,
+          soup_server_message_get_remote_host (msg));
     return TRUE;
   }
-  /* only say why on our own stderr, never to the client */
-  if (authz != NULL)
+  /* only say why on our own stderr, never to the client; a request
+   * without Authorization is the first step of every login, not a
+   * failure */
+  if (authz != NULL) {
     g_printerr ("refused %s: %s\n", soup_server_message_get_remote_host (msg),
         err->message);
+    count_failure (dev, msg);
+  }
   g_clear_error (&err);
 
   c.challenge = seecitv_challenge_store_issue (dev->challenges,
@@ -240,6 +356,21 @@ basic_auth_cb (SoupAuthDomain * domain, SoupServerMessage * msg,
   return ul == strlen (dev->basic_user) && pl == strlen (dev->basic_pass) &&
       CRYPTO_memcmp (user, dev->basic_user, ul) == 0 &&
       CRYPTO_memcmp (password, dev->basic_pass, pl) == 0;
+}
+
+static char *
+digest_auth_cb (SoupAuthDomain * domain, SoupServerMessage * msg,
+    const char *user, gpointer user_data)
+{
+  Device *dev = user_data;
+  gsize ul = strlen (user);
+
+  /* the password check itself is libsoup's (it compares the digests) */
+  if (ul != strlen (dev->digest_user) ||
+      CRYPTO_memcmp (user, dev->digest_user, ul) != 0)
+    return NULL;
+  return soup_auth_domain_digest_encode_password (user,
+      soup_auth_domain_get_realm (domain), dev->digest_pass);
 }
 
 /* ---- handlers ---- */
@@ -373,19 +504,31 @@ drop_client_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gchar *
+part_head (gsize size, guint64 capture_ns)
+{
+  return g_strdup_printf ("--" BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
+      "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+      SEECITV_PROTOCOL_CAPTURE_TIME_HEADER ": %" G_GUINT64_FORMAT "\r\n\r\n",
+      size, capture_ns);
+}
+
 static gboolean
 deliver_frame (gpointer user_data)
 {
   Frame *f = user_data;
   Device *dev = f->dev;
   GList *l, *next;
-  gchar *head;
+  gchar *head, *jumped_head = NULL;
   gsize size = g_bytes_get_size (f->jpeg);
 
-  head = g_strdup_printf ("--" BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
-      "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-      SEECITV_PROTOCOL_CAPTURE_TIME_HEADER ": %" G_GUINT64_FORMAT "\r\n\r\n",
-      size, f->capture_ns);
+  head = part_head (size, f->capture_ns);
+  if (dev->time_jump_after > 0) {
+    /* the device's clock set backwards or forwards, as seen in its parts */
+    gint64 t = (gint64) f->capture_ns + dev->time_jump_ns;
+
+    jumped_head = part_head (size, t > 0 ? (guint64) t : 0);
+  }
   for (l = dev->clients; l != NULL; l = next) {
     Client *c = l->data;
     SoupMessageBody *body = soup_server_message_get_response_body (c->msg);
@@ -405,7 +548,10 @@ deliver_frame (gpointer user_data)
       soup_message_body_append (body, SOUP_MEMORY_STATIC, junk,
           sizeof (junk) - 1);
     } else {
-      soup_message_body_append (body, SOUP_MEMORY_COPY, head, strlen (head));
+      const gchar *h = jumped_head != NULL &&
+          c->sent + 1 >= (guint) dev->time_jump_after ? jumped_head : head;
+
+      soup_message_body_append (body, SOUP_MEMORY_COPY, h, strlen (h));
       soup_message_body_append_bytes (body, f->jpeg);
     }
     soup_message_body_append (body, SOUP_MEMORY_STATIC, "\r\n", 2);
@@ -423,6 +569,7 @@ deliver_frame (gpointer user_data)
     }
   }
   g_free (head);
+  g_free (jumped_head);
   return G_SOURCE_REMOVE;
 }
 
@@ -511,6 +658,113 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- the synthetic scene ---- */
+
+/* The face image to use: --face, else the build's test media, else none
+ * (NULL). */
+static gchar *
+find_face (const gchar * face_arg, gboolean no_face)
+{
+  if (no_face)
+    return NULL;
+  if (face_arg != NULL)
+    return g_strdup (face_arg);
+#ifdef SEECITV_TESTDATA_DIR
+  gchar *path = g_build_filename (SEECITV_TESTDATA_DIR, "astronaut.png", NULL);
+  if (SEECITV_TESTDATA_DIR[0] != '\0' &&
+      g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return path;
+  g_free (path);
+#endif
+  return NULL;
+}
+
+/* The scene's description: a still background and, composited over it,
+ * a ball, a box and (with @face) the face image, each on a compositor pad
+ * named so that scene_tick () can move it. */
+static gchar *
+scene_description (gboolean face)
+{
+  GString *d = g_string_new (NULL);
+
+  g_string_append_printf (d, "videotestsrc is-live=true pattern=gradient "
+      "foreground-color=0xffc8c8b4 background-color=0xff505a64 "
+      "! video/x-raw,width=%d,height=%d,framerate=%d/1 ! scene.sink_0 "
+      "videotestsrc is-live=true pattern=ball "
+      "background-color=0x00000000 foreground-color=0xffe0a020 "
+      "! video/x-raw,format=AYUV,width=%d,height=%d,framerate=%d/1 "
+      "! scene.sink_1 "
+      "videotestsrc is-live=true pattern=solid-color "
+      "foreground-color=0xff2050d0 "
+      "! video/x-raw,format=AYUV,width=%d,height=%d,framerate=%d/1 "
+      "! scene.sink_2 ",
+      SCENE_W, SCENE_H, SCENE_FPS, OBJECT_SIZE, OBJECT_SIZE, SCENE_FPS, OBJECT_SIZE, OBJECT_SIZE * 3 / 2,
+      SCENE_FPS);
+  if (face)
+    g_string_append_printf (d, "filesrc name=face ! decodebin "
+        "! imagefreeze is-live=true ! videoconvert ! videoscale "
+        "! video/x-raw,format=AYUV,width=%d,height=%d,framerate=%d/1 "
+        "! scene.sink_3 ", FACE_SIZE, FACE_SIZE, SCENE_FPS);
+  /* last: the caller links the scene's output on */
+  g_string_append_printf (d, "compositor name=scene background=black "
+      "! video/x-raw,width=%d,height=%d,framerate=%d/1",
+      SCENE_W, SCENE_H, SCENE_FPS);
+  return g_string_free (d, FALSE);
+}
+
+/* Moves the objects: the ball on an ellipse, the box back and forth on
+ * a diagonal, the face walking left and right along the bottom (periods
+ * of 6, 9 and 12 s). */
+static gboolean
+scene_tick (gpointer user_data)
+{
+  Device *dev = user_data;
+  gdouble t = (g_get_monotonic_time () - dev->scene_start) /
+      (gdouble) G_USEC_PER_SEC;
+  gdouble a = 2 * G_PI * t;
+  gint x, y;
+
+  if (dev->scene_pads[0] != NULL) {
+    x = (gint) ((SCENE_W - OBJECT_SIZE) * (0.5 + 0.4 * cos (a / 6)));
+    y = (gint) ((SCENE_H - OBJECT_SIZE) * (0.4 + 0.3 * sin (a / 6)));
+    g_object_set (dev->scene_pads[0], "xpos", x, "ypos", y, NULL);
+  }
+  if (dev->scene_pads[1] != NULL) {
+    gdouble u = fabs (fmod (t / 4.5, 2.0) - 1.0);
+
+    x = (gint) ((SCENE_W - OBJECT_SIZE) * u);
+    y = (gint) ((SCENE_H - OBJECT_SIZE * 3 / 2) * (1 - u));
+    g_object_set (dev->scene_pads[1], "xpos", x, "ypos", y, NULL);
+  }
+  if (dev->scene_pads[2] != NULL) {
+    x = (gint) ((SCENE_W - FACE_SIZE) * (0.5 + 0.5 * sin (a / 12)));
+    g_object_set (dev->scene_pads[2], "xpos", x, "ypos",
+        SCENE_H - FACE_SIZE - 8, NULL);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Finds the scene's moving pads in @pipeline and sets the face file. */
+static void
+scene_setup (Device * dev, GstElement * pipeline, const gchar * face)
+{
+  GstElement *comp = gst_bin_get_by_name (GST_BIN (pipeline), "scene");
+  static const gchar *const names[] = { "sink_1", "sink_2", "sink_3" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (names); i++)
+    dev->scene_pads[i] = gst_element_get_static_pad (comp, names[i]);
+  gst_object_unref (comp);
+  if (face != NULL) {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "face");
+
+    g_object_set (src, "location", face, NULL);
+    gst_object_unref (src);
+  }
+  dev->scene_start = g_get_monotonic_time ();
+  scene_tick (dev);
+}
+
 static gboolean
 quit_cb (gpointer user_data)
 {
@@ -526,7 +780,12 @@ main (int argc, char **argv)
   Device dev = { 0 };
   gchar *pipeline_desc = NULL, *key_file = NULL, *address = NULL;
   gchar *tls_cert = NULL, *tls_key = NULL, *tls_cert_out = NULL;
-  gchar *basic = NULL, *desc;
+  gchar *basic = NULL, *digest = NULL, *desc, *file = NULL, *face_arg = NULL;
+  gchar *face = NULL;
+  gboolean no_face = FALSE;
+  gint max_auth_failures = DEFAULT_MAX_AUTH_FAILURES;
+  gint lockout_s = DEFAULT_LOCKOUT_S;
+  gdouble time_jump_s = 0;
   gchar *device_id = NULL, *model = NULL, *name = NULL, *mac = NULL;
   gboolean tls_generate = FALSE;
   gint port = 8080;
@@ -536,13 +795,21 @@ main (int argc, char **argv)
   GstElement *sink;
   GstAppSinkCallbacks callbacks = { NULL, NULL, new_sample_cb };
   GSocketAddress *sa;
-  GSList *uris;
+  GSList *listeners;
   GOptionEntry entries[] = {
     {"pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline_desc,
-        "Source pipeline producing raw video (default: a videotestsrc "
+        "Source pipeline producing raw video (default: the synthetic "
           "scene)", "DESC"},
     {"source", 0, 0, G_OPTION_ARG_STRING, &pipeline_desc,
         "Same as --pipeline", "DESC"},
+    {"file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
+        "Serve this video file, played in real time (exits at its end)",
+        "FILE"},
+    {"face", 0, 0, G_OPTION_ARG_FILENAME, &face_arg,
+          "Face image in the synthetic scene (default: astronaut.png from "
+          "the build's testdata-dir, if there)", "FILE"},
+    {"no-face", 0, 0, G_OPTION_ARG_NONE, &no_face,
+        "A synthetic scene without a face", NULL},
     {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
         "Address to listen on (default 127.0.0.1)", "ADDR"},
     {"port", 0, 0, G_OPTION_ARG_INT, &port,
@@ -554,6 +821,15 @@ main (int argc, char **argv)
           "protocol", "FILE"},
     {"basic", 0, 0, G_OPTION_ARG_STRING, &basic,
         "Require HTTP Basic authentication", "USER:PASS"},
+    {"digest", 0, 0, G_OPTION_ARG_STRING, &digest,
+        "Require HTTP Digest authentication", "USER:PASS"},
+    {"max-auth-failures", 0, 0, G_OPTION_ARG_INT, &max_auth_failures,
+          "Failed logins from one address before it is locked out (default "
+          G_STRINGIFY (DEFAULT_MAX_AUTH_FAILURES) ", 0: no limit)", "N"},
+    {"lockout", 0, 0, G_OPTION_ARG_INT, &lockout_s,
+          "First lock-out in seconds (default "
+          G_STRINGIFY (DEFAULT_LOCKOUT_S) "; doubles for repeat offenders)",
+        "S"},
     {"model", 0, 0, G_OPTION_ARG_STRING, &model, "Device info: model", "S"},
     {"name", 0, 0, G_OPTION_ARG_STRING, &name, "Device info: name", "S"},
     {"mac", 0, 0, G_OPTION_ARG_STRING, &mac,
@@ -574,6 +850,11 @@ main (int argc, char **argv)
         "N"},
     {"corrupt-every", 0, 0, G_OPTION_ARG_INT, &dev.corrupt_every,
         "Fault injection: every Nth part is not a JPEG", "N"},
+    {"time-jump-after", 0, 0, G_OPTION_ARG_INT, &dev.time_jump_after,
+          "Fault injection: from the Nth part of each connection on, shift "
+          "the capture time by --time-jump", "N"},
+    {"time-jump", 0, 0, G_OPTION_ARG_DOUBLE, &time_jump_s,
+        "Fault injection: the shift in seconds (negative: backwards)", "S"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &dev.verbose,
         "Log connections on stderr", NULL},
     {NULL}
@@ -588,6 +869,19 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
+  dev.time_jump_ns = (gint64) (time_jump_s * GST_SECOND);
+  if ((pipeline_desc != NULL) + (file != NULL) > 1) {
+    g_printerr ("--source/--pipeline and --file are exclusive\n");
+    return 2;
+  }
+  if (max_auth_failures < 0 || lockout_s < 1) {
+    g_printerr ("--max-auth-failures must be >= 0 and --lockout >= 1\n");
+    return 2;
+  }
+  if (max_auth_failures > 0)
+    dev.limiter = seecitv_rate_limiter_new (max_auth_failures,
+        AUTH_FAILURE_WINDOW_S * G_USEC_PER_SEC, lockout_s * G_USEC_PER_SEC,
+        MAX_TRACKED_ADDRESSES);
 
   dev.info.device_id = device_id ? device_id : g_strdup ("seecitv-device");
   dev.info.model = model ? model : g_strdup ("seecitv-device");
@@ -619,7 +913,17 @@ main (int argc, char **argv)
     dev.basic_user = g_strndup (basic, colon - basic);
     dev.basic_pass = g_strdup (colon + 1);
   }
-  if (!dev.auth && basic == NULL)
+  if (digest != NULL) {
+    gchar *colon = strchr (digest, ':');
+
+    if (colon == NULL) {
+      g_printerr ("--digest wants USER:PASS\n");
+      return 2;
+    }
+    dev.digest_user = g_strndup (digest, colon - digest);
+    dev.digest_pass = g_strdup (colon + 1);
+  }
+  if (!dev.auth && basic == NULL && digest == NULL)
     g_printerr ("warning: serving without authentication\n");
 
   if (tls_generate) {
@@ -667,6 +971,18 @@ main (int argc, char **argv)
     soup_server_add_auth_domain (dev.server, domain);
     g_object_unref (domain);
   }
+  if (digest != NULL) {
+    SoupAuthDomain *domain = soup_auth_domain_digest_new ("realm", "seecitv",
+        NULL);
+
+    soup_auth_domain_add_path (domain, "/");
+    soup_auth_domain_digest_set_auth_callback (domain, digest_auth_cb, &dev,
+        NULL);
+    soup_server_add_auth_domain (dev.server, domain);
+    g_object_unref (domain);
+  }
+  g_signal_connect (dev.server, "request-read",
+      G_CALLBACK (request_read_cb), &dev);
   soup_server_add_handler (dev.server, SEECITV_PROTOCOL_STREAM_PATH,
       stream_cb, &dev, NULL);
   soup_server_add_handler (dev.server, SEECITV_PROTOCOL_INFO_PATH, info_cb,
@@ -689,14 +1005,45 @@ main (int argc, char **argv)
   }
   g_object_unref (sa);
 
-  desc = g_strdup_printf ("%s ! videoconvert ! jpegenc quality=85 "
-      "! appsink name=seecitvsink sync=false max-buffers=2 drop=true",
-      pipeline_desc ? pipeline_desc : DEFAULT_PIPELINE);
-  dev.pipeline = gst_parse_launch (desc, &err);
-  g_free (desc);
+  if (pipeline_desc != NULL) {
+    desc = g_strdup (pipeline_desc);
+  } else if (file != NULL) {
+    /* the location is set as a property: no quoting games with the path */
+    desc = g_strdup ("filesrc name=file ! decodebin ! videoconvert "
+        "! identity sync=true");
+  } else {
+    face = find_face (face_arg, no_face);
+    if (face_arg != NULL && !no_face &&
+        !g_file_test (face_arg, G_FILE_TEST_IS_REGULAR)) {
+      g_printerr ("--face %s: no such file\n", face_arg);
+      return 2;
+    }
+    if (face == NULL && !no_face)
+      g_printerr ("note: no face image (--face, or astronaut.png in the "
+          "build's testdata-dir): the scene has moving objects only\n");
+    desc = scene_description (face != NULL);
+  }
+  {
+    gchar *full = g_strdup_printf ("%s ! videoconvert ! jpegenc quality=85 "
+        "! appsink name=seecitvsink sync=false max-buffers=2 drop=true",
+        desc);
+
+    g_free (desc);
+    dev.pipeline = gst_parse_launch (full, &err);
+    g_free (full);
+  }
   if (dev.pipeline == NULL) {
     g_printerr ("bad pipeline: %s\n", err->message);
     return 2;
+  }
+  if (file != NULL) {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (dev.pipeline), "file");
+
+    g_object_set (src, "location", file, NULL);
+    gst_object_unref (src);
+  } else if (pipeline_desc == NULL) {
+    scene_setup (&dev, dev.pipeline, face);
+    g_timeout_add (SCENE_TICK_MS, scene_tick, &dev);
   }
   sink = gst_bin_get_by_name (GST_BIN (dev.pipeline), "seecitvsink");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, &dev, NULL);
@@ -707,17 +1054,27 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, quit_cb, &dev);
   g_unix_signal_add (SIGTERM, quit_cb, &dev);
 
-  uris = soup_server_get_uris (dev.server);
-  if (uris != NULL) {
-    gchar *base = g_uri_to_string (uris->data);
-    gsize n = strlen (base);
+  /* the URL from the listening socket itself: soup_server_get_uris ()
+   * leaks an address in libsoup 3.2 */
+  listeners = soup_server_get_listeners (dev.server);
+  if (listeners != NULL) {
+    GSocketAddress *local = g_socket_get_local_address (listeners->data,
+        NULL);
 
-    if (n > 0 && base[n - 1] == '/')
-      base[n - 1] = '\0';
-    g_print ("url: %s%s\n", base, SEECITV_PROTOCOL_STREAM_PATH);
-    g_free (base);
+    if (local != NULL) {
+      GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (local);
+      GInetAddress *ia = g_inet_socket_address_get_address (isa);
+      gchar *host = g_inet_address_to_string (ia);
+      gboolean v6 = g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6;
+
+      g_print ("url: %s://%s%s%s:%u%s\n", cert != NULL ? "https" : "http",
+          v6 ? "[" : "", host, v6 ? "]" : "",
+          g_inet_socket_address_get_port (isa), SEECITV_PROTOCOL_STREAM_PATH);
+      g_free (host);
+      g_object_unref (local);
+    }
   }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_slist_free (listeners);
   if (cert != NULL) {
     gchar *pin = certificate_pin (cert);
     g_print ("pin: %s\n", pin);
@@ -731,6 +1088,9 @@ main (int argc, char **argv)
     return 1;
   }
   g_main_loop_run (dev.loop);
+
+  for (guint i = 0; i < G_N_ELEMENTS (dev.scene_pads); i++)
+    gst_clear_object (&dev.scene_pads[i]);
 
   gst_element_set_state (dev.pipeline, GST_STATE_NULL);
   gst_bus_remove_watch (GST_ELEMENT_BUS (dev.pipeline));
@@ -747,6 +1107,17 @@ main (int argc, char **argv)
   g_free (dev.basic_user);
   g_free (dev.basic_pass);
   g_free (basic);
+  if (dev.digest_pass != NULL)
+    OPENSSL_cleanse (dev.digest_pass, strlen (dev.digest_pass));
+  g_free (dev.digest_user);
+  g_free (dev.digest_pass);
+  if (digest != NULL)
+    OPENSSL_cleanse (digest, strlen (digest));
+  g_free (digest);
+  seecitv_rate_limiter_free (dev.limiter);
+  g_free (file);
+  g_free (face);
+  g_free (face_arg);
   g_free (dev.info.device_id);
   g_free (dev.info.model);
   g_free (dev.info.name);

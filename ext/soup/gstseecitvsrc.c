@@ -18,8 +18,12 @@
  * `X-Seecitv-Capture-Time` when present, relative to the fastest frame seen
  * since the last reconnection; the arrival time otherwise).
  *
- * With `device-id` and `device-key-file` it speaks the seecitv device
- * protocol (docs/protocol.md): the device's single-use challenge is
+ * With `device-id` and the device's pairing secret it speaks the seecitv
+ * device protocol (docs/protocol.md). The secret comes from exactly one of
+ * `device-key-file` (64 hex digits) or `keystore` (the keystore's pairing
+ * secret for `device-id`, unlocked by `KEYSTORE.key` beside it or by
+ * `passphrase-file`, as seecitvcryptsink does). The device's single-use
+ * challenge is
  * answered with an HMAC-SHA256 proof keyed by the pairing secret, and the
  * device must prove the secret back, so an impostor is refused even over
  * plain HTTP. With `user-id`/`user-pw` it answers HTTP Basic or Digest, for
@@ -37,11 +41,31 @@
  * `retry-delay`, up to `max-retries` consecutive failures (-1: forever);
  * the first buffer after a gap has the DISCONT flag.
  *
+ * A device whose clock jumps (its capture times move by more than 5 s
+ * against their arrival) gets one `STREAM FORMAT` warning (details:
+ * `reason` = `clock-jump`, `jump`, int64 ns, positive when backwards);
+ * timestamps then follow arrival from that frame on, so they stay
+ * monotonic and close to real time.
+ *
+ * A device that rate-limits us (HTTP 429 Too Many Requests, after too many
+ * failed logins from our address) is not hammered: the source posts one
+ * `RESOURCE BUSY` warning (details: `reason` = `rate-limited`,
+ * `retry-after`, uint seconds) and waits at least the `Retry-After` the
+ * device asked for (or the back-off, whichever is longer) before the next
+ * attempt, which counts towards `max-retries`.
+ *
  * Error details (GstStructure on the error message): `reason` (string:
  * `wrong-secret`, `impostor`, `wrong-device`, `not-seecitv`, `http-auth`,
- * `tls-untrusted`, `tls-pin-mismatch`, `http-status`, `gave-up`),
+ * `tls-untrusted`, `tls-pin-mismatch`, `http-status`, `gave-up`; with
+ * `gave-up`, `last-failure`, string, what the last attempt met),
  * `http-status-code` (uint, when there was a response), `tls-fingerprint`
- * (string, for TLS refusals).
+ * (string, for TLS refusals). Bad settings (both `device-key-file` and
+ * `keystore`, either of them without `device-id`, `passphrase-file`
+ * without `keystore`, an invalid device id or pin) are
+ * `RESOURCE SETTINGS`; a keystore that cannot be
+ * opened or has no pairing secret for the device is `RESOURCE OPEN_READ`
+ * with details `reason` = `keystore` and `keystore-error` (int, the
+ * SeecitvKeystoreError code).
  *
  * Element messages:
  * - `seecitvsrc-disconnected`: `reason` (string), a stream that delivered
@@ -61,6 +85,11 @@
  *     device-id=cam-1 device-key-file=cam-1.key num-buffers=50 \
  *     ! jpegdec ! fakesink
  * ]|
+ * With the secret in a keystore (`KEYSTORE.key` beside it):
+ * |[
+ * gst-launch-1.0 seecitvsrc location=https://cam-1.lan:8443/seecitv/v1/stream \
+ *     device-id=cam-1 keystore=keys.db tls-pin=sha256:... ! jpegdec ! autovideosink
+ * ]|
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -69,6 +98,7 @@
 #include "gstseecitvsrc.h"
 #include <seecitv/gstproperty.h>
 #include "protocol.h"
+#include "keystore.h"
 
 #include <seecitv/multipart.h>
 #include <libsoup/soup.h>
@@ -87,9 +117,16 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_src_debug);
 
 /* Frames kept for a slow downstream; older ones are dropped (live). */
 #define MAX_QUEUED_FRAMES 8
+/* A frame later than this behind the fastest one (or earlier than it by
+ * as much) is not network delay: the device's clock jumped. */
+#define MAX_CAPTURE_LAG (5 * GST_SECOND)
 /* Back-off grows up to this many times retry-delay. */
 #define MAX_BACKOFF_FACTOR 32
 #define READ_SIZE (64 * 1024)
+/* A Retry-After beyond this is taken as this (seconds). */
+#define MAX_RETRY_AFTER_S (24 * 3600)
+/* Without a usable Retry-After, a 429 waits at least this (seconds). */
+#define DEFAULT_RETRY_AFTER_S 5
 
 #define SEECITV_TAG_DEVICE_NAME "seecitv-device-name"
 #define SEECITV_TAG_MAC_PSEUDONYM "seecitv-device-mac-pseudonym"
@@ -100,6 +137,8 @@ enum
   PROP_LOCATION,
   PROP_DEVICE_ID,
   PROP_DEVICE_KEY_FILE,
+  PROP_KEYSTORE,
+  PROP_PASSPHRASE_FILE,
   PROP_USER_ID,
   PROP_USER_PW,
   PROP_TLS_CA_FILE,
@@ -152,6 +191,8 @@ typedef struct
   guint dropped_parts;
   gboolean warned_drop;
   gboolean warned_format;
+  guint64 retry_after;          /* ns a 429 asked us to wait, 0 if none */
+  gboolean warned_rate_limit;
   gboolean lost;                /* a stream that gave frames was lost */
   guint since_loss;             /* connections tried since then */
 } Worker;
@@ -164,6 +205,8 @@ struct _SeecitvSrc
   gchar *location;
   gchar *device_id;
   gchar *device_key_file;
+  gchar *keystore;
+  gchar *passphrase_file;
   gchar *user_id;
   gchar *user_pw;
   gchar *tls_ca_file;
@@ -194,6 +237,7 @@ struct _SeecitvSrc
   GstClockTime last_pts;
   gboolean have_min_delay;
   gint64 min_delay;
+  gboolean warned_clock_jump;
 };
 
 G_DEFINE_TYPE (SeecitvSrc, seecitv_src, GST_TYPE_PUSH_SRC);
@@ -299,13 +343,23 @@ seecitv_src_class_init (SeecitvSrcClass * klass)
           DEFAULT_LOCATION, rw_ready));
   g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
       g_param_spec_string ("device-id", "Device id",
-          "The device's id ([A-Za-z0-9._-]{1,64}); with device-key-file, "
-          "use the seecitv protocol; also the seecitv-device-id tag",
+          "The device's id ([A-Za-z0-9._-]{1,64}); with device-key-file or "
+          "keystore, use the seecitv protocol; also the seecitv-device-id tag",
           DEFAULT_DEVICE_ID, rw_ready));
   g_object_class_install_property (gobject_class, PROP_DEVICE_KEY_FILE,
       g_param_spec_string ("device-key-file", "Device key file",
           "File holding the device's pairing secret (64 hex digits, mode "
-          "0600)", NULL, rw_ready));
+          "0600); exclusive with keystore", NULL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_KEYSTORE,
+      g_param_spec_string ("keystore", "Keystore",
+          "Keystore file holding the pairing secret for device-id (unlocked "
+          "by KEYSTORE.key beside it unless passphrase-file is set); "
+          "exclusive with device-key-file", NULL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_PASSPHRASE_FILE,
+      g_param_spec_string ("passphrase-file", "Passphrase file",
+          "File holding the keystore's passphrase (mode 0600), for a "
+          "keystore protected by a passphrase instead of a key file", NULL,
+          rw_ready));
   g_object_class_install_property (gobject_class, PROP_USER_ID,
       g_param_spec_string ("user-id", "User id",
           "User name for HTTP Basic/Digest authentication (write-only)",
@@ -410,6 +464,14 @@ seecitv_src_set_property (GObject * object, guint prop_id,
       g_free (self->device_key_file);
       self->device_key_file = g_value_dup_string (value);
       break;
+    case PROP_KEYSTORE:
+      g_free (self->keystore);
+      self->keystore = g_value_dup_string (value);
+      break;
+    case PROP_PASSPHRASE_FILE:
+      g_free (self->passphrase_file);
+      self->passphrase_file = g_value_dup_string (value);
+      break;
     case PROP_USER_ID:
       wipe_string (&self->user_id);
       self->user_id = g_value_dup_string (value);
@@ -462,6 +524,12 @@ seecitv_src_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_DEVICE_KEY_FILE:
       g_value_set_string (value, self->device_key_file);
       break;
+    case PROP_KEYSTORE:
+      g_value_set_string (value, self->keystore);
+      break;
+    case PROP_PASSPHRASE_FILE:
+      g_value_set_string (value, self->passphrase_file);
+      break;
     case PROP_TLS_CA_FILE:
       g_value_set_string (value, self->tls_ca_file);
       break;
@@ -502,6 +570,8 @@ seecitv_src_finalize (GObject * object)
   g_free (self->location);
   g_free (self->device_id);
   g_free (self->device_key_file);
+  g_free (self->keystore);
+  g_free (self->passphrase_file);
   wipe_string (&self->user_id);
   wipe_string (&self->user_pw);
   g_free (self->tls_ca_file);
@@ -665,6 +735,36 @@ send_message (Worker * w, SoupMessage * msg, GCancellable * cancellable,
   return OUTCOME_LOST;
 }
 
+/* The device answered 429 Too Many Requests (too many failed logins from
+ * our address, maybe not ours): the next attempt waits at least its
+ * Retry-After (delta-seconds; an HTTP date or garbage counts as
+ * DEFAULT_RETRY_AFTER_S). One warning per episode. */
+static void
+rate_limited (Worker * w, SoupMessage * msg)
+{
+  const gchar *ra = soup_message_headers_get_one
+      (soup_message_get_response_headers (msg), "Retry-After");
+  guint64 secs = DEFAULT_RETRY_AFTER_S;
+  gchar *end = NULL;
+
+  if (ra != NULL && g_ascii_isdigit (ra[0])) {
+    guint64 v = g_ascii_strtoull (ra, &end, 10);
+
+    if (end != NULL && *end == '\0')
+      secs = MIN (v, MAX_RETRY_AFTER_S);
+  }
+  w->retry_after = MAX (secs, 1) * GST_SECOND;
+  if (!w->warned_rate_limit) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (w->src, RESOURCE, BUSY,
+        ("The device refuses logins from this address for %u s (too many "
+            "failed attempts); waiting before trying again", (guint) secs),
+        ("%s", w->safe_location), ("reason", G_TYPE_STRING, "rate-limited",
+            "retry-after", G_TYPE_UINT, (guint) secs, "http-status-code",
+            G_TYPE_UINT, 429u, NULL));
+    w->warned_rate_limit = TRUE;
+  }
+}
+
 /* GET @url, through the seecitv handshake when a key is set (a first
  * request for a challenge, then the proof, then the device's proof is
  * checked), or with Basic/Digest through libsoup. On OUTCOME_SENT returns
@@ -744,6 +844,12 @@ authed_get (Worker * w, const gchar * url, const gchar * target,
     }
   }
 
+  if (status == 429) {
+    rate_limited (w, msg);
+    *reason = g_strdup ("rate-limited by the device (HTTP 429)");
+    o = OUTCOME_LOST;
+    goto done;
+  }
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN
       || status == SOUP_STATUS_PROXY_UNAUTHORIZED) {
     post_auth_error (w, "http-auth", status, w->auth_tried ?
@@ -1068,6 +1174,7 @@ worker_thread (gpointer data)
   for (;;) {
     gchar *reason = NULL;
     guint n_frames = 0;
+    guint64 delay;
     Outcome o = OUTCOME_SENT;
 
     if (!info_done) {
@@ -1085,6 +1192,7 @@ worker_thread (gpointer data)
       goto fatal;
     }
     if (n_frames > 0) {
+      w->warned_rate_limit = FALSE;
       post_element_message (src, gst_structure_new ("seecitvsrc-disconnected",
               "reason", G_TYPE_STRING, GST_STR_NULL (reason), NULL));
       w->lost = TRUE;
@@ -1099,13 +1207,18 @@ worker_thread (gpointer data)
       GST_ELEMENT_ERROR_WITH_DETAILS (src, RESOURCE, READ,
           ("Could not reach the device after %u attempts", attempts),
           ("%s: %s", w->safe_location, GST_STR_NULL (reason)),
-          ("reason", G_TYPE_STRING, "gave-up", NULL));
+          ("reason", G_TYPE_STRING, "gave-up", "last-failure", G_TYPE_STRING,
+              GST_STR_NULL (reason), NULL));
       g_free (reason);
       goto fatal;
     }
     g_free (reason);
-    if (!backoff_wait (src, w->retry_delay *
-            MIN (1u << MIN (attempts - 1, 5u), MAX_BACKOFF_FACTOR)))
+    delay = w->retry_delay * MIN (1u << MIN (attempts - 1, 5u),
+        MAX_BACKOFF_FACTOR);
+    /* a device that rate-limits us is not hammered */
+    delay = MAX (delay, w->retry_after);
+    w->retry_after = 0;
+    if (!backoff_wait (src, delay))
       break;
   }
   goto out;
@@ -1125,12 +1238,50 @@ out:
 
 /* ---- GstBaseSrc ---- */
 
+/* Reads device-id's pairing secret from @keystore into @key; on failure
+ * posts the error and returns FALSE. The secret never leaves @key (the
+ * keystore's copy is wiped with it when freed). */
+static gboolean
+load_keystore_secret (SeecitvSrc * self, const gchar * keystore,
+    const gchar * passphrase_file, const gchar * device_id, guint8 * key)
+{
+  guint8 secret[SEECITV_KEYSTORE_MAX_SECRET_SIZE];
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  gssize len = -1;
+
+  ks = seecitv_keystore_open_default (keystore, passphrase_file, &err);
+  if (ks != NULL) {
+    len = seecitv_keystore_get_pairing_secret (ks, device_id, secret,
+        sizeof (secret), &err);
+    seecitv_keystore_free (ks);
+  }
+  if (len >= 0 && len != SEECITV_PROTOCOL_KEY_LEN) {
+    g_set_error (&err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID,
+        "the pairing secret for this device is %" G_GSSIZE_FORMAT
+        " bytes, not %d", len, SEECITV_PROTOCOL_KEY_LEN);
+    len = -1;
+  }
+  if (len < 0) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
+        ("Cannot get the device's pairing secret from the keystore"),
+        ("%s: %s", keystore, err->message), ("reason", G_TYPE_STRING,
+            "keystore", "keystore-error", G_TYPE_INT, err->code, NULL));
+    g_clear_error (&err);
+    OPENSSL_cleanse (secret, sizeof (secret));
+    return FALSE;
+  }
+  memcpy (key, secret, SEECITV_PROTOCOL_KEY_LEN);
+  OPENSSL_cleanse (secret, sizeof (secret));
+  return TRUE;
+}
+
 static gboolean
 seecitv_src_start (GstBaseSrc * bsrc)
 {
   SeecitvSrc *self = SEECITV_SRC (bsrc);
   Worker *w = g_new0 (Worker, 1);
-  gchar *key_file;
+  gchar *key_file, *keystore, *passphrase_file;
   GUri *uri;
   GError *err = NULL;
   const gchar *scheme;
@@ -1148,6 +1299,8 @@ seecitv_src_start (GstBaseSrc * bsrc)
   w->max_retries = self->max_retries;
   w->max_frame_size = self->max_frame_size;
   key_file = g_strdup (self->device_key_file);
+  keystore = g_strdup (self->keystore);
+  passphrase_file = g_strdup (self->passphrase_file);
   GST_OBJECT_UNLOCK (self);
 
   if (w->location == NULL) {
@@ -1196,6 +1349,27 @@ seecitv_src_start (GstBaseSrc * bsrc)
         ("device-id must be 1 to 64 of [A-Za-z0-9._-]"), (NULL));
     goto fail;
   }
+  if (key_file != NULL && keystore != NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Set either device-key-file or keystore, not both"), (NULL));
+    goto fail;
+  }
+  if (passphrase_file != NULL && keystore == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("passphrase-file is for a keystore: keystore is not set"), (NULL));
+    goto fail;
+  }
+  if (keystore != NULL) {
+    if (w->device_id == NULL) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("keystore needs device-id (whose pairing secret to use)"), (NULL));
+      goto fail;
+    }
+    if (!load_keystore_secret (self, keystore, passphrase_file,
+            w->device_id, w->key))
+      goto fail;
+    w->have_key = TRUE;
+  }
   if (key_file != NULL) {
     if (w->device_id == NULL) {
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -1212,6 +1386,8 @@ seecitv_src_start (GstBaseSrc * bsrc)
     w->have_key = TRUE;
   }
   g_clear_pointer (&key_file, g_free);
+  g_clear_pointer (&keystore, g_free);
+  g_clear_pointer (&passphrase_file, g_free);
 
   w->parser = seecitv_multipart_parser_new (NULL, NULL);
   seecitv_multipart_parser_set_max_part_size (w->parser, w->max_frame_size);
@@ -1221,6 +1397,7 @@ seecitv_src_start (GstBaseSrc * bsrc)
   self->frame_duration = GST_CLOCK_TIME_NONE;
   self->last_pts = GST_CLOCK_TIME_NONE;
   self->have_min_delay = FALSE;
+  self->warned_clock_jump = FALSE;
   g_mutex_lock (&self->qlock);
   self->stopping = FALSE;
   self->failed = FALSE;
@@ -1237,6 +1414,8 @@ seecitv_src_start (GstBaseSrc * bsrc)
 
 fail:
   g_free (key_file);
+  g_free (keystore);
+  g_free (passphrase_file);
   worker_free (w);
   return FALSE;
 }
@@ -1407,6 +1586,21 @@ seecitv_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       gint64 delay = f->arrival_real_ns - (gint64) f->capture_ns;
       gint64 extra;
 
+      if (self->have_min_delay && (delay - self->min_delay > MAX_CAPTURE_LAG
+              || self->min_delay - delay > MAX_CAPTURE_LAG)) {
+        /* the device's clock was set back or forth: timestamps start
+         * again from this frame's arrival, never jump with it */
+        if (!self->warned_clock_jump) {
+          GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FORMAT,
+              ("The device's clock jumped; timestamps follow arrival "
+                  "from here"), ("back by %" G_GINT64_FORMAT " ns",
+                  delay - self->min_delay), ("reason", G_TYPE_STRING,
+                  "clock-jump", "jump", G_TYPE_INT64,
+                  delay - self->min_delay, NULL));
+          self->warned_clock_jump = TRUE;
+        }
+        self->have_min_delay = FALSE;
+      }
       if (!self->have_min_delay || delay < self->min_delay) {
         self->min_delay = delay;
         self->have_min_delay = TRUE;

@@ -955,3 +955,153 @@ seecitv_protocol_load_key_file (const gchar * path, guint8 * key,
   g_free (contents);
   return ok;
 }
+
+/* ---- the device's brute-force brake ---- */
+
+typedef struct
+{
+  guint failures;               /* since the last lock-out or quiet window */
+  gint64 last_failure_us;
+  gint64 locked_until_us;       /* 0: not locked */
+  guint lockouts;               /* consecutive ones: the back-off exponent */
+  gint64 last_seen_us;
+} Attempts;
+
+struct _SeecitvRateLimiter
+{
+  GHashTable *addresses;        /* gchar * -> Attempts * */
+  guint max_failures;
+  gint64 window_us;
+  gint64 lockout_us;
+  guint max_addresses;
+};
+
+#define RATE_LIMITER_MAX_DOUBLINGS 5
+
+SeecitvRateLimiter *
+seecitv_rate_limiter_new (guint max_failures, gint64 window_us,
+    gint64 lockout_us, guint max_addresses)
+{
+  SeecitvRateLimiter *r;
+
+  g_return_val_if_fail (max_failures > 0 && window_us > 0 && lockout_us > 0
+      && max_addresses > 0, NULL);
+  r = g_new0 (SeecitvRateLimiter, 1);
+  r->addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  r->max_failures = max_failures;
+  r->window_us = window_us;
+  r->lockout_us = lockout_us;
+  r->max_addresses = max_addresses;
+  return r;
+}
+
+void
+seecitv_rate_limiter_free (SeecitvRateLimiter * r)
+{
+  if (r == NULL)
+    return;
+  g_hash_table_unref (r->addresses);
+  g_free (r);
+}
+
+gint64
+seecitv_rate_limiter_check (SeecitvRateLimiter * r, const gchar * address,
+    gint64 now_us)
+{
+  Attempts *a;
+
+  g_return_val_if_fail (r != NULL && address != NULL, 0);
+  a = g_hash_table_lookup (r->addresses, address);
+  if (a == NULL || a->locked_until_us <= now_us)
+    return 0;
+  return a->locked_until_us - now_us;
+}
+
+/* Makes room for one more address: forgets the least recently seen one
+ * that is not locked out, or failing that the one whose lock-out ends
+ * first. */
+static void
+rate_limiter_evict (SeecitvRateLimiter * r, gint64 now_us)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  gpointer victim = NULL;
+  gboolean victim_locked = TRUE;
+  gint64 victim_time = G_MAXINT64;
+
+  g_hash_table_iter_init (&it, r->addresses);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    Attempts *a = v;
+    gboolean locked = a->locked_until_us > now_us;
+    gint64 t = locked ? a->locked_until_us : a->last_seen_us;
+
+    if ((victim_locked && !locked) || (locked == victim_locked &&
+            t < victim_time)) {
+      victim = k;
+      victim_locked = locked;
+      victim_time = t;
+    }
+  }
+  if (victim != NULL)
+    g_hash_table_remove (r->addresses, victim);
+}
+
+gint64
+seecitv_rate_limiter_fail (SeecitvRateLimiter * r, const gchar * address,
+    gint64 now_us)
+{
+  Attempts *a;
+
+  g_return_val_if_fail (r != NULL && address != NULL, 0);
+  a = g_hash_table_lookup (r->addresses, address);
+  if (a == NULL) {
+    if (g_hash_table_size (r->addresses) >= r->max_addresses)
+      rate_limiter_evict (r, now_us);
+    a = g_new0 (Attempts, 1);
+    g_hash_table_insert (r->addresses, g_strdup (address), a);
+  }
+  a->last_seen_us = now_us;
+  if (a->locked_until_us > now_us)
+    return a->locked_until_us - now_us;
+  /* a quiet window (or a quiet lock-out period) starts over */
+  if (a->failures > 0 && now_us - a->last_failure_us > r->window_us)
+    a->failures = 0;
+  if (a->locked_until_us != 0 && now_us - a->locked_until_us > r->window_us) {
+    a->lockouts = 0;
+    a->locked_until_us = 0;
+  }
+  a->failures++;
+  a->last_failure_us = now_us;
+  if (a->failures < r->max_failures && a->locked_until_us == 0)
+    return 0;
+  /* the limit reached, or the first failure after a lock-out: lock again,
+   * longer each time */
+  a->locked_until_us = now_us + (r->lockout_us <<
+      MIN (a->lockouts, RATE_LIMITER_MAX_DOUBLINGS));
+  a->lockouts++;
+  a->failures = 0;
+  return a->locked_until_us - now_us;
+}
+
+void
+seecitv_rate_limiter_succeed (SeecitvRateLimiter * r, const gchar * address)
+{
+  g_return_if_fail (r != NULL && address != NULL);
+  g_hash_table_remove (r->addresses, address);
+}
+
+guint
+seecitv_rate_limiter_size (SeecitvRateLimiter * r)
+{
+  g_return_val_if_fail (r != NULL, 0);
+  return g_hash_table_size (r->addresses);
+}
+
+guint
+seecitv_rate_limiter_retry_after (gint64 remaining_us)
+{
+  gint64 s = (remaining_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+
+  return (guint) CLAMP (s, 1, G_MAXUINT32);
+}

@@ -143,6 +143,33 @@ gboolean seecitv_challenge_store_consume (SeecitvChallengeStore * store,
     const gchar * challenge, gint64 now_us, GError ** error);
 guint seecitv_challenge_store_size (SeecitvChallengeStore * store);
 
+/* The device's brute-force brake (issue 7), for the seecitv protocol and
+ * HTTP Basic/Digest alike: per client address, @max_failures failed
+ * logins, each within @window_us of the previous one, lock the address
+ * out for @lockout_us; every further lock-out of the same address (a
+ * failure right after one ended) doubles it, up to 32 times. A success
+ * forgets the address. At most @max_addresses are tracked (the least
+ * recently seen unlocked one is forgotten first), so memory is bounded
+ * whatever clients do. Times are the caller's monotonic microseconds.
+ * Not thread-safe. */
+typedef struct _SeecitvRateLimiter SeecitvRateLimiter;
+
+SeecitvRateLimiter *seecitv_rate_limiter_new (guint max_failures,
+    gint64 window_us, gint64 lockout_us, guint max_addresses);
+void seecitv_rate_limiter_free (SeecitvRateLimiter * limiter);
+/* 0 if @address may try to log in now, else the microseconds left of its
+ * lock-out (> 0). */
+gint64 seecitv_rate_limiter_check (SeecitvRateLimiter * limiter,
+    const gchar * address, gint64 now_us);
+/* Records a failed login; returns what check () now returns. */
+gint64 seecitv_rate_limiter_fail (SeecitvRateLimiter * limiter,
+    const gchar * address, gint64 now_us);
+void seecitv_rate_limiter_succeed (SeecitvRateLimiter * limiter,
+    const gchar * address);
+guint seecitv_rate_limiter_size (SeecitvRateLimiter * limiter);
+/* Seconds for a Retry-After header: @remaining_us rounded up, >= 1. */
+guint seecitv_rate_limiter_retry_after (gint64 remaining_us);
+
 /* Everything the device checks on a request carrying @authorization (the
  * Authorization value, may be NULL): syntax, device id, challenge (consumed
  * here), client proof. On success returns the Authentication-Info value to
@@ -193,6 +220,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvAuthorization,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvDeviceInfo, seecitv_device_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvChallengeStore,
     seecitv_challenge_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeecitvRateLimiter, seecitv_rate_limiter_free)
 
 G_END_DECLS
 

@@ -20,12 +20,11 @@
 #include <gst/app/gstappsink.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <string.h>
 
 #include <protocol.h>
+#include "seecitvsrc_device.h"
+#include <keystore.h>
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -67,74 +66,14 @@ teardown (void)
   g_clear_pointer (&tmpdir, g_free);
 }
 
-/* ---- seecitv-device as a subprocess ---- */
-
-typedef struct
-{
-  GSubprocess *proc;
-  gchar *url;
-  gchar *pin;
-} Device;
-
-static Device *
-device_start (const gchar * first_arg, ...)
-{
-  GPtrArray *argv = g_ptr_array_new ();
-  Device *d = g_new0 (Device, 1);
-  GError *err = NULL;
-  GDataInputStream *out;
-  const gchar *a;
-  va_list ap;
-  gchar *line;
-
-  g_ptr_array_add (argv, (gpointer) SEECITV_DEVICE_TOOL);
-  g_ptr_array_add (argv, (gpointer) "--port=0");
-  va_start (ap, first_arg);
-  for (a = first_arg; a != NULL; a = va_arg (ap, const gchar *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  d->proc = g_subprocess_newv ((const gchar * const *) argv->pdata,
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
-  g_ptr_array_free (argv, TRUE);
-  fail_unless (d->proc != NULL, "%s", err ? err->message : "");
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
-  while ((line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
-    if (g_str_has_prefix (line, "url: "))
-      d->url = g_strdup (line + 5);
-    else if (g_str_has_prefix (line, "pin: "))
-      d->pin = g_strdup (line + 5);
-    g_free (line);
-    if (d->url != NULL && (d->pin != NULL ||
-            !g_str_has_prefix (d->url, "https")))
-      break;
-  }
-  g_object_unref (out);
-  fail_unless (d->url != NULL, "seecitv-device printed no url");
-  fail_unless (g_str_has_prefix (d->url, "http://127.0.0.1:") ||
-      g_str_has_prefix (d->url, "https://127.0.0.1:"));
-  return d;
-}
-
-static void
-device_stop (Device * d)
-{
-  g_subprocess_send_signal (d->proc, SIGTERM);
-  g_subprocess_wait (d->proc, NULL, NULL);
-  g_object_unref (d->proc);
-  g_free (d->url);
-  g_free (d->pin);
-  g_free (d);
-}
-
 /* ---- an in-process server ---- */
 
 typedef enum
 {
   MODE_PLAIN,                   /* MJPEG, no protocol */
   MODE_IMPOSTOR,                /* challenges, then streams without proof */
-  MODE_ENDLESS_HEADERS          /* one part header that never ends */
+  MODE_ENDLESS_HEADERS,         /* one part header that never ends */
+  MODE_RATE_LIMITED             /* 429, Retry-After: 2, then MJPEG */
 } Mode;
 
 typedef struct
@@ -210,6 +149,12 @@ server_stream_cb (SoupServer * server, SoupServerMessage * msg,
         "Seecitv realm=\"seecitv\", device=\"" DEVICE "\", challenge="
         "\"000102030405060708090a0b0c0d0e0f\", expires=30");
     soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+    return;
+  }
+  if (s->mode == MODE_RATE_LIMITED &&
+      g_atomic_int_get (&s->requests) == 1) {
+    soup_message_headers_replace (resp, "Retry-After", "2");
+    soup_server_message_set_status (msg, 429, NULL);
     return;
   }
   if (s->mode == MODE_IMPOSTOR)
@@ -393,56 +338,15 @@ server_stop (Server * s)
   g_free (s);
 }
 
-/* A self-signed P-256 certificate for 127.0.0.1 (OpenSSL), as a
- * GTlsCertificate with its key. */
 static GTlsCertificate *
 make_certificate (void)
 {
-  EVP_PKEY *pkey = EVP_EC_gen ("P-256");
-  X509 *x = X509_new ();
-  BIO *bio = BIO_new (BIO_s_mem ());
-  X509_NAME *name;
-  GTlsCertificate *cert;
-  char *data;
-  long len;
-  gchar *pem;
+  gchar *pem = test_make_certificate_pem ();
+  GTlsCertificate *cert = g_tls_certificate_new_from_pem (pem, -1, NULL);
 
-  fail_unless (pkey != NULL && x != NULL && bio != NULL);
-  X509_set_version (x, 2);
-  ASN1_INTEGER_set (X509_get_serialNumber (x), 1);
-  X509_gmtime_adj (X509_getm_notBefore (x), -3600);
-  X509_gmtime_adj (X509_getm_notAfter (x), 3600);
-  X509_set_pubkey (x, pkey);
-  name = X509_get_subject_name (x);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC,
-      (const unsigned char *) "127.0.0.1", -1, -1, 0);
-  X509_set_issuer_name (x, name);
-  fail_unless (X509_sign (x, pkey, EVP_sha256 ()) > 0);
-  fail_unless (PEM_write_bio_X509 (bio, x));
-  fail_unless (PEM_write_bio_PrivateKey (bio, pkey, NULL, NULL, 0, NULL, NULL));
-  len = BIO_get_mem_data (bio, &data);
-  pem = g_strndup (data, len);
-  cert = g_tls_certificate_new_from_pem (pem, -1, NULL);
   fail_unless (cert != NULL);
   g_free (pem);
-  BIO_free (bio);
-  X509_free (x);
-  EVP_PKEY_free (pkey);
   return cert;
-}
-
-static gchar *
-certificate_pin (GTlsCertificate * cert)
-{
-  GByteArray *der = NULL;
-  gchar *hex, *pin;
-
-  g_object_get (cert, "certificate", &der, NULL);
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-  pin = g_strconcat ("sha256:", hex, NULL);
-  g_free (hex);
-  g_byte_array_unref (der);
-  return pin;
 }
 
 /* ---- the pipeline ---- */
@@ -517,7 +421,7 @@ expect_auth_error (Pipe * p, const gchar * reason)
 GST_START_TEST (test_frames_with_timestamps)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE,
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--mac", "02:00:5e:10:00:01", "--name", "porch", NULL);
   Pipe p = pipe_new (d->url);
   GstClockTime last = GST_CLOCK_TIME_NONE;
@@ -584,7 +488,7 @@ GST_START_TEST (test_frames_with_timestamps)
   gst_object_unref (pad);
 
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key);
 }
 
@@ -594,7 +498,7 @@ GST_START_TEST (test_wrong_secret)
 {
   gchar *key_a = write_key ("a.key", KEY_A);
   gchar *key_b = write_key ("b.key", KEY_B);
-  Device *d = device_start ("--key-file", key_a, "--device-id", DEVICE,
+  TestDevice *d = test_device_start ("--key-file", key_a, "--device-id", DEVICE,
       NULL);
   Pipe p = pipe_new (d->url);
   GstStructure *details;
@@ -604,7 +508,7 @@ GST_START_TEST (test_wrong_secret)
   details = expect_auth_error (&p, "wrong-secret");
   gst_structure_free (details);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key_a);
   g_free (key_b);
 }
@@ -615,7 +519,7 @@ GST_END_TEST;
 GST_START_TEST (test_wrong_device)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  Device *d = device_start ("--key-file", key, "--device-id", "cam-2", NULL);
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", "cam-2", NULL);
   Pipe p = pipe_new (d->url);
   GstStructure *details;
 
@@ -624,7 +528,7 @@ GST_START_TEST (test_wrong_device)
   details = expect_auth_error (&p, "wrong-device");
   gst_structure_free (details);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key);
 }
 
@@ -685,7 +589,7 @@ has_message (GList * msgs, const gchar * name)
 GST_START_TEST (test_reconnect)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE,
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--drop-after", "4", NULL);
   Pipe p = pipe_new (d->url);
   GstBus *bus;
@@ -725,7 +629,7 @@ GST_START_TEST (test_reconnect)
   gst_object_unref (bus);
 
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key);
 }
 
@@ -736,7 +640,7 @@ GST_END_TEST;
 GST_START_TEST (test_stall)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE,
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--stall-after", "3", NULL);
   Pipe p = pipe_new (d->url);
   guint i, disconts = 0;
@@ -755,7 +659,7 @@ GST_START_TEST (test_stall)
   }
   fail_unless (disconts >= 1);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key);
 }
 
@@ -765,7 +669,7 @@ GST_END_TEST;
 GST_START_TEST (test_corrupt_parts)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE,
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--corrupt-every", "2", NULL);
   Pipe p = pipe_new (d->url);
   GstBus *bus;
@@ -807,7 +711,7 @@ GST_START_TEST (test_corrupt_parts)
   fail_unless_equals_int (warnings, 1);
   gst_object_unref (bus);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key);
 }
 
@@ -819,7 +723,7 @@ GST_END_TEST;
 GST_START_TEST (test_oversized_parts)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE, NULL);
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE, NULL);
   Pipe p = pipe_new (d->url);
   GstBus *bus;
   GstMessage *m;
@@ -856,7 +760,7 @@ GST_START_TEST (test_oversized_parts)
   fail_unless (gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink), 0) == NULL);
   gst_object_unref (bus);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key);
 }
 
@@ -907,31 +811,13 @@ GST_START_TEST (test_endless_headers)
 
 GST_END_TEST;
 
-static guint16
-free_port (void)
-{
-  GSocketListener *l = g_socket_listener_new ();
-  GSocketAddress *sa = g_inet_socket_address_new_from_string ("127.0.0.1",
-      0), *effective = NULL;
-  guint16 port;
-
-  fail_unless (g_socket_listener_add_address (l, sa, G_SOCKET_TYPE_STREAM,
-          G_SOCKET_PROTOCOL_TCP, NULL, &effective, NULL));
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_socket_listener_close (l);
-  g_object_unref (l);
-  g_object_unref (sa);
-  g_object_unref (effective);
-  return port;
-}
-
 /* The device is killed mid-stream and comes back on the same port: frames
  * flow again, no EOS, a DISCONT, both messages. */
 GST_START_TEST (test_device_restart)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  gchar *port_arg = g_strdup_printf ("--port=%u", free_port ());
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE,
+  gchar *port_arg = g_strdup_printf ("--port=%u", test_free_port ());
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       port_arg, NULL);
   Pipe p = pipe_new (d->url);
   GstSample *sample;
@@ -948,12 +834,12 @@ GST_START_TEST (test_device_restart)
     fail_unless (sample != NULL);
     gst_sample_unref (sample);
   }
-  device_stop (d);
+  test_device_stop (d);
   /* frames queued before the kill may still come: drain them */
   while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink),
               300 * GST_MSECOND)) != NULL)
     gst_sample_unref (sample);
-  d = device_start ("--key-file", key, "--device-id", DEVICE, port_arg, NULL);
+  d = test_device_start ("--key-file", key, "--device-id", DEVICE, port_arg, NULL);
   for (i = 0; i < 3; i++) {
     sample = pull (&p);
     fail_unless (sample != NULL, "no frame after the restart");
@@ -975,7 +861,7 @@ GST_START_TEST (test_device_restart)
   g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
   gst_object_unref (bus);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (port_arg);
   g_free (key);
 }
@@ -1012,8 +898,8 @@ raw_get (SoupSession * session, const gchar * url, const gchar * authz,
 GST_START_TEST (test_replay_refused)
 {
   gchar *key = write_key ("a.key", KEY_A);
-  gchar *port_arg = g_strdup_printf ("--port=%u", free_port ());
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE,
+  gchar *port_arg = g_strdup_printf ("--port=%u", test_free_port ());
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       port_arg, NULL);
   gchar *info_url = g_strdup (d->url);
   SoupSession *session = soup_session_new ();
@@ -1040,14 +926,14 @@ GST_START_TEST (test_replay_refused)
   /* replayed */
   fail_unless_equals_int (raw_get (session, info_url, authz, NULL), 401);
   /* replayed to the restarted device */
-  device_stop (d);
-  d = device_start ("--key-file", key, "--device-id", DEVICE, port_arg, NULL);
+  test_device_stop (d);
+  d = test_device_start ("--key-file", key, "--device-id", DEVICE, port_arg, NULL);
   g_object_unref (session);
   session = soup_session_new ();
   fail_unless_equals_int (raw_get (session, info_url, authz, NULL), 401);
 
   g_object_unref (session);
-  device_stop (d);
+  test_device_stop (d);
   seecitv_challenge_free (ch);
   g_free (a.proof);
   g_free (authz);
@@ -1065,8 +951,8 @@ GST_END_TEST;
 GST_START_TEST (test_server_starts_late)
 {
   gchar *key = write_key ("a.key", KEY_A), *url, *port_arg;
-  guint16 port = free_port ();
-  Device *d;
+  guint16 port = test_free_port ();
+  TestDevice *d;
   Pipe p;
   GstSample *sample;
 
@@ -1077,12 +963,12 @@ GST_START_TEST (test_server_starts_late)
   g_usleep (500 * 1000);
   port_arg = g_strdup_printf ("--port=%u", port);
   /* the later --port wins over device_start's --port=0 */
-  d = device_start ("--key-file", key, "--device-id", DEVICE, port_arg, NULL);
+  d = test_device_start ("--key-file", key, "--device-id", DEVICE, port_arg, NULL);
   sample = pull (&p);
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (port_arg);
   g_free (url);
   g_free (key);
@@ -1093,7 +979,7 @@ GST_END_TEST;
 GST_START_TEST (test_tls_pin)
 {
   GTlsCertificate *cert = make_certificate ();
-  gchar *pin = certificate_pin (cert);
+  gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, NULL, NULL);
   Pipe p = pipe_new (s->url);
   GstSample *sample;
@@ -1116,7 +1002,7 @@ GST_END_TEST;
 GST_START_TEST (test_tls_pin_mismatch)
 {
   GTlsCertificate *cert = make_certificate ();
-  gchar *pin = certificate_pin (cert);
+  gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, "user", "secret");
   Pipe p = pipe_new (s->url);
   GstStructure *details;
@@ -1143,7 +1029,7 @@ GST_END_TEST;
 GST_START_TEST (test_tls_untrusted)
 {
   GTlsCertificate *cert = make_certificate ();
-  gchar *pin = certificate_pin (cert);
+  gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, NULL, NULL);
   Pipe p = pipe_new (s->url);
   GstStructure *details;
@@ -1167,7 +1053,7 @@ GST_START_TEST (test_tls_ca_file)
 {
   gchar *key = write_key ("a.key", KEY_A);
   gchar *ca = g_build_filename (tmpdir, "ca.pem", NULL);
-  Device *d = device_start ("--key-file", key, "--device-id", DEVICE,
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--tls-generate", "--tls-cert-out", ca, NULL);
   Pipe p = pipe_new (d->url);
   GstSample *sample;
@@ -1181,7 +1067,7 @@ GST_START_TEST (test_tls_ca_file)
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (ca);
   g_free (key);
 }
@@ -1258,6 +1144,335 @@ GST_START_TEST (test_digest_auth_wrong)
   gst_structure_free (details);
   pipe_free (&p);
   server_stop (s);
+}
+
+GST_END_TEST;
+
+/* ---- the pairing secret from the keystore ---- */
+
+/* Makes a key-file keystore (master key beside it) under tmpdir holding
+ * @hex (64 hex digits, or NULL for none) as @device's pairing secret. */
+static gchar *
+make_keystore (const gchar * device, const gchar * hex)
+{
+  gchar *path = g_build_filename (tmpdir, "keys.db", NULL);
+  gchar *key_path = seecitv_keystore_default_key_path (path);
+  guint8 master[SEECITV_KEYSTORE_MASTER_KEY_SIZE], secret[32];
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+
+  fail_unless (seecitv_keystore_master_key_create (key_path, master, &err),
+      "%s", err ? err->message : "");
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  fail_unless (ks != NULL, "%s", err ? err->message : "");
+  fail_unless (seecitv_keystore_add_device (ks, device, &err));
+  if (hex != NULL) {
+    fail_unless (seecitv_protocol_parse_key (hex, 64, secret, NULL));
+    fail_unless (seecitv_keystore_set_pairing_secret (ks, device, secret,
+            sizeof (secret), &err), "%s", err ? err->message : "");
+  }
+  fail_unless (seecitv_keystore_save (ks, &err), "%s",
+      err ? err->message : "");
+  seecitv_keystore_free (ks);
+  g_free (key_path);
+  return path;
+}
+
+/* Waits for the pipeline's error; checks its domain and code; returns
+ * the details (free them; NULL if none). */
+static GstStructure *
+expect_error (Pipe * p, GQuark domain, gint code)
+{
+  GstBus *bus = gst_element_get_bus (p->pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_ERROR);
+  const GstStructure *details = NULL;
+  GstStructure *copy;
+  GError *err = NULL;
+
+  fail_unless (msg != NULL, "no error within 20 s");
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (err->domain == domain, "error domain %s",
+      g_quark_to_string (err->domain));
+  fail_unless_equals_int (err->code, code);
+  gst_message_parse_error_details (msg, &details);
+  copy = details ? gst_structure_copy (details) : NULL;
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  return copy;
+}
+
+/* The pairing secret from the keystore: the device (KEY_A in its key
+ * file) accepts us, and a keystore holding another secret is refused by
+ * the device, which shows the secret really came from the keystore. */
+GST_START_TEST (test_keystore)
+{
+  gchar *key = write_key ("a.key", KEY_A);
+  gchar *ks = make_keystore (DEVICE, KEY_A);
+  TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE, NULL);
+  Pipe p = pipe_new (d->url);
+  GstSample *sample;
+  gchar *got = NULL;
+
+  g_object_set (p.src, "device-id", DEVICE, "keystore", ks, NULL);
+  g_object_get (p.src, "keystore", &got, NULL);
+  fail_unless_equals_string (got, ks);
+  g_free (got);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  sample = pull (&p);
+  fail_unless (sample != NULL);
+  gst_sample_unref (sample);
+  pipe_free (&p);
+  test_device_stop (d);
+
+  /* the same keystore against a device paired with KEY_B: refused */
+  g_free (key);
+  key = write_key ("b.key", KEY_B);
+  d = test_device_start ("--key-file", key, "--device-id", DEVICE, NULL);
+  p = pipe_new (d->url);
+  g_object_set (p.src, "device-id", DEVICE, "keystore", ks, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  gst_structure_free (expect_auth_error (&p, "wrong-secret"));
+  pipe_free (&p);
+  test_device_stop (d);
+  g_free (ks);
+  g_free (key);
+}
+
+GST_END_TEST;
+
+/* A keystore behind a passphrase (cheap scrypt for the test), unlocked
+ * through passphrase-file. */
+GST_START_TEST (test_keystore_passphrase)
+{
+  gchar *key = write_key ("a.key", KEY_A);
+  gchar *ks_path = g_build_filename (tmpdir, "pass.db", NULL);
+  gchar *pass_file = write_key ("pass.txt", "correct horse battery\n");
+  SeecitvKeystoreKdfParams kdf = { 10, 8, 1 };
+  const gchar *pass = "correct horse battery";
+  guint8 secret[32];
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  TestDevice *d;
+  GstSample *sample;
+  Pipe p;
+
+  ks = seecitv_keystore_create_with_passphrase (ks_path, pass, strlen (pass),
+      &kdf, &err);
+  fail_unless (ks != NULL, "%s", err ? err->message : "");
+  fail_unless (seecitv_keystore_add_device (ks, DEVICE, NULL));
+  fail_unless (seecitv_protocol_parse_key (KEY_A, 64, secret, NULL));
+  fail_unless (seecitv_keystore_set_pairing_secret (ks, DEVICE, secret,
+          sizeof (secret), NULL));
+  fail_unless (seecitv_keystore_save (ks, &err), "%s",
+      err ? err->message : "");
+  seecitv_keystore_free (ks);
+
+  d = test_device_start ("--key-file", key, "--device-id", DEVICE, NULL);
+  p = pipe_new (d->url);
+  g_object_set (p.src, "device-id", DEVICE, "keystore", ks_path,
+      "passphrase-file", pass_file, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  sample = pull (&p);
+  fail_unless (sample != NULL);
+  gst_sample_unref (sample);
+  pipe_free (&p);
+  test_device_stop (d);
+  g_free (pass_file);
+  g_free (ks_path);
+  g_free (key);
+}
+
+GST_END_TEST;
+
+/* Both secrets, or a keystore without device-id, or a passphrase file
+ * without a keystore: RESOURCE SETTINGS at once, nothing contacted. */
+GST_START_TEST (test_keystore_settings)
+{
+  gchar *key = write_key ("a.key", KEY_A);
+  gchar *ks = make_keystore (DEVICE, KEY_A);
+  Pipe p;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    p = pipe_new ("http://127.0.0.1:9/seecitv/v1/stream");
+    if (i == 0)
+      g_object_set (p.src, "device-id", DEVICE, "keystore", ks,
+          "device-key-file", key, NULL);
+    else if (i == 1)
+      g_object_set (p.src, "keystore", ks, NULL);
+    else
+      g_object_set (p.src, "device-id", DEVICE, "device-key-file", key,
+          "passphrase-file", key, NULL);
+    fail_unless_equals_int (gst_element_set_state (p.pipeline,
+            GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    {
+      GstStructure *details = expect_error (&p, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS);
+
+      gst_clear_structure (&details);
+    }
+    pipe_free (&p);
+  }
+  g_free (ks);
+  g_free (key);
+}
+
+GST_END_TEST;
+
+/* A keystore that has no secret for the device, or is missing:
+ * RESOURCE OPEN_READ with reason=keystore and the keystore error code. */
+GST_START_TEST (test_keystore_no_secret)
+{
+  gchar *ks = make_keystore (DEVICE, NULL);
+  gchar *missing = g_build_filename (tmpdir, "none.db", NULL);
+  GstStructure *details;
+  Pipe p;
+  gint code = -1;
+
+  p = pipe_new ("http://127.0.0.1:9/seecitv/v1/stream");
+  g_object_set (p.src, "device-id", DEVICE, "keystore", ks, NULL);
+  fail_unless_equals_int (gst_element_set_state (p.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  details = expect_error (&p, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_OPEN_READ);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "keystore");
+  fail_unless (gst_structure_get_int (details, "keystore-error", &code));
+  fail_unless_equals_int (code, SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  gst_structure_free (details);
+  pipe_free (&p);
+
+  /* another device id: not in the keystore */
+  p = pipe_new ("http://127.0.0.1:9/seecitv/v1/stream");
+  g_object_set (p.src, "device-id", "cam-9", "keystore", ks, NULL);
+  fail_unless_equals_int (gst_element_set_state (p.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  details = expect_error (&p, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_OPEN_READ);
+  fail_unless (gst_structure_get_int (details, "keystore-error", &code));
+  fail_unless_equals_int (code, SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  gst_structure_free (details);
+  pipe_free (&p);
+
+  p = pipe_new ("http://127.0.0.1:9/seecitv/v1/stream");
+  g_object_set (p.src, "device-id", DEVICE, "keystore", missing, NULL);
+  fail_unless_equals_int (gst_element_set_state (p.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  details = expect_error (&p, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_OPEN_READ);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "keystore");
+  gst_structure_free (details);
+  pipe_free (&p);
+  g_free (missing);
+  g_free (ks);
+}
+
+GST_END_TEST;
+
+/* A device that rate-limits us (429, Retry-After: 2): one RESOURCE BUSY
+ * warning with the details, and no new request before the Retry-After,
+ * whatever retry-delay (50 ms) says; then frames. */
+GST_START_TEST (test_rate_limited)
+{
+  Server *s = server_start (MODE_RATE_LIMITED, NULL, NULL, NULL);
+  Pipe p = pipe_new (s->url);
+  GstSample *sample;
+  GstBus *bus;
+  GstMessage *m;
+  guint warnings = 0, retry_after = 0;
+  gint64 t0, waited;
+
+  t0 = g_get_monotonic_time ();
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  sample = pull (&p);
+  fail_unless (sample != NULL);
+  gst_sample_unref (sample);
+  waited = g_get_monotonic_time () - t0;
+  /* one refused request, one that streams: a source ignoring Retry-After
+   * would have come back several times within 2 s */
+  fail_unless_equals_int (g_atomic_int_get (&s->requests), 2);
+  /* a lower bound, not a speed target: it did wait */
+  fail_unless (waited >= 2 * G_USEC_PER_SEC - 100 * 1000,
+      "first frame after %" G_GINT64_FORMAT " us", waited);
+  bus = gst_element_get_bus (p.pipeline);
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING |
+              GST_MESSAGE_ERROR)) != NULL) {
+    GError *err = NULL;
+    const GstStructure *details = NULL;
+
+    fail_if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR);
+    gst_message_parse_warning (m, &err, NULL);
+    gst_message_parse_warning_details (m, &details);
+    if (err->domain == GST_RESOURCE_ERROR &&
+        err->code == GST_RESOURCE_ERROR_BUSY) {
+      fail_unless_equals_string (gst_structure_get_string (details,
+              "reason"), "rate-limited");
+      fail_unless (gst_structure_get_uint (details, "retry-after",
+              &retry_after));
+      warnings++;
+    }
+    g_error_free (err);
+    gst_message_unref (m);
+  }
+  gst_object_unref (bus);
+  fail_unless_equals_int (warnings, 1);
+  fail_unless_equals_int (retry_after, 2);
+  pipe_free (&p);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* ---- Basic and Digest on the device side (seecitv-device) ---- */
+
+/* @mode is "--basic" or "--digest"; right credentials stream, wrong ones
+ * are a NOT_AUTHORIZED error with the 401, no credentials too. */
+static void
+check_device_http_auth (const gchar * mode)
+{
+  TestDevice *d = test_device_start (mode, "admin:s3cret", NULL);
+  const gchar *pw[] = { "s3cret", "wrong", NULL };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (pw); i++) {
+    Pipe p = pipe_new (d->url);
+
+    if (pw[i] != NULL)
+      g_object_set (p.src, "user-id", "admin", "user-pw", pw[i], NULL);
+    gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+    if (i == 0) {
+      GstSample *sample = pull (&p);
+
+      fail_unless (sample != NULL, "%s: no frame", mode);
+      gst_sample_unref (sample);
+    } else {
+      GstStructure *details = expect_auth_error (&p, "http-auth");
+      guint status = 0;
+
+      fail_unless (gst_structure_get_uint (details, "http-status-code",
+              &status));
+      fail_unless_equals_int (status, 401);
+      gst_structure_free (details);
+    }
+    pipe_free (&p);
+  }
+  test_device_stop (d);
+}
+
+GST_START_TEST (test_device_basic)
+{
+  check_device_http_auth ("--basic");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_device_digest)
+{
+  check_device_http_auth ("--digest");
 }
 
 GST_END_TEST;
@@ -1353,6 +1568,13 @@ seecitvsrc_suite (void)
   tcase_add_test (tc, test_basic_auth_wrong);
   tcase_add_test (tc, test_digest_auth);
   tcase_add_test (tc, test_digest_auth_wrong);
+  tcase_add_test (tc, test_rate_limited);
+  tcase_add_test (tc, test_keystore);
+  tcase_add_test (tc, test_keystore_passphrase);
+  tcase_add_test (tc, test_keystore_settings);
+  tcase_add_test (tc, test_keystore_no_secret);
+  tcase_add_test (tc, test_device_basic);
+  tcase_add_test (tc, test_device_digest);
   tcase_add_test (tc, test_stop_while_connecting);
   tcase_add_test (tc, test_stop_while_waiting);
   return s;

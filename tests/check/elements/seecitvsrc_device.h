@@ -1,0 +1,43 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Test helpers shared by the tests that run tools/seecitv-device as a
+ * subprocess (tests/check/elements/seecitvsrc.c, security/bruteforce.c,
+ * security/faults_net.c): start it on 127.0.0.1, read the url and pin it
+ * prints, stop it; a free loopback port; a self-signed certificate and
+ * its pin. GstCheck asserts inside.
+ */
+#ifndef __SEECITVSRC_DEVICE_H__
+#define __SEECITVSRC_DEVICE_H__
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GSubprocess *proc;
+  gchar *url;                   /* the stream */
+  gchar *pin;                   /* with TLS: sha256:<hex> */
+} TestDevice;
+
+/* seecitv-device --port=0 then the arguments given (NULL-terminated; a
+ * later --port wins). Returns once it printed its url (and pin). */
+TestDevice *test_device_start (const gchar * first_arg, ...)
+    G_GNUC_NULL_TERMINATED;
+TestDevice *test_device_startv (const gchar * const *args);
+/* SIGTERM, wait, free. */
+void test_device_stop (TestDevice * d);
+/* The device's info URL (g_free ()). */
+gchar *test_device_info_url (TestDevice * d);
+guint16 test_free_port (void);
+/* A fresh self-signed P-256 certificate for 127.0.0.1 (CN and IP SAN),
+ * valid an hour: certificate and key, PEM (g_free ()). */
+gchar *test_make_certificate_pem (void);
+/* sha256:<hex> of @cert's DER (g_free ()). */
+gchar *test_certificate_pin (GTlsCertificate * cert);
+
+G_END_DECLS
+
+#endif /* __SEECITVSRC_DEVICE_H__ */
