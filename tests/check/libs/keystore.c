@@ -6,7 +6,12 @@
  * conflict-checked saves, forgetting devices and deleting clip keys (a clip
  * written with the deleted key no longer opens), the access log (entries
  * kept encrypted, written across concurrent saves, expired after three
- * calendar months), and rejection of damaged or malformed files. The clip format has its own test (clip.c).
+ * calendar months), format versions (1 still read, 2 written, newer ones
+ * refused by number), master key rotation (the old key overwritten, a copy
+ * from before unreadable with the new key, recovery of an interrupted
+ * rotation, a recorder saving meanwhile in another process), and rejection
+ * of damaged or malformed files. The clip format has its own test
+ * (clip.c).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
