@@ -3,9 +3,9 @@
  *
  * The keystore: its in-memory tables, the file envelope (AES-256-GCM under
  * the master key or a scrypt-derived key), the payload records (devices,
- * clips, access log entries), atomic saving, master key files, and the
- * access log's clock and three-month expiry. docs/clip-format.md ("Keystore") specifies
- * the bytes. The payload parser reads outside data and is fuzzed
+ * clips, access log entries), format versions, atomic saving, master key
+ * files and their rotation, and the access log's clock and three-month
+ * expiry. docs/clip-format.md ("Keystore") specifies the bytes. The payload parser reads outside data and is fuzzed
  * (tests/fuzz/fuzz-keystore.c). The clip framing is in clip.c.
  */
 #ifdef HAVE_CONFIG_H

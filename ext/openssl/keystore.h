@@ -14,6 +14,9 @@
  * process saved since (%SEECITV_KEYSTORE_ERROR_CHANGED: open again and
  * redo the change). A keystore is used by one thread at a time. Its path
  * must not be a symbolic link (it is replaced by rename on every save).
+ * The master key can be rotated (seecitv_keystore_rotate_key(),
+ * seecitv_keystore_rotate_passphrase()) so that older copies of the file
+ * no longer open. The file format is version 2; version 1 is still read.
  */
 #ifndef __SEECITV_KEYSTORE_H__
 #define __SEECITV_KEYSTORE_H__
