@@ -1186,9 +1186,12 @@ wipe_file (const gchar * path, GError ** error)
     set_io_error (error, errno, "Cannot open", path);
     return FALSE;
   }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
-    set_io_error (error, S_ISREG (st.st_mode) ? errno : EINVAL,
-        "Cannot overwrite", path);
+  if (fstat (fd, &st) != 0) {
+    set_io_error (error, errno, "Cannot stat", path);
+    goto out;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    set_io_error (error, EINVAL, "Cannot overwrite", path);
     goto out;
   }
   while (done < (gsize) st.st_size) {
@@ -1337,7 +1340,7 @@ swap_protection (SeecitvKeystore * ks, Rekey * r)
 /* Temporary file beside @path, fsync, then rename (or, for a new keystore,
  * link: it fails if @path exists), then fsync the directory. Saves are
  * serialised by an flock on the directory, which a reader of a key file
- * and its keystore holds shared (read_locked()). With @rekey, the file is
+ * and its keystore holds shared (open_with_key_file()). With @rekey, the file is
  * written under @rekey's key; a key file is replaced in the same lock:
  * the new key goes to KEY.new first, the keystore is replaced, the old
  * key file is overwritten and KEY.new renamed over it. */
