@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1308,9 +1309,21 @@ change_with_retries (const gchar * path, gboolean rotate, gint64 start)
   return FALSE;
 }
 
+static gint opened;
+
+static gpointer
+open_in_thread (gpointer path)
+{
+  SeecitvKeystore *ks = seecitv_keystore_open_default (path, NULL, NULL);
+
+  g_atomic_int_set (&opened, 1);
+  return ks;
+}
+
 /* A recorder (another process) saving clip keys while the key is rotated
  * again and again: it never sees a key file and a keystore that do not
- * match (an AUTH error), and no clip key is lost. */
+ * match (an AUTH error), and no clip key is lost. Opening waits while a
+ * save or a rotation holds the directory's lock. */
 GST_START_TEST (test_rotate_concurrent)
 {
   gchar *path = tmp_path ("keystore");
@@ -1320,7 +1333,8 @@ GST_START_TEST (test_rotate_concurrent)
   SeecitvKeystore *ks;
   GPtrArray *clips;
   GError *err = NULL;
-  int i, wstatus = 0;
+  GThread *thread;
+  int i, wstatus = 0, dirfd;
   pid_t pid;
 
   fail_unless (seecitv_keystore_master_key_create (key_path, k, &err));
@@ -1328,6 +1342,17 @@ GST_START_TEST (test_rotate_concurrent)
   fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
   fail_unless (seecitv_keystore_save (ks, &err));
   g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+
+  dirfd = g_open (tmpdir, O_RDONLY | O_DIRECTORY, 0);
+  fail_unless (dirfd >= 0 && flock (dirfd, LOCK_EX) == 0);
+  g_atomic_int_set (&opened, 0);
+  thread = g_thread_new ("opener", open_in_thread, path);
+  g_usleep (200 * 1000);
+  fail_if (g_atomic_int_get (&opened), "opened while the lock was held");
+  close (dirfd);
+  ks = g_thread_join (thread);
+  fail_unless (ks != NULL);
   seecitv_keystore_free (ks);
 
   pid = fork ();
