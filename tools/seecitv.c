@@ -2,9 +2,9 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The `seecitv` command: keys init, list, verify, export, sheet, audit,
- * forget, purge over a keystore (ext/openssl/keystore.h) and its clips
- * (clip.h). Export and sheet run GStreamer pipelines through the
+ * The `seecitv` command: keys init, keys rotate, list, verify, export,
+ * sheet, audit, forget, purge over a keystore (ext/openssl/keystore.h)
+ * and its clips (clip.h). Export and sheet run GStreamer pipelines through the
  * seecitvcrypto plugin's seecitvdecrypt, which writes the access log that
  * audit prints; the sheet's layout is in seecitv-sheet.c. Everything else
  * uses the crypto core directly. No key material is ever printed.
@@ -46,6 +46,10 @@ static const gchar *description =
     "  keys init [--passphrase-file F] [--recordings DIR]\n"
     "                      create the keystore (0600) and, without a\n"
     "                      passphrase, its master key file KEYSTORE.key\n"
+    "  keys rotate [--new-passphrase-file F]\n"
+    "                      re-encrypt the keystore under a new master key\n"
+    "                      and destroy the old one (a passphrase keystore\n"
+    "                      takes the new passphrase from F)\n"
     "  list [--json] [--device ID]\n"
     "                      the clip index, tab-separated with a header\n"
     "  verify [CLIP...]    check clips (default: every indexed clip)\n"
@@ -56,15 +60,22 @@ static const gchar *description =
     "                      strip, red where there was motion\n"
     "  audit [--json]      the access log: who exported, played or made a\n"
     "                      sheet of which clip, and when (kept 3 months)\n"
-    "  forget --device ID  delete a device's key, its clips' keys and files\n"
-    "  purge CLIP...       delete clips: key first, then file\n"
+    "  forget --device ID [--no-rotate | --new-passphrase-file F]\n"
+    "                      delete a device's key, its clips' keys and files,\n"
+    "                      then rotate the master key (key-file keystores;\n"
+    "                      a passphrase keystore with --new-passphrase-file)\n"
+    "  purge CLIP... [--rotate | --new-passphrase-file F]\n"
+    "                      delete clips: key first, then file; then rotate\n"
+    "                      the master key if asked\n"
     "\n"
     "CLIP is a clip file path or a clip id (32 hex digits, as `list` shows).\n"
     "The keystore is --keystore, else $SEECITV_KEYSTORE, else\n"
     "~/.local/share/seecitv/keystore. It must not live in a recordings\n"
     "directory: `keys init` refuses a directory that holds clip files or is\n"
     "inside --recordings. Anyone holding a copy of the keystore and its key\n"
-    "can decrypt clips that were deleted or forgotten since.\n"
+    "can decrypt clips that were deleted or forgotten since; rotating the\n"
+    "master key destroys the old key, so that older copies of the keystore\n"
+    "(and its old versions in free disk blocks) open no longer.\n"
     "\n"
     "Every export, sheet and seecitvdecrypt playback is written to the\n"
     "keystore's access log; entries older than 3 months are removed at\n"
@@ -80,6 +91,16 @@ print_error (const gchar * what, const GError * err)
 {
   g_printerr ("seecitv: %s%s%s\n", what, err ? ": " : "",
       err ? err->message : "");
+}
+
+/* "seecitv: WHAT PATH: message" */
+static void
+print_file_error (const gchar * what, const gchar * path, const GError * err)
+{
+  gchar *s = g_strdup_printf ("%s %s", what, path);
+
+  print_error (s, err);
+  g_free (s);
 }
 
 static int
@@ -153,11 +174,7 @@ open_keystore (void)
       seecitv_keystore_open_default (opt_keystore, opt_passphrase_file, &err);
 
   if (ks == NULL) {
-    gchar *what = g_strdup_printf ("cannot open the keystore %s",
-        opt_keystore);
-
-    print_error (what, err);
-    g_free (what);
+    print_file_error ("cannot open the keystore", opt_keystore, err);
     g_clear_error (&err);
   }
   return ks;
@@ -250,6 +267,122 @@ resolve_clip (SeecitvKeystore * ks, const gchar * arg, guint8 * clip_id,
   return TRUE;
 }
 
+/* ---- keys rotate (also after forget and purge) ---- */
+
+/* Loads a passphrase file; prints why not. */
+static gchar *
+load_passphrase (const gchar * path, gsize * len)
+{
+  GError *err = NULL;
+  gchar *pass = seecitv_keystore_passphrase_file_load (path, len, &err);
+
+  if (pass == NULL) {
+    print_file_error ("cannot read the passphrase file", path, err);
+    g_clear_error (&err);
+  }
+  return pass;
+}
+
+/* Loads the new passphrase for a rotation of a passphrase keystore and
+ * checks it is not the current one; prints why not. */
+static gchar *
+load_new_passphrase (const gchar * new_passphrase_file, gsize * len)
+{
+  gchar *pass, *old;
+  gsize old_len = 0;
+  gboolean same;
+
+  if (opt_passphrase_file == NULL) {
+    g_printerr ("seecitv: --new-passphrase-file rotates a passphrase "
+        "keystore, which needs --passphrase-file (the current one)\n");
+    return NULL;
+  }
+  pass = load_passphrase (new_passphrase_file, len);
+  if (pass == NULL)
+    return NULL;
+  old = load_passphrase (opt_passphrase_file, &old_len);
+  same = old != NULL && old_len == *len &&
+      CRYPTO_memcmp (old, pass, *len) == 0;
+  if (same)
+    g_printerr ("seecitv: the new passphrase is the current one: older "
+        "copies of the keystore would still open with it\n");
+  if (old != NULL) {
+    OPENSSL_cleanse (old, old_len);
+    g_free (old);
+  }
+  if (old == NULL || same) {
+    OPENSSL_cleanse (pass, *len);
+    g_clear_pointer (&pass, g_free);
+  }
+  return pass;
+}
+
+/* Re-encrypts the keystore under a new master key: a random one in a new
+ * key file, the old key file overwritten; or, with @pass, one derived from
+ * that new passphrase. Retries when someone saved meanwhile. Every older
+ * version of the keystore is then sealed under a key that exists nowhere. */
+static gboolean
+rotate_keystore (const gchar * pass, gsize len)
+{
+  GError *err = NULL;
+  gboolean ok = FALSE;
+  int attempt;
+
+  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
+    SeecitvKeystore *ks = open_keystore ();
+
+    if (ks == NULL)
+      return FALSE;
+    ok = pass ? seecitv_keystore_rotate_passphrase (ks, pass, len, NULL,
+        &err) : seecitv_keystore_rotate_key (ks, NULL, &err);
+    seecitv_keystore_free (ks);
+    if (ok || !g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+            SEECITV_KEYSTORE_ERROR_CHANGED))
+      break;
+    g_clear_error (&err);
+  }
+  if (ok && pass != NULL) {
+    g_print ("rotated master key\t%s\n", opt_keystore);
+    g_printerr ("seecitv: the keystore opens with the new passphrase only: "
+        "update every passphrase file the elements use, and destroy the old "
+        "passphrase and every copy of it\n");
+  } else if (ok) {
+    gchar *key_path = seecitv_keystore_default_key_path (opt_keystore);
+
+    g_print ("rotated master key\t%s\n", key_path);
+    g_printerr ("seecitv: the old master key is destroyed: back up %s "
+        "again now\n", key_path);
+    g_free (key_path);
+  } else if (err != NULL) {
+    print_error ("cannot rotate the master key", err);
+  } else {
+    g_printerr ("seecitv: the keystore keeps changing: try again\n");
+  }
+  g_clear_error (&err);
+  return ok;
+}
+
+/* keys rotate [--new-passphrase-file F] */
+static int
+cmd_keys_rotate (const gchar * new_passphrase_file)
+{
+  gchar *pass = NULL;
+  gsize len = 0;
+  gboolean ok;
+
+  if (new_passphrase_file != NULL) {
+    pass = load_new_passphrase (new_passphrase_file, &len);
+    if (pass == NULL)
+      return EXIT_FAIL;
+  }
+  ok = rotate_keystore (pass, len);
+  if (pass != NULL) {
+    OPENSSL_cleanse (pass, len);
+    g_free (pass);
+  }
+  return ok ? EXIT_OK : EXIT_FAIL;
+}
+
 /* ---- keys init ---- */
 
 /* Whether @dir holds a file that starts like a clip. */
@@ -302,8 +435,12 @@ static int
 cmd_keys (int argc, char **argv)
 {
   gchar *passphrase_file = NULL, *recordings = NULL;
+  gchar *new_passphrase_file = NULL;
   gint log2_n = SEECITV_KEYSTORE_DEFAULT_LOG2_N;
   GOptionEntry entries[] = {
+    {"new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME,
+          &new_passphrase_file,
+        "rotate: the new passphrase of a passphrase keystore", "F"},
     {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file,
         "Protect the keystore by the passphrase in F (scrypt), not a key "
           "file", "F"},
@@ -321,9 +458,20 @@ cmd_keys (int argc, char **argv)
 
   if (!parse_command ("keys", entries, &argc, &argv, &status))
     goto out;
-  if (argc != 2 || strcmp (argv[1], "init") != 0) {
+  if (argc == 2 && strcmp (argv[1], "rotate") == 0) {
+    if (passphrase_file != NULL || recordings != NULL) {
+      status = usage_error (FALSE, "usage: seecitv keys rotate "
+          "[--new-passphrase-file F]");
+      goto out;
+    }
+    status = cmd_keys_rotate (new_passphrase_file);
+    goto out;
+  }
+  if (argc != 2 || strcmp (argv[1], "init") != 0 ||
+      new_passphrase_file != NULL) {
     status = usage_error (FALSE, "usage: seecitv keys init "
-        "[--passphrase-file F] [--recordings DIR]");
+        "[--passphrase-file F] [--recordings DIR] | keys rotate "
+        "[--new-passphrase-file F]");
     goto out;
   }
   if (log2_n < 10 || log2_n > 22) {
@@ -428,6 +576,7 @@ out:
   g_clear_error (&err);
   g_clear_pointer (&ks, seecitv_keystore_free);
   g_free (passphrase_file);
+  g_free (new_passphrase_file);
   g_free (recordings);
   g_free (dir);
   g_free (real_path);
@@ -1106,24 +1255,42 @@ cmd_audit (int argc, char **argv)
 static int
 cmd_forget (int argc, char **argv)
 {
-  gchar *device = NULL;
+  gchar *device = NULL, *new_passphrase_file = NULL, *pass = NULL;
+  gboolean no_rotate = FALSE, rotate;
   GOptionEntry entries[] = {
     {"device", 0, 0, G_OPTION_ARG_STRING, &device, "The device to forget",
         "ID"},
+    {"no-rotate", 0, 0, G_OPTION_ARG_NONE, &no_rotate,
+        "Do not rotate the master key afterwards (older copies of the "
+          "keystore keep opening)", NULL},
+    {"new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME,
+          &new_passphrase_file,
+        "A passphrase keystore: rotate to the new passphrase in F", "F"},
     {NULL}
   };
   int status = EXIT_FAIL;
   GPtrArray *clips = NULL;
   GError *err = NULL;
+  gsize pass_len = 0;
   int attempt;
   guint i;
 
   if (!parse_command ("forget", entries, &argc, &argv, &status))
     goto out;
-  if (argc != 1 || device == NULL) {
-    status = usage_error (FALSE, "usage: seecitv forget --device ID");
+  if (argc != 1 || device == NULL || (no_rotate &&
+          new_passphrase_file != NULL)) {
+    status = usage_error (FALSE, "usage: seecitv forget --device ID "
+        "[--no-rotate | --new-passphrase-file F]");
     goto out;
   }
+  /* A key-file keystore is rotated unless told not to; a passphrase one
+   * needs the new passphrase. Checked before anything is deleted. */
+  if (new_passphrase_file != NULL) {
+    pass = load_new_passphrase (new_passphrase_file, &pass_len);
+    if (pass == NULL)
+      goto out;
+  }
+  rotate = !no_rotate && (pass != NULL || opt_passphrase_file == NULL);
   for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
     SeecitvKeystore *ks = open_keystore ();
     gboolean ok;
@@ -1172,11 +1339,27 @@ cmd_forget (int argc, char **argv)
       status = EXIT_FAIL;
     }
   }
+  /* Older versions of the keystore (backups, blocks left on the disk by
+   * the atomic replace) still hold the keys: destroy the key they open
+   * with. */
+  if (rotate && !rotate_keystore (pass, pass_len)) {
+    g_printerr ("seecitv: the device is forgotten, but the master key was "
+        "not rotated: run 'seecitv keys rotate'\n");
+    status = EXIT_FAIL;
+  } else if (!rotate && !no_rotate) {
+    g_printerr ("seecitv: note: the master key was not rotated: older "
+        "copies of the keystore still open with the passphrase and hold "
+        "the device's keys (rotate with --new-passphrase-file)\n");
+  }
 
 out:
   g_clear_error (&err);
   g_clear_pointer (&clips, g_ptr_array_unref);
   g_free (device);
+  g_free (new_passphrase_file);
+  if (pass != NULL)
+    OPENSSL_cleanse (pass, pass_len);
+  g_free (pass);
   return status;
 }
 
@@ -1234,18 +1417,50 @@ purge_one (const gchar * arg)
 static int
 cmd_purge (int argc, char **argv)
 {
-  GOptionEntry entries[] = { {NULL} };
+  gboolean rotate = FALSE;
+  gchar *new_passphrase_file = NULL, *pass = NULL;
+  GOptionEntry entries[] = {
+    {"rotate", 0, 0, G_OPTION_ARG_NONE, &rotate,
+        "Then rotate the master key (a key-file keystore), so that older "
+          "copies of the keystore no longer open", NULL},
+    {"new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME,
+          &new_passphrase_file,
+        "Then rotate a passphrase keystore to the new passphrase in F", "F"},
+    {NULL}
+  };
   int status = EXIT_FAIL;
   gboolean all = TRUE;
+  gsize pass_len = 0;
   int i;
 
   if (!parse_command ("purge", entries, &argc, &argv, &status))
-    return status;
-  if (argc < 2)
-    return usage_error (FALSE, "usage: seecitv purge CLIP...");
+    goto out;
+  if (argc < 2 || (rotate && (new_passphrase_file != NULL ||
+              opt_passphrase_file != NULL))) {
+    status = usage_error (FALSE, "usage: seecitv purge CLIP... [--rotate | "
+        "--new-passphrase-file F] (--rotate is for a key-file keystore)");
+    goto out;
+  }
+  if (new_passphrase_file != NULL) {
+    pass = load_new_passphrase (new_passphrase_file, &pass_len);
+    if (pass == NULL)
+      goto out;
+  }
   for (i = 1; i < argc; i++)
     all &= purge_one (argv[i]);
-  return all ? EXIT_OK : EXIT_FAIL;
+  status = all ? EXIT_OK : EXIT_FAIL;
+  if ((rotate || pass != NULL) && !rotate_keystore (pass, pass_len)) {
+    g_printerr ("seecitv: the master key was not rotated: run 'seecitv "
+        "keys rotate'\n");
+    status = EXIT_FAIL;
+  }
+
+out:
+  g_free (new_passphrase_file);
+  if (pass != NULL)
+    OPENSSL_cleanse (pass, pass_len);
+  g_free (pass);
+  return status;
 }
 
 /* ---- main ---- */

@@ -2,9 +2,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Test-only entry points of keystore.c: a failure injected between writing
- * the temporary file and renaming it (the atomic-save test), and sealing an
- * arbitrary payload under a master key (the fuzz target, to reach the inner
- * parser). Nothing but tests and fuzzers may include this.
+ * the temporary file and renaming it (the atomic-save test) or, in a key
+ * rotation, between replacing the keystore and replacing the master key
+ * file (the state a crash there leaves), and sealing an
+ * arbitrary payload under a master key, in the current or any other format
+ * version (the fuzz target, to reach the inner parser; the version tests).
+ * Nothing but tests and fuzzers may include this.
  */
 #ifndef __SEECITV_KEYSTORE_PRIVATE_H__
 #define __SEECITV_KEYSTORE_PRIVATE_H__
@@ -14,8 +17,12 @@
 G_BEGIN_DECLS
 
 void seecitv_keystore_set_fail_before_rename (gboolean fail);
+void seecitv_keystore_set_fail_before_key_commit (gboolean fail);
 guint8 *seecitv_keystore_seal_payload (const guint8 * payload, gsize len,
     const guint8 * master_key, gsize * out_len, GError ** error);
+guint8 *seecitv_keystore_seal_payload_version (const guint8 * payload,
+    gsize len, guint version, const guint8 * master_key, gsize * out_len,
+    GError ** error);
 
 G_END_DECLS
 

@@ -3,9 +3,9 @@
  *
  * The keystore: its in-memory tables, the file envelope (AES-256-GCM under
  * the master key or a scrypt-derived key), the payload records (devices,
- * clips, access log entries), atomic saving, master key files, and the
- * access log's clock and three-month expiry. docs/clip-format.md ("Keystore") specifies
- * the bytes. The payload parser reads outside data and is fuzzed
+ * clips, access log entries), format versions, atomic saving, master key
+ * files and their rotation, and the access log's clock and three-month
+ * expiry. docs/clip-format.md ("Keystore") specifies the bytes. The payload parser reads outside data and is fuzzed
  * (tests/fuzz/fuzz-keystore.c). The clip framing is in clip.c.
  */
 #ifdef HAVE_CONFIG_H
@@ -36,7 +36,11 @@ static const guint8 keystore_magic[8] = {
   0x89, 'S', 'C', 'T', 'V', 'K', 'S', '\n'
 };
 
-#define KEYSTORE_VERSION 1
+/* Version 1: device and clip records. Version 2 adds the access log
+ * (record type 3). Readers take every version up to theirs and refuse a
+ * newer one by its number; writers always write the newest. */
+#define KEYSTORE_VERSION 2
+#define KEYSTORE_MIN_VERSION 1
 
 /* Envelope layout, see docs/clip-format.md */
 #define OFF_VERSION 8
@@ -125,6 +129,15 @@ struct _SeecitvKeystore
   /* The nonce of the file as last read or written: a save first checks
    * that the file on disk still carries it. */
   guint8 nonce[NONCE_SIZE];
+  /* The format version of the file as read (the writer writes the
+   * newest). */
+  guint version;
+  guint write_version;          /* KEYSTORE_VERSION but in tests */
+  /* How the file key was obtained when opened by
+   * seecitv_keystore_open_default(), so that a reload after a key
+   * rotation can obtain the new one; NULL otherwise. */
+  gchar *key_path;
+  gchar *passphrase_file;
 
   GHashTable *devices;          /* id -> Device */
   GHashTable *clips;            /* clip_id -> Clip */
@@ -132,11 +145,18 @@ struct _SeecitvKeystore
 };
 
 static gboolean fail_before_rename = FALSE;
+static gboolean fail_before_key_commit = FALSE;
 
 void
 seecitv_keystore_set_fail_before_rename (gboolean fail)
 {
   fail_before_rename = fail;
+}
+
+void
+seecitv_keystore_set_fail_before_key_commit (gboolean fail)
+{
+  fail_before_key_commit = fail;
 }
 
 static void
@@ -192,6 +212,7 @@ keystore_new (void)
   ks->clips = g_hash_table_new_full (clip_id_hash, clip_id_equal, NULL,
       (GDestroyNotify) clip_free);
   ks->access = g_ptr_array_new_with_free_func ((GDestroyNotify) access_free);
+  ks->version = ks->write_version = KEYSTORE_VERSION;
   return ks;
 }
 
@@ -204,6 +225,8 @@ seecitv_keystore_free (SeecitvKeystore * ks)
   g_hash_table_destroy (ks->devices);
   g_ptr_array_unref (ks->access);
   g_free (ks->path);
+  g_free (ks->key_path);
+  g_free (ks->passphrase_file);
   OPENSSL_cleanse (ks, sizeof (*ks));
   g_free (ks);
 }
@@ -370,7 +393,7 @@ envelope_seal (SeecitvKeystore * ks, const guint8 * payload, gsize len,
 
   out = g_malloc0 (ENVELOPE_HEADER_SIZE + len + TAG_SIZE);
   memcpy (out, keystore_magic, sizeof (keystore_magic));
-  seecitv_store_be16 (out + OFF_VERSION, KEYSTORE_VERSION);
+  seecitv_store_be16 (out + OFF_VERSION, ks->write_version);
   out[OFF_PROTECTION] = ks->protection;
   if (ks->protection == PROTECTION_SCRYPT) {
     memcpy (out + OFF_SALT, ks->salt, SALT_SIZE);
@@ -423,11 +446,21 @@ envelope_parse_header (SeecitvKeystore * ks, const guint8 * data, gsize len,
         SEECITV_KEYSTORE_ERROR_BAD_FORMAT, "not a seecitv keystore");
     return FALSE;
   }
-  if (seecitv_load_be16 (data + OFF_VERSION) != KEYSTORE_VERSION) {
+  ks->version = seecitv_load_be16 (data + OFF_VERSION);
+  if (ks->version > KEYSTORE_VERSION) {
     g_set_error (error, SEECITV_KEYSTORE_ERROR,
         SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION,
-        "keystore format version %u is not supported (this reader knows %d)",
-        seecitv_load_be16 (data + OFF_VERSION), KEYSTORE_VERSION);
+        "the keystore has format version %u, written by a newer seecitv; "
+        "this one reads versions %d to %d: upgrade seecitv", ks->version,
+        KEYSTORE_MIN_VERSION, KEYSTORE_VERSION);
+    return FALSE;
+  }
+  if (ks->version < KEYSTORE_MIN_VERSION) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION,
+        "keystore format version %u does not exist (this seecitv reads "
+        "versions %d to %d)", ks->version, KEYSTORE_MIN_VERSION,
+        KEYSTORE_VERSION);
     return FALSE;
   }
   ks->protection = data[OFF_PROTECTION];
@@ -673,7 +706,7 @@ parse_payload (SeecitvKeystore * ks, const guint8 * data, gsize len,
   Cursor c = { data, len };
   GHashTableIter iter;
   Clip *k;
-  guint n = 0;
+  guint n = 0, type = 0;
 
   while (c.left > 0) {
     const guint8 *h, *body;
@@ -685,14 +718,15 @@ parse_payload (SeecitvKeystore * ks, const guint8 * data, gsize len,
       goto bad;
     rc.p = body;
     rc.left = seecitv_load_be32 (h + 1);
+    type = h[0];
     if (h[0] == RECORD_DEVICE)
       ok = parse_device (ks, &rc);
     else if (h[0] == RECORD_CLIP)
       ok = parse_clip (ks, &rc);
-    else if (h[0] == RECORD_ACCESS)
+    else if (h[0] == RECORD_ACCESS && ks->version >= 2)
       ok = parse_access (ks, &rc);
     else
-      ok = FALSE;
+      goto unknown;
     if (!ok)
       goto bad;
     n++;
@@ -719,6 +753,15 @@ bad:
       SEECITV_KEYSTORE_ERROR_BAD_FORMAT,
       "keystore record %u is malformed (at byte %" G_GSIZE_FORMAT
       " of the payload)", n, len - c.left);
+  return FALSE;
+
+unknown:
+  /* A version's record types are fixed: a new type comes with a new
+   * version, which older readers refuse by number. */
+  g_set_error (error, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_BAD_FORMAT,
+      "keystore record %u has type %u, which format version %u does not "
+      "have", n, type, ks->version);
   return FALSE;
 }
 
@@ -898,10 +941,22 @@ guint8 *
 seecitv_keystore_seal_payload (const guint8 * payload, gsize len,
     const guint8 * master_key, gsize * out_len, GError ** error)
 {
+  return seecitv_keystore_seal_payload_version (payload, len, KEYSTORE_VERSION,
+      master_key, out_len, error);
+}
+
+/* The same, with @version in the header (an older or newer format, for
+ * tests). */
+guint8 *
+seecitv_keystore_seal_payload_version (const guint8 * payload, gsize len,
+    guint version, const guint8 * master_key, gsize * out_len,
+    GError ** error)
+{
   SeecitvKeystore *ks = keystore_new ();
   guint8 *out;
 
   ks->protection = PROTECTION_KEY_FILE;
+  ks->write_version = version;
   memcpy (ks->file_key, master_key, SEECITV_KEYSTORE_MASTER_KEY_SIZE);
   out = envelope_seal (ks, payload, len, out_len, error);
   seecitv_keystore_free (ks);
@@ -1089,18 +1144,216 @@ read_disk_nonce (const gchar * path, guint8 * nonce)
   return TRUE;
 }
 
+/* A new file key for the next save (seecitv_keystore_rotate_key(),
+ * seecitv_keystore_rotate_passphrase()). */
+typedef struct
+{
+  const gchar *key_path;        /* key-file keystores: the file to replace */
+  guint8 protection;
+  guint8 salt[SALT_SIZE];
+  SeecitvKeystoreKdfParams kdf;
+  guint8 file_key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+} Rekey;
+
+static gboolean
+fsync_parent_dir (const gchar * path, GError ** error)
+{
+  int fd = open_parent_dir (path, error);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = fsync (fd) == 0;
+  if (!ok)
+    set_io_error (error, errno, "Cannot sync the directory of", path);
+  close (fd);
+  return ok;
+}
+
+/* Overwrites a regular file's bytes in place with random bytes, synced: what
+ * it held is gone from that file's blocks (on a file system that rewrites
+ * in place). */
+static gboolean
+wipe_file (const gchar * path, GError ** error)
+{
+  guint8 junk[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  struct stat st;
+  gsize done = 0;
+  int fd = g_open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  gboolean ok = FALSE;
+
+  if (fd < 0) {
+    set_io_error (error, errno, "Cannot open", path);
+    return FALSE;
+  }
+  if (fstat (fd, &st) != 0) {
+    set_io_error (error, errno, "Cannot stat", path);
+    goto out;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    set_io_error (error, EINVAL, "Cannot overwrite", path);
+    goto out;
+  }
+  while (done < (gsize) st.st_size) {
+    gsize n = MIN (sizeof (junk), (gsize) st.st_size - done);
+
+    if (!seecitv_crypto_random (junk, n, SEECITV_KEYSTORE_ERROR,
+            SEECITV_KEYSTORE_ERROR_CRYPTO, error))
+      goto out;
+    if (!write_all (fd, junk, n)) {
+      set_io_error (error, errno, "Cannot overwrite", path);
+      goto out;
+    }
+    done += n;
+  }
+  if (fsync (fd) != 0) {
+    set_io_error (error, errno, "Cannot overwrite", path);
+    goto out;
+  }
+  ok = TRUE;
+
+out:
+  close (fd);
+  return ok;
+}
+
+static gchar *
+pending_key_path (const gchar * key_path)
+{
+  return g_strconcat (key_path, SEECITV_KEYSTORE_PENDING_KEY_SUFFIX, NULL);
+}
+
+/* Overwrites the key file in place, then renames @pending over it. */
+static gboolean
+replace_key_file (const gchar * key_path, const gchar * pending,
+    GError ** error)
+{
+  if (g_file_test (key_path, G_FILE_TEST_IS_REGULAR) &&
+      !wipe_file (key_path, error))
+    return FALSE;
+  if (g_rename (pending, key_path) != 0) {
+    set_io_error (error, errno, "Cannot rename", pending);
+    return FALSE;
+  }
+  return fsync_parent_dir (key_path, error);
+}
+
+/* Before a key file rotation, with the directory locked: makes @key_path
+ * hold @cur (the keystore's key now), finishing a rotation that stopped
+ * after replacing the keystore (its key is then in the pending file), or
+ * removing a pending file left by one that stopped before; then writes the
+ * new key @next to the pending file. */
+static gboolean
+key_file_prepare (const gchar * key_path, const guint8 * cur,
+    const guint8 * next, GError ** error)
+{
+  guint8 k[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  gchar *pending = pending_key_path (key_path);
+  gboolean have_pending = g_file_test (pending, G_FILE_TEST_EXISTS);
+  gboolean ok = FALSE;
+  int fd;
+
+  if (seecitv_keystore_master_key_load (key_path, k, NULL) &&
+      CRYPTO_memcmp (k, cur, sizeof (k)) == 0) {
+    if (have_pending && (!wipe_file (pending, error) ||
+            g_unlink (pending) != 0))
+      goto out;
+  } else if (have_pending && seecitv_keystore_master_key_load (pending, k,
+          NULL) && CRYPTO_memcmp (k, cur, sizeof (k)) == 0) {
+    if (!replace_key_file (key_path, pending, error))
+      goto out;
+  } else {
+    gchar *display = g_filename_display_name (key_path);
+
+    g_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_KEY_MISMATCH,
+        "%s does not hold this keystore's master key", display);
+    g_free (display);
+    goto out;
+  }
+
+  fd = g_open (pending, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+      0600);
+  if (fd < 0) {
+    set_io_error (error, errno, "Cannot create", pending);
+    goto out;
+  }
+  if (fchmod (fd, 0600) != 0 || !write_all (fd, next,
+          SEECITV_KEYSTORE_MASTER_KEY_SIZE) || fsync (fd) != 0) {
+    set_io_error (error, errno, "Cannot write", pending);
+    close (fd);
+    g_unlink (pending);
+    goto out;
+  }
+  close (fd);
+  ok = fsync_parent_dir (pending, error);
+  if (!ok)
+    g_unlink (pending);
+
+out:
+  OPENSSL_cleanse (k, sizeof (k));
+  g_free (pending);
+  return ok;
+}
+
+/* After the keystore was replaced under the pending key: overwrites the
+ * old key file in place, then renames the pending file over it. */
+static gboolean
+key_file_commit (const gchar * key_path, GError ** error)
+{
+  gchar *pending = pending_key_path (key_path);
+  gboolean ok = replace_key_file (key_path, pending, error);
+
+  if (!ok) {
+    gchar *display = g_filename_display_name (pending);
+
+    g_prefix_error (error, "the keystore is saved under its new master key, "
+        "which is in %s (found there when the keystore is opened): ",
+        display);
+    g_free (display);
+  }
+  g_free (pending);
+  return ok;
+}
+
+/* Swaps @ks's file key and protection with @r's. */
+static void
+swap_protection (SeecitvKeystore * ks, Rekey * r)
+{
+  Rekey t;
+
+  t.protection = ks->protection;
+  memcpy (t.salt, ks->salt, SALT_SIZE);
+  t.kdf = ks->kdf;
+  memcpy (t.file_key, ks->file_key, sizeof (t.file_key));
+  ks->protection = r->protection;
+  memcpy (ks->salt, r->salt, SALT_SIZE);
+  ks->kdf = r->kdf;
+  memcpy (ks->file_key, r->file_key, sizeof (t.file_key));
+  r->protection = t.protection;
+  memcpy (r->salt, t.salt, SALT_SIZE);
+  r->kdf = t.kdf;
+  memcpy (r->file_key, t.file_key, sizeof (t.file_key));
+  OPENSSL_cleanse (&t, sizeof (t));
+}
+
 /* Temporary file beside @path, fsync, then rename (or, for a new keystore,
  * link: it fails if @path exists), then fsync the directory. Saves are
- * serialised by an flock on the directory. */
+ * serialised by an flock on the directory, which a reader of a key file
+ * and its keystore holds shared (open_with_key_file()). With @rekey, the file is
+ * written under @rekey's key; a key file is replaced in the same lock:
+ * the new key goes to KEY.new first, the keystore is replaced, the old
+ * key file is overwritten and KEY.new renamed over it. */
 static gboolean
-keystore_write_file (SeecitvKeystore * ks, gboolean create, GError ** error)
+keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
+    GError ** error)
 {
   gchar *dir = NULL, *base = NULL, *tmp = NULL;
   guint8 *data = NULL;
   guint8 disk_nonce[NONCE_SIZE];
   gsize len;
   int dirfd, fd = -1;
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, swapped = FALSE;
 
   dirfd = open_parent_dir (ks->path, error);
   if (dirfd < 0)
@@ -1116,6 +1369,13 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, GError ** error)
         "the keystore was changed or removed by someone else since it was "
         "opened: open it again and redo the change");
     goto out;
+  }
+  if (rekey != NULL) {
+    if (rekey->key_path != NULL && !key_file_prepare (rekey->key_path,
+            ks->file_key, rekey->file_key, error))
+      goto out;
+    swap_protection (ks, rekey);
+    swapped = TRUE;
   }
 
   data = seecitv_keystore_serialize (ks, &len, error);
@@ -1158,14 +1418,35 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, GError ** error)
     goto out;
   }
   g_clear_pointer (&tmp, g_free);
-  if (fsync (dirfd) != 0) {
-    set_io_error (error, errno, "Cannot sync the directory of", ks->path);
-    goto out;
-  }
+  /* Replaced: the new key is the keystore's now, whatever follows. */
   memcpy (ks->nonce, data + OFF_NONCE, NONCE_SIZE);
-  ok = TRUE;
+  swapped = FALSE;
+  ok = fsync (dirfd) == 0;
+  if (!ok)
+    set_io_error (error, errno, "Cannot sync the directory of", ks->path);
+  if (rekey != NULL && rekey->key_path != NULL) {
+    if (fail_before_key_commit) {
+      /* As a crash here would leave it. */
+      if (ok)
+        set_io_error (error, EIO, "Cannot rename (test failure)",
+            rekey->key_path);
+      ok = FALSE;
+    } else {
+      ok = key_file_commit (rekey->key_path, ok ? error : NULL) && ok;
+    }
+  }
 
 out:
+  if (swapped) {
+    /* Not replaced: back to the old key, and no pending key file. */
+    swap_protection (ks, rekey);
+    if (rekey->key_path != NULL) {
+      gchar *pending = pending_key_path (rekey->key_path);
+
+      g_unlink (pending);
+      g_free (pending);
+    }
+  }
   if (fd >= 0)
     close (fd);
   if (tmp != NULL)
@@ -1195,14 +1476,119 @@ seecitv_keystore_save (SeecitvKeystore * ks, GError ** error)
         SEECITV_KEYSTORE_ERROR_INVALID, "this keystore has no file");
     return FALSE;
   }
-  return keystore_write_file (ks, FALSE, error);
+  return keystore_write_file (ks, FALSE, NULL, error);
+}
+
+/* Whether @ks can be saved under a new key of @protection. */
+static gboolean
+check_rotatable (SeecitvKeystore * ks, guint8 protection, GError ** error)
+{
+  if (ks->path == NULL) {
+    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_INVALID, "this keystore has no file");
+    return FALSE;
+  }
+  if (ks->protection != protection) {
+    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_PROTECTION,
+        ks->protection == PROTECTION_SCRYPT ?
+        "this keystore is protected by a passphrase: rotate it with a new "
+        "passphrase" :
+        "this keystore is protected by a master key file, not a passphrase");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * seecitv_keystore_rotate_key:
+ * @key_path: (nullable): the keystore's master key file, %NULL for
+ *   seecitv_keystore_default_key_path()
+ *
+ * Saves a key-file keystore under a new random master key and replaces
+ * the master key file, all under the keystore's save lock, so that a
+ * process opening the keystore meanwhile (seecitv_keystore_open_default())
+ * sees the old pair or the new one: the new key goes to `KEY.new`
+ * (%SEECITV_KEYSTORE_PENDING_KEY_SUFFIX), the keystore is replaced, then
+ * the old key file is overwritten in place and `KEY.new` renamed over it.
+ * After a crash in between, opening falls back to `KEY.new`, and the next
+ * rotation finishes the job. Every earlier version of the keystore file
+ * (a copy, or blocks left on the disk) was sealed under the old key, which
+ * no longer exists: it cannot be read.
+ *
+ * Like seecitv_keystore_save(), fails with
+ * %SEECITV_KEYSTORE_ERROR_CHANGED when someone saved since; then nothing
+ * changed. The caller must have the master key file at @key_path hold the
+ * key @ks was opened with (%SEECITV_KEYSTORE_ERROR_KEY_MISMATCH if not).
+ */
+gboolean
+seecitv_keystore_rotate_key (SeecitvKeystore * ks, const gchar * key_path,
+    GError ** error)
+{
+  Rekey r = { 0 };
+  gchar *kp;
+  gboolean ok;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+
+  if (!check_rotatable (ks, PROTECTION_KEY_FILE, error))
+    return FALSE;
+  kp = key_path ? g_strdup (key_path) :
+      seecitv_keystore_default_key_path (ks->path);
+  r.key_path = kp;
+  r.protection = PROTECTION_KEY_FILE;
+  ok = seecitv_crypto_random (r.file_key, sizeof (r.file_key),
+      SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_CRYPTO, error) &&
+      keystore_write_file (ks, FALSE, &r, error);
+  OPENSSL_cleanse (&r, sizeof (r));
+  g_free (kp);
+  return ok;
+}
+
+/**
+ * seecitv_keystore_rotate_passphrase:
+ * @params: (nullable): scrypt cost, %NULL to keep the keystore's
+ *
+ * Saves a passphrase keystore under a key derived from @passphrase with a
+ * new random salt (the scrypt runs before the save lock is taken). The old
+ * passphrase opens only earlier versions of the file from then on. Fails
+ * like seecitv_keystore_save().
+ */
+gboolean
+seecitv_keystore_rotate_passphrase (SeecitvKeystore * ks,
+    const gchar * passphrase, gsize passphrase_len,
+    const SeecitvKeystoreKdfParams * params, GError ** error)
+{
+  Rekey r = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+
+  if (!check_rotatable (ks, PROTECTION_SCRYPT, error))
+    return FALSE;
+  if (passphrase_len == 0) {
+    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_INVALID, "the passphrase is empty");
+    return FALSE;
+  }
+  r.kdf = params ? *params : ks->kdf;
+  if (!check_kdf_params (&r.kdf, SEECITV_KEYSTORE_ERROR_INVALID, error))
+    return FALSE;
+  r.protection = PROTECTION_SCRYPT;
+  ok = seecitv_crypto_random (r.salt, SALT_SIZE, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_CRYPTO, error) &&
+      derive_key (passphrase, passphrase_len, r.salt, &r.kdf, r.file_key,
+      error) && keystore_write_file (ks, FALSE, &r, error);
+  OPENSSL_cleanse (&r, sizeof (r));
+  return ok;
 }
 
 static SeecitvKeystore *
 keystore_create (const gchar * path, SeecitvKeystore * ks, GError ** error)
 {
   ks->path = g_strdup (path);
-  if (!keystore_write_file (ks, TRUE, error)) {
+  if (!keystore_write_file (ks, TRUE, NULL, error)) {
     seecitv_keystore_free (ks);
     return NULL;
   }
@@ -1915,6 +2301,100 @@ seecitv_keystore_passphrase_file_load (const gchar * path, gsize * len,
   return pass;
 }
 
+/* Reads the master key file (and the pending one of an unfinished
+ * rotation) and the keystore file, holding the save lock shared so that a
+ * rotation is seen whole (the old key and keystore, or the new ones); then
+ * opens the keystore with the key file's key, or the pending key when that
+ * one does not authenticate. */
+static SeecitvKeystore *
+open_with_key_file (const gchar * path, const gchar * key_path,
+    GError ** error)
+{
+  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 pending_key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  gchar *pending = pending_key_path (key_path);
+  gboolean have_key, have_pending;
+  GError *key_err = NULL, *err = NULL;
+  SeecitvKeystore *ks = NULL;
+  guint8 *data = NULL;
+  gsize len = 0;
+  int dirfd;
+
+  /* Best effort: a directory that cannot be opened cannot be saved into
+   * (nor rotated) either. */
+  dirfd = open_parent_dir (path, NULL);
+  if (dirfd >= 0 && flock (dirfd, LOCK_SH) != 0) {
+    close (dirfd);
+    dirfd = -1;
+  }
+  have_key = seecitv_keystore_master_key_load (key_path, key, &key_err);
+  have_pending = g_file_test (pending, G_FILE_TEST_EXISTS) &&
+      seecitv_keystore_master_key_load (pending, pending_key, NULL);
+  if (have_key || have_pending)
+    data = read_file (path, ENVELOPE_HEADER_SIZE + MAX_PAYLOAD + TAG_SIZE,
+        &len, &err);
+  if (dirfd >= 0)
+    close (dirfd);
+
+  if (!have_key && !have_pending) {
+    g_propagate_error (error, g_steal_pointer (&key_err));
+    goto out;
+  }
+  if (data == NULL)
+    goto out;
+  if (have_key)
+    ks = keystore_parse (data, len, key, NULL, 0, &err);
+  if (ks == NULL && have_pending && (err == NULL ||
+          g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+              SEECITV_KEYSTORE_ERROR_AUTH))) {
+    g_clear_error (&err);
+    ks = keystore_parse (data, len, pending_key, NULL, 0, &err);
+    if (ks == NULL && key_err != NULL) {
+      /* The key file is the one to blame. */
+      g_clear_error (&err);
+      err = g_steal_pointer (&key_err);
+    }
+  }
+  if (ks != NULL) {
+    ks->path = g_strdup (path);
+    ks->key_path = g_strdup (key_path);
+  }
+
+out:
+  if (err != NULL)
+    g_propagate_error (error, err);
+  g_clear_error (&key_err);
+  OPENSSL_cleanse (key, sizeof (key));
+  OPENSSL_cleanse (pending_key, sizeof (pending_key));
+  g_free (data);
+  g_free (pending);
+  return ks;
+}
+
+/* Takes @from's tables, file key and protection into @ks. */
+static void
+keystore_take (SeecitvKeystore * ks, SeecitvKeystore * from)
+{
+  GHashTable *t;
+  GPtrArray *a;
+
+  t = ks->devices;
+  ks->devices = from->devices;
+  from->devices = t;
+  t = ks->clips;
+  ks->clips = from->clips;
+  from->clips = t;
+  a = ks->access;
+  ks->access = from->access;
+  from->access = a;
+  memcpy (ks->nonce, from->nonce, NONCE_SIZE);
+  memcpy (ks->file_key, from->file_key, sizeof (ks->file_key));
+  ks->protection = from->protection;
+  memcpy (ks->salt, from->salt, SALT_SIZE);
+  ks->kdf = from->kdf;
+  ks->version = from->version;
+}
+
 /**
  * seecitv_keystore_open_default:
  * @passphrase_file: (nullable): a passphrase file, or %NULL for the master
@@ -1942,17 +2422,13 @@ seecitv_keystore_open_default (const gchar * path,
     ks = seecitv_keystore_open_with_passphrase (path, pass, len, error);
     OPENSSL_cleanse (pass, len);
     g_free (pass);
+    if (ks != NULL)
+      ks->passphrase_file = g_strdup (passphrase_file);
   } else {
-    guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
     gchar *key_path = seecitv_keystore_default_key_path (path);
 
-    if (!seecitv_keystore_master_key_load (key_path, key, error)) {
-      g_free (key_path);
-      return NULL;
-    }
+    ks = open_with_key_file (path, key_path, error);
     g_free (key_path);
-    ks = seecitv_keystore_open_with_key (path, key, error);
-    OPENSSL_cleanse (key, sizeof (key));
   }
   return ks;
 }
@@ -2164,10 +2640,13 @@ seecitv_keystore_access_action_name (SeecitvAccessAction action)
 /**
  * seecitv_keystore_reload:
  *
- * Reads the keystore's file again with the file key already in memory (no
- * key derivation), replacing every table: changes not saved are lost. The
- * way to retry after %SEECITV_KEYSTORE_ERROR_CHANGED without the master
- * key or passphrase at hand.
+ * Reads the keystore's file again, replacing every table: changes not
+ * saved are lost. The way to retry after %SEECITV_KEYSTORE_ERROR_CHANGED
+ * without the master key or passphrase at hand: a keystore opened by
+ * seecitv_keystore_open_default() with a key file reads the key file
+ * again (a rotation may have replaced it); one with a passphrase uses the
+ * key in memory (no key derivation) unless the salt changed, when it reads
+ * the passphrase file again; any other keystore uses the key in memory.
  */
 gboolean
 seecitv_keystore_reload (SeecitvKeystore * ks, GError ** error)
@@ -2184,6 +2663,15 @@ seecitv_keystore_reload (SeecitvKeystore * ks, GError ** error)
         SEECITV_KEYSTORE_ERROR_INVALID, "this keystore has no file");
     return FALSE;
   }
+  if (ks->key_path != NULL) {
+    /* Reading the key file costs nothing, and finds a rotated key. */
+    fresh = open_with_key_file (ks->path, ks->key_path, error);
+    if (fresh == NULL)
+      return FALSE;
+    keystore_take (ks, fresh);
+    seecitv_keystore_free (fresh);
+    return TRUE;
+  }
   data = read_file (ks->path, ENVELOPE_HEADER_SIZE + MAX_PAYLOAD + TAG_SIZE,
       &len, error);
   if (data == NULL)
@@ -2191,16 +2679,27 @@ seecitv_keystore_reload (SeecitvKeystore * ks, GError ** error)
   fresh = keystore_new ();
   if (!envelope_parse_header (fresh, data, len, &payload_len, error))
     goto out;
-  /* Another salt or protection: the file was re-created, and the key in
-   * memory cannot be the right one. */
+  /* Another salt or protection: the file was re-created or its passphrase
+   * rotated, and the key in memory cannot be the right one. */
   if (fresh->protection != ks->protection ||
       (ks->protection == PROTECTION_SCRYPT &&
           (memcmp (fresh->salt, ks->salt, SALT_SIZE) != 0 ||
               fresh->kdf.log2_n != ks->kdf.log2_n ||
               fresh->kdf.r != ks->kdf.r || fresh->kdf.p != ks->kdf.p))) {
-    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
-        SEECITV_KEYSTORE_ERROR_AUTH,
-        "the keystore was re-created with another key: open it again");
+    SeecitvKeystore *again = NULL;
+
+    if (ks->passphrase_file != NULL)
+      again = seecitv_keystore_open_default (ks->path, ks->passphrase_file,
+          error);
+    else
+      g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_AUTH,
+          "the keystore was re-created with another key: open it again");
+    if (again != NULL) {
+      keystore_take (ks, again);
+      seecitv_keystore_free (again);
+      ok = TRUE;
+    }
     goto out;
   }
   memcpy (fresh->file_key, ks->file_key, sizeof (ks->file_key));
@@ -2210,21 +2709,8 @@ seecitv_keystore_reload (SeecitvKeystore * ks, GError ** error)
   ok = parse_payload (fresh, payload, payload_len, error);
   OPENSSL_cleanse (payload, payload_len);
   g_free (payload);
-  if (ok) {
-    GHashTable *t;
-    GPtrArray *a;
-
-    t = ks->devices;
-    ks->devices = fresh->devices;
-    fresh->devices = t;
-    t = ks->clips;
-    ks->clips = fresh->clips;
-    fresh->clips = t;
-    a = ks->access;
-    ks->access = fresh->access;
-    fresh->access = a;
-    memcpy (ks->nonce, fresh->nonce, NONCE_SIZE);
-  }
+  if (ok)
+    keystore_take (ks, fresh);
 
 out:
   seecitv_keystore_free (fresh);

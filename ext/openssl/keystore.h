@@ -14,6 +14,9 @@
  * process saved since (%SEECITV_KEYSTORE_ERROR_CHANGED: open again and
  * redo the change). A keystore is used by one thread at a time. Its path
  * must not be a symbolic link (it is replaced by rename on every save).
+ * The master key can be rotated (seecitv_keystore_rotate_key(),
+ * seecitv_keystore_rotate_passphrase()) so that older copies of the file
+ * no longer open. The file format is version 2; version 1 is still read.
  */
 #ifndef __SEECITV_KEYSTORE_H__
 #define __SEECITV_KEYSTORE_H__
@@ -126,6 +129,11 @@ SeecitvKeystore *seecitv_keystore_open_with_passphrase (const gchar * path,
 SeecitvKeystore *seecitv_keystore_new_from_data (const guint8 * data,
     gsize len, const guint8 * master_key, GError ** error);
 gboolean seecitv_keystore_save (SeecitvKeystore * ks, GError ** error);
+gboolean seecitv_keystore_rotate_key (SeecitvKeystore * ks,
+    const gchar * key_path, GError ** error);
+gboolean seecitv_keystore_rotate_passphrase (SeecitvKeystore * ks,
+    const gchar * passphrase, gsize passphrase_len,
+    const SeecitvKeystoreKdfParams * params, GError ** error);
 guint8 *seecitv_keystore_serialize (SeecitvKeystore * ks, gsize * len,
     GError ** error);
 const gchar *seecitv_keystore_get_path (SeecitvKeystore * ks);
@@ -218,6 +226,9 @@ gboolean seecitv_keystore_record_access (SeecitvKeystore * ks,
 /* How the elements (and scripts) find a keystore's secret: the master key
  * file is PATH.key beside the keystore unless a passphrase file is given. */
 #define SEECITV_KEYSTORE_KEY_FILE_SUFFIX ".key"
+/* During a key rotation, the new master key is in KEY_FILE.new until the
+ * keystore has been replaced (seecitv_keystore_rotate_key()). */
+#define SEECITV_KEYSTORE_PENDING_KEY_SUFFIX ".new"
 #define SEECITV_KEYSTORE_MAX_PASSPHRASE 1024
 
 gchar *seecitv_keystore_default_key_path (const gchar * path);

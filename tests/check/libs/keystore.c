@@ -6,7 +6,12 @@
  * conflict-checked saves, forgetting devices and deleting clip keys (a clip
  * written with the deleted key no longer opens), the access log (entries
  * kept encrypted, written across concurrent saves, expired after three
- * calendar months), and rejection of damaged or malformed files. The clip format has its own test (clip.c).
+ * calendar months), format versions (1 still read, 2 written, newer ones
+ * refused by number), master key rotation (the old key overwritten, a copy
+ * from before unreadable with the new key, recovery of an interrupted
+ * rotation, a recorder saving meanwhile in another process), and rejection
+ * of damaged or malformed files. The clip format has its own test
+ * (clip.c).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -15,8 +20,11 @@
 #include <gst/check/gstcheck.h>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -810,6 +818,573 @@ GST_START_TEST (test_malformed_payload)
 
 GST_END_TEST;
 
+static gsize
+put_access (guint8 * p, guint8 clip_id_byte, const gchar * device)
+{
+  gsize dev_len = strlen (device);
+  gsize body = 8 + 1 + 16 + 1 + dev_len + 2 + 1 + 1;
+  guint8 *q = p + 5;
+
+  p[0] = 3;
+  write_be32 (p + 1, body);
+  memset (q, 0, 8);
+  q += 8;
+  *q++ = 2;                     /* play */
+  memset (q, clip_id_byte, 16);
+  q += 16;
+  *q++ = dev_len;
+  memcpy (q, device, dev_len);
+  q += dev_len;
+  write_be16 (q, 0);
+  q += 2;
+  *q++ = 0;
+  *q++ = 0;
+  return 5 + body;
+}
+
+static SeecitvKeystore *
+parse_payload_version (const guint8 * payload, gsize len, guint version,
+    GError ** error)
+{
+  SeecitvKeystore *ks;
+  guint8 *file;
+  gsize file_len;
+
+  file = seecitv_keystore_seal_payload_version (payload, len, version, master,
+      &file_len, NULL);
+  fail_unless (file != NULL);
+  ks = seecitv_keystore_new_from_data (file, file_len, master, error);
+  g_free (file);
+  return ks;
+}
+
+/* Version 1 (devices and clips) still reads and is saved as version 2;
+ * the access log (type 3) exists from version 2 on; a newer version is
+ * refused by its number, with a message that says so. */
+GST_START_TEST (test_format_version)
+{
+  gchar *path = tmp_path ("keystore");
+  guint8 buf[1024];
+  guint8 *file;
+  gchar *data;
+  gsize n, m, file_len, len;
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  GPtrArray *log;
+
+  /* A new keystore is version 2. */
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 2);
+  g_free (data);
+  g_unlink (path);
+
+  /* A version-1 file opens, and is written back as version 2. */
+  n = put_device (buf, "cam", 0xaa);
+  n += put_clip (buf + n, 0x01, "cam", 0xaa);
+  file = seecitv_keystore_seal_payload_version (buf, n, 1, master, &file_len,
+      NULL);
+  fail_unless (g_file_set_contents (path, (gchar *) file, file_len, NULL));
+  g_free (file);
+  fail_unless (g_chmod (path, 0600) == 0);
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam"));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 2);
+  g_free (data);
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam"));
+  seecitv_keystore_free (ks);
+
+  /* Access entries: in version 2, not in version 1. */
+  n = put_device (buf, "cam", 0xaa);
+  n += put_access (buf + n, 0x01, "cam");
+  ks = parse_payload_version (buf, n, 2, &err);
+  g_assert_no_error (err);
+  log = seecitv_keystore_list_access (ks);
+  fail_unless_equals_int (log->len, 1);
+  g_ptr_array_unref (log);
+  seecitv_keystore_free (ks);
+  ks = parse_payload_version (buf, n, 1, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_BAD_FORMAT);
+  fail_unless (strstr (err->message, "type 3") != NULL &&
+      strstr (err->message, "version 1") != NULL, "%s", err->message);
+  g_clear_error (&err);
+
+  /* An unknown type in the current version: malformed, named. */
+  m = put_device (buf, "cam", 0xaa);
+  n = m + put_access (buf + m, 0x01, "cam");
+  buf[m] = 4;
+  ks = parse_payload_version (buf, n, 2, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_BAD_FORMAT);
+  fail_unless (strstr (err->message, "type 4") != NULL, "%s", err->message);
+  g_clear_error (&err);
+
+  /* A newer version, even an empty one: refused before anything else, by
+   * number; version 0 never existed. */
+  ks = parse_payload_version (buf, 0, 3, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION);
+  fail_unless (strstr (err->message, "version 3") != NULL &&
+      strstr (err->message, "newer") != NULL &&
+      strstr (err->message, "1 to 2") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  ks = parse_payload_version (buf, 0, 0xffff, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION);
+  g_clear_error (&err);
+  ks = parse_payload_version (buf, 0, 0, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION);
+  g_clear_error (&err);
+
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* Whether any file in the test directory holds @bytes. */
+static gboolean
+dir_holds_bytes (const guint8 * bytes, gsize len)
+{
+  GDir *dir = g_dir_open (tmpdir, 0, NULL);
+  const gchar *name;
+  gboolean found = FALSE;
+
+  while (!found && (name = g_dir_read_name (dir)) != NULL) {
+    gchar *p = g_build_filename (tmpdir, name, NULL);
+    gchar *data;
+    gsize n;
+
+    if (g_file_get_contents (p, &data, &n, NULL)) {
+      gsize i;
+
+      for (i = 0; !found && i + len <= n; i++)
+        found = memcmp (data + i, bytes, len) == 0;
+      g_free (data);
+    }
+    g_free (p);
+  }
+  g_dir_close (dir);
+  return found;
+}
+
+static void
+load_key (const gchar * path, guint8 * key)
+{
+  GError *err = NULL;
+
+  fail_unless (seecitv_keystore_master_key_load (path, key, &err));
+  g_assert_no_error (err);
+}
+
+/* keys rotate: a new key file, the old key overwritten before it is
+ * unlinked, the keystore sealed under the new key; clips still decrypt;
+ * a copy of the keystore from before does not open with the new key; a
+ * holder from before cannot save over it, and its access log write finds
+ * the new key by itself. */
+GST_START_TEST (test_rotate_key)
+{
+  gchar *path = tmp_path ("keystore");
+  gchar *key_path = tmp_path ("keystore.key");
+  gchar *pending = tmp_path ("keystore.key.new");
+  gchar *other_key = tmp_path ("other.key");
+  guint8 old_key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 new_key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 peek[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvKeystore *ks, *stale;
+  SeecitvClipIds ids;
+  GByteArray *clip;
+  GPtrArray *log;
+  GError *err = NULL;
+  gchar *old_file, *text;
+  gsize old_len;
+  struct stat st_old, st_new;
+  int fd;
+
+  fail_unless (seecitv_keystore_master_key_create (key_path, old_key, &err));
+  ks = seecitv_keystore_create_with_key (path, old_key, &err);
+  fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "cam", "/rec/1", 0, key,
+          &ids, &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  clip = write_clip (key, &ids, "before the rotation");
+  fail_unless (g_file_get_contents (path, &old_file, &old_len, NULL));
+  stale = seecitv_keystore_open_default (path, NULL, &err);
+  g_assert_no_error (err);
+  fd = g_open (key_path, O_RDONLY, 0);
+  fail_unless (fd >= 0 && fstat (fd, &st_old) == 0);
+
+  ks = seecitv_keystore_open_default (path, NULL, &err);
+  fail_unless (seecitv_keystore_rotate_key (ks, NULL, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+
+  /* A new key file, 0600; the old file's bytes were overwritten before it
+   * was unlinked (read through a descriptor held open across); the old key
+   * is in no file of the directory, and no pending key is left. */
+  load_key (key_path, new_key);
+  fail_if (memcmp (new_key, old_key, sizeof (old_key)) == 0);
+  fail_unless_equals_int (file_mode (key_path), 0600);
+  fail_unless (g_stat (key_path, &st_new) == 0);
+  fail_if (st_new.st_ino == st_old.st_ino);
+  fail_unless_equals_int (pread (fd, peek, sizeof (peek), 0), sizeof (peek));
+  fail_if (memcmp (peek, old_key, sizeof (old_key)) == 0);
+  close (fd);
+  fail_if (g_file_test (pending, G_FILE_TEST_EXISTS));
+  fail_unless_equals_int (count_dir_entries (), 2);
+  fail_if (dir_holds_bytes (old_key, sizeof (old_key)));
+
+  /* The keystore opens with the new key only, and the clip decrypts. */
+  ks = seecitv_keystore_open_with_key (path, old_key, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_AUTH);
+  g_clear_error (&err);
+  ks = seecitv_keystore_open_with_key (path, new_key, &err);
+  g_assert_no_error (err);
+  text = read_clip (ks, clip, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_string (text, "before the rotation");
+  g_free (text);
+  seecitv_keystore_free (ks);
+
+  /* The copy from before is sealed under the old key: the current key
+   * does not open it (the old key would: destroying it is the point). */
+  ks = seecitv_keystore_new_from_data ((guint8 *) old_file, old_len, new_key,
+      &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_AUTH);
+  g_clear_error (&err);
+  ks = seecitv_keystore_new_from_data ((guint8 *) old_file, old_len, old_key,
+      &err);
+  fail_unless (ks != NULL);
+  seecitv_keystore_free (ks);
+
+  /* A holder from before: its save (under the old key) is refused; its
+   * access entry is written after a reload that reads the new key file. */
+  fail_unless (seecitv_keystore_add_device (stale, "other", &err));
+  fail_if (seecitv_keystore_save (stale, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_CHANGED);
+  g_clear_error (&err);
+  fail_unless (seecitv_keystore_record_access (stale, SEECITV_ACCESS_PLAY,
+          ids.clip_id, NULL, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (stale);
+  ks = seecitv_keystore_open_with_key (path, new_key, &err);
+  g_assert_no_error (err);
+  log = seecitv_keystore_list_access (ks);
+  fail_unless_equals_int (log->len, 1);
+  g_ptr_array_unref (log);
+
+  /* A key file that does not hold the keystore's key is not replaced. */
+  fail_unless (seecitv_keystore_master_key_create (other_key, NULL, &err));
+  fail_if (seecitv_keystore_rotate_key (ks, other_key, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_KEY_MISMATCH);
+  g_clear_error (&err);
+  seecitv_keystore_free (ks);
+  ks = seecitv_keystore_open_default (path, NULL, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_int (count_dir_entries (), 3);
+  seecitv_keystore_free (ks);
+
+  g_byte_array_unref (clip);
+  g_free (old_file);
+  g_free (other_key);
+  g_free (pending);
+  g_free (key_path);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* A rotation that fails before the keystore is replaced changes nothing;
+ * one stopped between the keystore and the key file (as by a crash) leaves
+ * the new key in KEY.new, where opening finds it, and the next rotation
+ * finishes the job. */
+GST_START_TEST (test_rotate_interrupted)
+{
+  gchar *path = tmp_path ("keystore");
+  gchar *key_path = tmp_path ("keystore.key");
+  gchar *pending = tmp_path ("keystore.key.new");
+  guint8 k1[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 k2[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 k3[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  guint8 got[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+
+  fail_unless (seecitv_keystore_master_key_create (key_path, k1, &err));
+  ks = seecitv_keystore_create_with_key (path, k1, &err);
+  fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_default (path, NULL, &err);
+  seecitv_keystore_set_fail_before_rename (TRUE);
+  fail_if (seecitv_keystore_rotate_key (ks, NULL, &err));
+  seecitv_keystore_set_fail_before_rename (FALSE);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_IO);
+  g_clear_error (&err);
+  fail_if (g_file_test (pending, G_FILE_TEST_EXISTS));
+  load_key (key_path, got);
+  fail_unless (memcmp (got, k1, sizeof (k1)) == 0);
+  /* The holder is back on the old key: it can still save. */
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  ks = seecitv_keystore_open_with_key (path, k1, &err);
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_default (path, NULL, &err);
+  seecitv_keystore_set_fail_before_key_commit (TRUE);
+  fail_if (seecitv_keystore_rotate_key (ks, NULL, &err));
+  seecitv_keystore_set_fail_before_key_commit (FALSE);
+  g_clear_error (&err);
+  seecitv_keystore_free (ks);
+  load_key (key_path, got);
+  fail_unless (memcmp (got, k1, sizeof (k1)) == 0);
+  load_key (pending, k2);
+  fail_if (memcmp (k2, k1, sizeof (k1)) == 0);
+  ks = seecitv_keystore_open_with_key (path, k1, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_AUTH);
+  g_clear_error (&err);
+  ks = seecitv_keystore_open_default (path, NULL, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam"));
+
+  fail_unless (seecitv_keystore_rotate_key (ks, NULL, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  fail_if (g_file_test (pending, G_FILE_TEST_EXISTS));
+  load_key (key_path, k3);
+  fail_if (memcmp (k3, k1, sizeof (k1)) == 0);
+  fail_if (memcmp (k3, k2, sizeof (k2)) == 0);
+  fail_if (dir_holds_bytes (k1, sizeof (k1)));
+  fail_if (dir_holds_bytes (k2, sizeof (k2)));
+  ks = seecitv_keystore_open_with_key (path, k3, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (ks, "cam"));
+  seecitv_keystore_free (ks);
+
+  g_free (pending);
+  g_free (key_path);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+static void
+write_secret_file (const gchar * path, const gchar * contents)
+{
+  fail_unless (g_file_set_contents (path, contents, -1, NULL));
+  fail_unless (g_chmod (path, 0600) == 0);
+}
+
+/* A passphrase keystore: a new salt and key from the new passphrase; the
+ * old passphrase opens it no longer; a holder whose passphrase file was
+ * updated reloads by itself. A key-file rotation is refused. */
+GST_START_TEST (test_rotate_passphrase)
+{
+  gchar *path = tmp_path ("keystore");
+  gchar *pass_file = tmp_path ("pass");
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvKeystore *ks, *holder;
+  SeecitvClipIds ids;
+  GByteArray *clip;
+  GError *err = NULL;
+  gchar *before, *after, *text;
+  gsize len;
+
+  ks = seecitv_keystore_create_with_passphrase (path, "alpha", 5, &fast_kdf,
+      &err);
+  fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "cam", NULL, 0, key, &ids,
+          &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  clip = write_clip (key, &ids, "passphrase clip");
+  write_secret_file (pass_file, "alpha\n");
+  holder = seecitv_keystore_open_default (path, pass_file, &err);
+  g_assert_no_error (err);
+  fail_unless (g_file_get_contents (path, &before, &len, NULL));
+
+  ks = seecitv_keystore_open_default (path, pass_file, &err);
+  fail_if (seecitv_keystore_rotate_key (ks, NULL, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_PROTECTION);
+  g_clear_error (&err);
+  fail_unless (seecitv_keystore_rotate_passphrase (ks, "bravo", 5, NULL,
+          &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  fail_unless (g_file_get_contents (path, &after, &len, NULL));
+  /* A new salt (bytes 12 to 27), the same cost. */
+  fail_if (memcmp (before + 12, after + 12, 16) == 0);
+  fail_unless (memcmp (before + 28, after + 28, 12) == 0);
+  g_free (before);
+  g_free (after);
+
+  ks = seecitv_keystore_open_with_passphrase (path, "alpha", 5, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_AUTH);
+  g_clear_error (&err);
+  ks = seecitv_keystore_open_with_passphrase (path, "bravo", 5, &err);
+  g_assert_no_error (err);
+  text = read_clip (ks, clip, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_string (text, "passphrase clip");
+  g_free (text);
+  seecitv_keystore_free (ks);
+
+  write_secret_file (pass_file, "bravo\n");
+  fail_unless (seecitv_keystore_record_access (holder, SEECITV_ACCESS_PLAY,
+          ids.clip_id, NULL, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (holder);
+
+  g_byte_array_unref (clip);
+  g_free (pass_file);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+#define CONCURRENT_CLIPS 40
+#define CONCURRENT_ROTATIONS 10
+#define CONCURRENT_ATTEMPTS 200
+
+/* Opens the keystore the elements' way and applies @rotate (a rotation)
+ * or a new clip key, redoing it when someone saved meanwhile. Returns
+ * FALSE, with a message on stderr, on any other error. */
+static gboolean
+change_with_retries (const gchar * path, gboolean rotate, gint64 start)
+{
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvClipIds ids;
+  GError *err = NULL;
+  int attempt;
+
+  for (attempt = 0; attempt < CONCURRENT_ATTEMPTS; attempt++) {
+    SeecitvKeystore *ks = seecitv_keystore_open_default (path, NULL, &err);
+    gboolean ok;
+
+    if (ks == NULL)
+      break;
+    ok = rotate ? seecitv_keystore_rotate_key (ks, NULL, &err) :
+        seecitv_keystore_new_clip_key (ks, "cam", NULL, start, key, &ids,
+        &err) && seecitv_keystore_save (ks, &err);
+    seecitv_keystore_free (ks);
+    if (ok)
+      return TRUE;
+    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+            SEECITV_KEYSTORE_ERROR_CHANGED))
+      break;
+    g_clear_error (&err);
+  }
+  fprintf (stderr, "%s: %s\n", rotate ? "rotation" : "recorder",
+      err ? err->message : "too many retries");
+  g_clear_error (&err);
+  return FALSE;
+}
+
+static gint opened;
+
+static gpointer
+open_in_thread (gpointer path)
+{
+  SeecitvKeystore *ks = seecitv_keystore_open_default (path, NULL, NULL);
+
+  g_atomic_int_set (&opened, 1);
+  return ks;
+}
+
+/* A recorder (another process) saving clip keys while the key is rotated
+ * again and again: it never sees a key file and a keystore that do not
+ * match (an AUTH error), and no clip key is lost. Opening waits while a
+ * save or a rotation holds the directory's lock. */
+GST_START_TEST (test_rotate_concurrent)
+{
+  gchar *path = tmp_path ("keystore");
+  gchar *key_path = tmp_path ("keystore.key");
+  gchar *pending = tmp_path ("keystore.key.new");
+  guint8 k[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
+  SeecitvKeystore *ks;
+  GPtrArray *clips;
+  GError *err = NULL;
+  GThread *thread;
+  int i, wstatus = 0, dirfd;
+  pid_t pid;
+
+  fail_unless (seecitv_keystore_master_key_create (key_path, k, &err));
+  ks = seecitv_keystore_create_with_key (path, k, &err);
+  fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+
+  dirfd = g_open (tmpdir, O_RDONLY | O_DIRECTORY, 0);
+  fail_unless (dirfd >= 0 && flock (dirfd, LOCK_EX) == 0);
+  g_atomic_int_set (&opened, 0);
+  thread = g_thread_new ("opener", open_in_thread, path);
+  g_usleep (200 * 1000);
+  fail_if (g_atomic_int_get (&opened), "opened while the lock was held");
+  close (dirfd);
+  ks = g_thread_join (thread);
+  fail_unless (ks != NULL);
+  seecitv_keystore_free (ks);
+
+  pid = fork ();
+  fail_unless (pid >= 0);
+  if (pid == 0) {
+    for (i = 0; i < CONCURRENT_CLIPS; i++)
+      if (!change_with_retries (path, FALSE, i))
+        _exit (1);
+    _exit (0);
+  }
+  for (i = 0; i < CONCURRENT_ROTATIONS; i++)
+    fail_unless (change_with_retries (path, TRUE, 0));
+  fail_unless (waitpid (pid, &wstatus, 0) == pid);
+  fail_unless (WIFEXITED (wstatus) && WEXITSTATUS (wstatus) == 0,
+      "the recorder failed (status %d)", wstatus);
+
+  ks = seecitv_keystore_open_default (path, NULL, &err);
+  g_assert_no_error (err);
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  fail_unless_equals_int (clips->len, CONCURRENT_CLIPS);
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  fail_if (g_file_test (pending, G_FILE_TEST_EXISTS));
+  fail_if (dir_holds_bytes (k, sizeof (k)));
+
+  g_free (pending);
+  g_free (key_path);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static gint64
 iso_time (const gchar * iso)
 {
@@ -972,6 +1547,11 @@ keystore_suite (void)
   tcase_add_test (tc, test_malformed_payload);
   tcase_add_test (tc, test_device_ids);
   tcase_add_test (tc, test_access_log);
+  tcase_add_test (tc, test_format_version);
+  tcase_add_test (tc, test_rotate_key);
+  tcase_add_test (tc, test_rotate_interrupted);
+  tcase_add_test (tc, test_rotate_passphrase);
+  tcase_add_test (tc, test_rotate_concurrent);
   return s;
 }
 

@@ -8,7 +8,9 @@
  * truncated clips), sheet (size, thumbnails not blank, the motion strip),
  * audit (each export, sheet and playback; three-month expiry under a faked
  * clock, $SEECITV_NOW), forget and purge (a copy taken before no longer
- * decrypts), passphrase keystores and usage errors. Everything lives in a
+ * decrypts; forget, and purge --rotate, rotate the master key so that no
+ * earlier version of the keystore opens with the current key), keys rotate
+ * (key file and passphrase), passphrase keystores and usage errors. Everything lives in a
  * g_mkdtemp() directory removed at the end: the keystore in keys/, clips in
  * rec/.
  */
@@ -559,24 +561,68 @@ GST_START_TEST (test_export)
 
 GST_END_TEST;
 
+/* Whether the keystore copy @copy opens with the current master key
+ * file: the copy is put beside a copy of the key file, and listed. */
+static gboolean
+copy_opens_with_current_key (const gchar * copy)
+{
+  gchar *dir = g_build_filename (tmpdir, "probe", NULL);
+  gchar *ks = g_build_filename (dir, "keystore", NULL);
+  gchar *key = g_strconcat (ks, ".key", NULL);
+  gchar *cur_key = g_strconcat (keystore, ".key", NULL);
+  gint status;
+
+  g_mkdir (dir, 0700);
+  copy_file (copy, ks, -1);
+  g_chmod (ks, 0600);
+  copy_file (cur_key, key, -1);
+  g_chmod (key, 0600);
+  status = run_tool (NULL, NULL, "--keystore", ks, "list", NULL);
+  g_unlink (ks);
+  g_unlink (key);
+  g_rmdir (dir);
+  g_free (cur_key);
+  g_free (key);
+  g_free (ks);
+  g_free (dir);
+  return status == 0;
+}
+
 GST_START_TEST (test_forget)
 {
   gchar *a = rec_path ("a.sctv");
   gchar *b = rec_path ("b.sctv");
   gchar *other = rec_path ("other.sctv");
   gchar *copy = g_build_filename (tmpdir, "copy.sctv", NULL);
-  gchar *out = NULL;
+  gchar *key_path = g_strconcat (keystore, ".key", NULL);
+  gchar *versions[] = { g_build_filename (tmpdir, "keystore-1", NULL),
+    g_build_filename (tmpdir, "keystore-2", NULL),
+    g_build_filename (tmpdir, "keystore-3", NULL)
+  };
+  gchar *out = NULL, *old_key = NULL, *new_key = NULL;
+  guint i;
   Run r;
 
   keys_init ();
   record (a, "cam1", NULL);
+  copy_file (keystore, versions[0], -1);
   record (b, "cam1", NULL);
+  copy_file (keystore, versions[1], -1);
   record (other, "cam2", NULL);
+  copy_file (keystore, versions[2], -1);
   copy_file (a, copy, -1);
+  fail_unless (g_file_get_contents (key_path, &old_key, NULL, NULL));
 
+  /* The key file is rotated by default: no version of the keystore from
+   * before (each still holding cam1's keys) opens with the current key. */
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "forget", "--device", "cam1", NULL), 0);
   fail_unless (strstr (out, "removed device key\tcam1\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "rotated master key\t") != NULL, "%s", out);
+  fail_unless (g_file_get_contents (key_path, &new_key, NULL, NULL));
+  fail_if (memcmp (old_key, new_key, 32) == 0);
+  for (i = 0; i < G_N_ELEMENTS (versions); i++)
+    fail_if (copy_opens_with_current_key (versions[i]), "%s", versions[i]);
   fail_unless (strstr (out, "deleted file\t") != NULL, "%s", out);
   fail_unless (strstr (out, a) != NULL && strstr (out, b) != NULL, "%s", out);
   fail_unless (strstr (out, other) == NULL, "%s", out);
@@ -609,6 +655,21 @@ GST_START_TEST (test_forget)
   fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
           "forget", "--device", "cam1", NULL), 1);
 
+  /* --no-rotate keeps the key file. */
+  g_free (old_key);
+  old_key = new_key;
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "forget", "--device", "cam2", "--no-rotate", NULL), 0);
+  fail_unless (strstr (out, "rotated") == NULL, "%s", out);
+  g_free (out);
+  fail_unless (g_file_get_contents (key_path, &new_key, NULL, NULL));
+  fail_unless (memcmp (old_key, new_key, 32) == 0);
+
+  for (i = 0; i < G_N_ELEMENTS (versions); i++)
+    g_free (versions[i]);
+  g_free (new_key);
+  g_free (old_key);
+  g_free (key_path);
   g_free (copy);
   g_free (other);
   g_free (b);
@@ -623,11 +684,15 @@ GST_START_TEST (test_purge)
   gchar *b = rec_path ("b.sctv");
   gchar *copy_a = g_build_filename (tmpdir, "copy-a.sctv", NULL);
   gchar *copy_b = g_build_filename (tmpdir, "copy-b.sctv", NULL);
-  gchar *out = NULL, *id;
+  gchar *c = rec_path ("c.sctv");
+  gchar *ks_copy = g_build_filename (tmpdir, "keystore-before", NULL);
+  gchar *key_path = g_strconcat (keystore, ".key", NULL);
+  gchar *out = NULL, *id, *old_key, *new_key;
   gchar **lines, **fields;
   Run r;
 
   keys_init ();
+  fail_unless (g_file_get_contents (key_path, &old_key, NULL, NULL));
   record (a, "cam1", NULL);
   record (b, "cam1", NULL);
   copy_file (a, copy_a, -1);
@@ -666,6 +731,31 @@ GST_START_TEST (test_purge)
           "purge", id, NULL), 1);
   g_free (id);
 
+  /* The key file was kept so far; --rotate replaces it, so that the
+   * keystore as it was before the purge no longer opens. */
+  fail_unless (g_file_get_contents (key_path, &new_key, NULL, NULL));
+  fail_unless (memcmp (old_key, new_key, 32) == 0);
+  g_free (new_key);
+  record (c, "cam1", NULL);
+  copy_file (keystore, ks_copy, -1);
+  fail_unless (copy_opens_with_current_key (ks_copy));
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "purge", c, "--rotate", NULL), 0);
+  fail_unless (strstr (out, "removed clip key\t") != NULL, "%s", out);
+  fail_unless (strstr (out, "rotated master key\t") != NULL, "%s", out);
+  g_free (out);
+  fail_unless (g_file_get_contents (key_path, &new_key, NULL, NULL));
+  fail_if (memcmp (old_key, new_key, 32) == 0);
+  fail_if (copy_opens_with_current_key (ks_copy));
+  /* --rotate is for key files: with a passphrase, a usage error. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "--passphrase-file", key_path, "purge", c, "--rotate", NULL), 2);
+
+  g_free (new_key);
+  g_free (old_key);
+  g_free (key_path);
+  g_free (ks_copy);
+  g_free (c);
   g_free (copy_b);
   g_free (copy_a);
   g_free (b);
@@ -673,6 +763,25 @@ GST_START_TEST (test_purge)
 }
 
 GST_END_TEST;
+
+/* Writes a secret file (mode 0600). */
+static void
+write_secret (const gchar * path, const gchar * contents)
+{
+  fail_unless (g_file_set_contents (path, contents, -1, NULL));
+  fail_unless (g_chmod (path, 0600) == 0);
+}
+
+/* keys init protected by the passphrase "correct horse", written to @pass;
+ * cheap scrypt: the tests check the plumbing, not the cost. */
+static void
+keys_init_passphrase (const gchar * pass)
+{
+  write_secret (pass, "correct horse\n");
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "keys", "init", "--passphrase-file", pass, "--scrypt-log2-n", "10",
+          NULL), 0);
+}
 
 GST_START_TEST (test_passphrase)
 {
@@ -684,15 +793,8 @@ GST_START_TEST (test_passphrase)
   gchar *extra = g_strdup_printf ("passphrase-file=\"%s\"", pass);
   gchar *out = NULL, *err = NULL;
 
-  fail_unless (g_file_set_contents (pass, "correct horse\n", -1, NULL));
-  g_chmod (pass, 0600);
-  fail_unless (g_file_set_contents (wrong, "wrong horse\n", -1, NULL));
-  g_chmod (wrong, 0600);
-
-  /* Cheap scrypt: the test checks the plumbing, not the cost. */
-  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
-          "keys", "init", "--passphrase-file", pass, "--scrypt-log2-n", "10",
-          NULL), 0);
+  write_secret (wrong, "wrong horse\n");
+  keys_init_passphrase (pass);
   fail_unless_equals_int (file_mode (keystore), 0600);
   fail_if (g_file_test (key_path, G_FILE_TEST_EXISTS));
 
@@ -721,6 +823,106 @@ GST_START_TEST (test_passphrase)
   g_free (clip);
   g_free (key_path);
   g_free (wrong);
+  g_free (pass);
+}
+
+GST_END_TEST;
+
+/* keys rotate: a new master key file, the clip still plays, and a copy
+ * of the keystore from before does not open with the new key. */
+GST_START_TEST (test_keys_rotate)
+{
+  gchar *key_path = g_strconcat (keystore, ".key", NULL);
+  gchar *pending = g_strconcat (keystore, ".key.new", NULL);
+  gchar *copy = g_build_filename (tmpdir, "keystore-before", NULL);
+  gchar *clip = rec_path ("a.sctv");
+  gchar *old_key, *new_key, *out = NULL, *err = NULL, *expect;
+  gsize old_len, new_len;
+  Run r;
+
+  keys_init ();
+  record (clip, "cam1", NULL);
+  fail_unless (g_file_get_contents (key_path, &old_key, &old_len, NULL));
+  copy_file (keystore, copy, -1);
+  fail_unless (copy_opens_with_current_key (copy));
+
+  fail_unless_equals_int (run_tool (&out, &err, "--keystore", keystore,
+          "keys", "rotate", NULL), 0);
+  expect = g_strdup_printf ("rotated master key\t%s\n", key_path);
+  fail_unless_equals_string (out, expect);
+  g_free (expect);
+  fail_unless (strstr (err, "back up") != NULL, "%s", err);
+  g_free (out);
+  g_free (err);
+  fail_unless (g_file_get_contents (key_path, &new_key, &new_len, NULL));
+  fail_unless_equals_int (new_len, 32);
+  fail_if (memcmp (old_key, new_key, 32) == 0);
+  fail_unless_equals_int (file_mode (key_path), 0600);
+  fail_if (g_file_test (pending, G_FILE_TEST_EXISTS));
+  fail_if (copy_opens_with_current_key (copy));
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "verify", NULL), 0);
+  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  g_free (out);
+  play_clip (clip, &r);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, N_FRAMES);
+
+  /* A key-file keystore has no passphrase to change. */
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "keys", "rotate", "--new-passphrase-file", key_path, NULL), 1);
+  fail_unless (strstr (err, "--passphrase-file") != NULL, "%s", err);
+  g_free (err);
+
+  g_free (new_key);
+  g_free (old_key);
+  g_free (clip);
+  g_free (copy);
+  g_free (pending);
+  g_free (key_path);
+}
+
+GST_END_TEST;
+
+/* A passphrase keystore rotates to a new passphrase, never to the current
+ * one; the old passphrase opens it no longer. */
+GST_START_TEST (test_keys_rotate_passphrase)
+{
+  gchar *pass = g_build_filename (tmpdir, "keys", "pass", NULL);
+  gchar *next = g_build_filename (tmpdir, "keys", "next", NULL);
+  gchar *clip = rec_path ("a.sctv");
+  gchar *extra = g_strdup_printf ("passphrase-file=\"%s\"", pass);
+  gchar *out = NULL, *err = NULL;
+
+  write_secret (next, "battery staple\n");
+  keys_init_passphrase (pass);
+  record (clip, "cam1", extra);
+
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "--passphrase-file", pass, "keys", "rotate", NULL), 1);
+  fail_unless (strstr (err, "passphrase") != NULL, "%s", err);
+  g_free (err);
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "--passphrase-file", pass, "keys", "rotate",
+          "--new-passphrase-file", pass, NULL), 1);
+  fail_unless (strstr (err, "is the current one") != NULL, "%s", err);
+  g_free (err);
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "--passphrase-file", pass, "keys", "rotate",
+          "--new-passphrase-file", next, NULL), 0);
+  fail_unless (g_str_has_prefix (out, "rotated master key\t"), "%s", out);
+  g_free (out);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "--passphrase-file", pass, "list", NULL), 1);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "--passphrase-file", next, "verify", NULL), 0);
+  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  g_free (out);
+
+  g_free (extra);
+  g_free (clip);
+  g_free (next);
   g_free (pass);
 }
 
@@ -1070,6 +1272,8 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_audit);
   tcase_add_test (tc, test_sheet);
   tcase_add_test (tc, test_play_unlogged);
+  tcase_add_test (tc, test_keys_rotate);
+  tcase_add_test (tc, test_keys_rotate_passphrase);
   return s;
 }
 
