@@ -14,9 +14,9 @@
  * pair, unpair and devices (bad secret files refused; with seecitv-device
  * built, SEECITV_DEVICE_TOOL: seecitvsrc keystore=… pulls from a device
  * holding the secret paired, is refused by one holding another, and can
- * no longer pull after forget or unpair). Everything lives in a
- * g_mkdtemp() directory removed at the end: the keystore in keys/, clips
- * in rec/.
+ * no longer pull after forget or unpair; a passphrase keystore).
+ * Everything lives in a g_mkdtemp() directory removed at the end: the
+ * keystore in keys/, clips in rec/.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -1322,18 +1322,30 @@ devices (void)
 #include "../elements/seecitvsrc_device.h"
 
 /* Pulls @frames frames from @d with seecitvsrc taking @device's secret
- * from the keystore; the error, if any, is in @r. */
+ * from the keystore (unlocked by @passphrase_file if not NULL); the
+ * error, if any, is in @r. */
+static void
+pull_with_keystore_full (TestDevice * d, const gchar * device, guint frames,
+    const gchar * passphrase_file, Run * r)
+{
+  gchar *pass = passphrase_file ?
+      g_strdup_printf ("passphrase-file=\"%s\"", passphrase_file) :
+      g_strdup ("");
+  gchar *desc = g_strdup_printf ("seecitvsrc location=\"%s\" "
+      "keystore=\"%s\" device-id=%s %s num-buffers=%u retry-delay=50000000 "
+      "timeout=5000000000 ! fakesink name=out", d->url, keystore, device,
+      pass, frames);
+
+  run_launch (desc, r);
+  g_free (desc);
+  g_free (pass);
+}
+
 static void
 pull_with_keystore (TestDevice * d, const gchar * device, guint frames,
     Run * r)
 {
-  gchar *desc = g_strdup_printf ("seecitvsrc location=\"%s\" "
-      "keystore=\"%s\" device-id=%s num-buffers=%u retry-delay=50000000 "
-      "timeout=5000000000 ! fakesink name=out", d->url, keystore, device,
-      frames);
-
-  run_launch (desc, r);
-  g_free (desc);
+  pull_with_keystore_full (d, device, frames, NULL, r);
 }
 
 /* pair with a key file, then with --generate: seecitvsrc keystore=…
@@ -1522,6 +1534,37 @@ GST_START_TEST (test_pair_forget)
 }
 
 GST_END_TEST;
+
+/* A keystore behind a passphrase: pair needs --passphrase-file to open
+ * it, and seecitvsrc passphrase-file= then pulls with the secret. */
+GST_START_TEST (test_pair_passphrase)
+{
+  gchar *pass = g_build_filename (tmpdir, "keys", "pass", NULL);
+  gchar *a = g_build_filename (tmpdir, "a.key", NULL);
+  gchar *out = NULL;
+  TestDevice *d;
+  Run r;
+
+  keys_init_passphrase (pass);
+  write_secret (a, SECRET_A);
+  fail_unless_equals_int (pair_file ("cam-1", a, SECRET_A, NULL, NULL), 1);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "--passphrase-file", pass, "pair", "--device", "cam-1",
+          "--secret-file", a, NULL), 0);
+  fail_unless_equals_string (out, "paired device\tcam-1\n");
+  g_free (out);
+
+  d = test_device_start ("--key-file", a, "--device-id", "cam-1", NULL);
+  pull_with_keystore_full (d, "cam-1", 5, pass, &r);
+  test_device_stop (d);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, 5);
+
+  g_free (a);
+  g_free (pass);
+}
+
+GST_END_TEST;
 #endif
 
 /* Secret files are outside input, read as seecitv-device reads
@@ -1645,6 +1688,7 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_pair_pull);
   tcase_add_test (tc, test_pair_wrong_secret);
   tcase_add_test (tc, test_pair_forget);
+  tcase_add_test (tc, test_pair_passphrase);
 #endif
   return s;
 }
