@@ -1201,24 +1201,40 @@ open_keystore_expired (gint64 now)
   return NULL;
 }
 
+/* Parses the options of a command whose only option is --json and that
+ * takes no argument; on anything else prints why and sets @status. */
+static gboolean
+parse_json_command (const gchar * name, int *argc, char ***argv,
+    gboolean * json, int *status)
+{
+  GOptionEntry entries[] = {
+    {"json", 0, 0, G_OPTION_ARG_NONE, json, "Print a JSON array", NULL},
+    {NULL}
+  };
+  gchar *usage;
+
+  if (!parse_command (name, entries, argc, argv, status))
+    return FALSE;
+  if (*argc == 1)
+    return TRUE;
+  usage = g_strdup_printf ("usage: seecitv %s [--json]", name);
+  *status = usage_error (FALSE, usage);
+  g_free (usage);
+  return FALSE;
+}
+
 static int
 cmd_audit (int argc, char **argv)
 {
   gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL},
-    {NULL}
-  };
   int status = EXIT_FAIL;
   SeecitvKeystore *ks;
   GPtrArray *log;
   GString *out;
   guint i;
 
-  if (!parse_command ("audit", entries, &argc, &argv, &status))
+  if (!parse_json_command ("audit", &argc, &argv, &json, &status))
     return status;
-  if (argc != 1)
-    return usage_error (FALSE, "usage: seecitv audit [--json]");
   ks = open_keystore_expired (seecitv_keystore_access_now ());
   if (ks == NULL)
     return EXIT_FAIL;
@@ -1717,20 +1733,14 @@ static int
 cmd_devices (int argc, char **argv)
 {
   gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL},
-    {NULL}
-  };
   int status = EXIT_FAIL;
   SeecitvKeystore *ks;
   gchar **ids;
   GString *out;
   guint i;
 
-  if (!parse_command ("devices", entries, &argc, &argv, &status))
+  if (!parse_json_command ("devices", &argc, &argv, &json, &status))
     return status;
-  if (argc != 1)
-    return usage_error (FALSE, "usage: seecitv devices [--json]");
   ks = open_keystore ();
   if (ks == NULL)
     return EXIT_FAIL;
