@@ -3,11 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The `seecitv` command: keys init, keys rotate, list, verify, export,
- * sheet, audit, forget, purge over a keystore (ext/openssl/keystore.h)
- * and its clips (clip.h). Export and sheet run GStreamer pipelines through the
- * seecitvcrypto plugin's seecitvdecrypt, which writes the access log that
- * audit prints; the sheet's layout is in seecitv-sheet.c. Everything else
- * uses the crypto core directly. No key material is ever printed.
+ * sheet, audit, forget, purge, pair, unpair, devices over a keystore
+ * (ext/openssl/keystore.h) and its clips (clip.h); pairing secret files
+ * are read as seecitv-device reads them (ext/soup/protocol.h). Export
+ * and sheet run GStreamer pipelines through the seecitvcrypto plugin's
+ * seecitvdecrypt, which writes the access log that audit prints; the
+ * sheet's layout is in seecitv-sheet.c. Everything else uses the crypto
+ * core directly. No key material is ever printed.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -26,9 +28,11 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "clip.h"
 #include "keystore.h"
+#include "protocol.h"
 #include "seecitv-sheet.h"
 
 #define EXIT_OK 0
@@ -61,12 +65,22 @@ static const gchar *description =
     "  audit [--json]      the access log: who exported, played or made a\n"
     "                      sheet of which clip, and when (kept 3 months)\n"
     "  forget --device ID [--no-rotate | --new-passphrase-file F]\n"
-    "                      delete a device's key, its clips' keys and files,\n"
-    "                      then rotate the master key (key-file keystores;\n"
-    "                      a passphrase keystore with --new-passphrase-file)\n"
+    "                      delete a device's key, pairing secret, its clips'\n"
+    "                      keys and files, then rotate the master key\n"
+    "                      (key-file keystores; a passphrase keystore with\n"
+    "                      --new-passphrase-file)\n"
     "  purge CLIP... [--rotate | --new-passphrase-file F]\n"
     "                      delete clips: key first, then file; then rotate\n"
     "                      the master key if asked\n"
+    "  pair --device ID (--secret-file F | --generate -o OUT) [--force]\n"
+    "                      store the device's pairing secret, for seecitvsrc\n"
+    "                      keystore=... device-id=ID: from F (64 hex digits,\n"
+    "                      mode 0600, as seecitv-device --key-file), or a new\n"
+    "                      random one also written to OUT (0600) for the\n"
+    "                      device; --force replaces an existing secret\n"
+    "  unpair --device ID  delete the device's pairing secret (its clips\n"
+    "                      stay)\n"
+    "  devices [--json]    the devices in the keystore: paired or not, clips\n"
     "\n"
     "CLIP is a clip file path or a clip id (32 hex digits, as `list` shows).\n"
     "The keystore is --keystore, else $SEECITV_KEYSTORE, else\n"
@@ -1187,24 +1201,40 @@ open_keystore_expired (gint64 now)
   return NULL;
 }
 
+/* Parses the options of a command whose only option is --json and that
+ * takes no argument; on anything else prints why and sets @status. */
+static gboolean
+parse_json_command (const gchar * name, int *argc, char ***argv,
+    gboolean * json, int *status)
+{
+  GOptionEntry entries[] = {
+    {"json", 0, 0, G_OPTION_ARG_NONE, json, "Print a JSON array", NULL},
+    {NULL}
+  };
+  gchar *usage;
+
+  if (!parse_command (name, entries, argc, argv, status))
+    return FALSE;
+  if (*argc == 1)
+    return TRUE;
+  usage = g_strdup_printf ("usage: seecitv %s [--json]", name);
+  *status = usage_error (FALSE, usage);
+  g_free (usage);
+  return FALSE;
+}
+
 static int
 cmd_audit (int argc, char **argv)
 {
   gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL},
-    {NULL}
-  };
   int status = EXIT_FAIL;
   SeecitvKeystore *ks;
   GPtrArray *log;
   GString *out;
   guint i;
 
-  if (!parse_command ("audit", entries, &argc, &argv, &status))
+  if (!parse_json_command ("audit", &argc, &argv, &json, &status))
     return status;
-  if (argc != 1)
-    return usage_error (FALSE, "usage: seecitv audit [--json]");
   ks = open_keystore_expired (seecitv_keystore_access_now ());
   if (ks == NULL)
     return EXIT_FAIL;
@@ -1463,6 +1493,284 @@ out:
   return status;
 }
 
+/* ---- pair, unpair, devices ---- */
+
+/* Whether @device has a pairing secret in @ks (the secret is read into a
+ * buffer wiped at once: there is no other way to ask). */
+static gboolean
+device_is_paired (SeecitvKeystore * ks, const gchar * device)
+{
+  guint8 buf[SEECITV_KEYSTORE_MAX_SECRET_SIZE];
+  gssize len = seecitv_keystore_get_pairing_secret (ks, device, buf,
+      sizeof (buf), NULL);
+
+  OPENSSL_cleanse (buf, sizeof (buf));
+  return len > 0;
+}
+
+/* Creates @path, which must not exist, holding @secret in the key file
+ * format of docs/protocol.md (64 lowercase hex digits, a newline), mode
+ * 0600 whatever the umask; removes it again on failure. */
+static gboolean
+write_secret_file (const gchar * path, const guint8 * secret, GError ** error)
+{
+  gchar *hex = hex_encode (secret, SEECITV_PROTOCOL_KEY_LEN);
+  gchar *text = g_strconcat (hex, "\n", NULL);
+  gsize len = strlen (text), done = 0;
+  int fd, e = 0;
+
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+      0600);
+  if (fd < 0) {
+    e = errno;
+  } else {
+    if (fchmod (fd, 0600) != 0)
+      e = errno;
+    while (e == 0 && done < len) {
+      ssize_t n = write (fd, text + done, len - done);
+
+      if (n < 0 && errno != EINTR)
+        e = errno;
+      else if (n > 0)
+        done += n;
+    }
+    if (e == 0 && fsync (fd) != 0)
+      e = errno;
+    if (close (fd) != 0 && e == 0)
+      e = errno;
+    if (e != 0)
+      g_unlink (path);
+  }
+  OPENSSL_cleanse (hex, strlen (hex));
+  OPENSSL_cleanse (text, len);
+  g_free (hex);
+  g_free (text);
+  if (e != 0) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e), "%s",
+        e == EEXIST ? "exists already: not overwriting it" : g_strerror (e));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Changes a keystore in memory; FALSE with @error set to refuse. */
+typedef gboolean (*KeystoreEdit) (SeecitvKeystore * ks, gpointer data,
+    GError ** error);
+
+/* Opens the keystore, applies @edit and saves, again from the start when
+ * someone else saved meanwhile. Prints why not, after "@what: ". */
+static gboolean
+edit_keystore (const gchar * what, KeystoreEdit edit, gpointer data)
+{
+  GError *err = NULL;
+  gboolean ok = FALSE;
+  int attempt;
+
+  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
+    SeecitvKeystore *ks = open_keystore ();
+
+    if (ks == NULL)
+      return FALSE;
+    ok = edit (ks, data, &err) && seecitv_keystore_save (ks, &err);
+    seecitv_keystore_free (ks);
+    if (ok || !g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+            SEECITV_KEYSTORE_ERROR_CHANGED))
+      break;
+    g_clear_error (&err);
+  }
+  if (err != NULL)
+    print_error (what, err);
+  else if (!ok)
+    g_printerr ("seecitv: the keystore keeps changing: try again\n");
+  g_clear_error (&err);
+  return ok;
+}
+
+typedef struct
+{
+  const gchar *device;
+  const guint8 *secret;         /* SEECITV_PROTOCOL_KEY_LEN bytes */
+  gboolean replace;
+} PairEdit;
+
+/* Stores the secret as the device's pairing secret, adding the device
+ * (its key) when the keystore does not know it yet; an existing secret is
+ * replaced only when asked. */
+static gboolean
+pair_edit (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  PairEdit *p = data;
+
+  if (!p->replace && device_is_paired (ks, p->device)) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_EXISTS,
+        "device %s is paired already (--force replaces its secret)",
+        p->device);
+    return FALSE;
+  }
+  return (seecitv_keystore_has_device (ks, p->device) ||
+      seecitv_keystore_add_device (ks, p->device, error)) &&
+      seecitv_keystore_set_pairing_secret (ks, p->device, p->secret,
+      SEECITV_PROTOCOL_KEY_LEN, error);
+}
+
+static gboolean
+unpair_edit (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  const gchar *device = data;
+
+  if (!device_is_paired (ks, device)) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_NOT_FOUND, "device %s is not paired", device);
+    return FALSE;
+  }
+  return seecitv_keystore_set_pairing_secret (ks, device, NULL, 0, error);
+}
+
+static int
+cmd_pair (int argc, char **argv)
+{
+  gchar *device = NULL, *secret_file = NULL, *output = NULL;
+  gboolean generate = FALSE, force = FALSE;
+  GOptionEntry entries[] = {
+    {"device", 0, 0, G_OPTION_ARG_STRING, &device, "The device to pair",
+        "ID"},
+    {"secret-file", 0, 0, G_OPTION_ARG_FILENAME, &secret_file,
+        "The pairing secret: 64 hex digits, mode 0600 (as seecitv-device "
+          "--key-file)", "F"},
+    {"generate", 0, 0, G_OPTION_ARG_NONE, &generate,
+        "Make a new random secret and write it to OUT for the device", NULL},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+        "With --generate: the key file to create (0600, never overwritten)",
+        "OUT"},
+    {"force", 'f', 0, G_OPTION_ARG_NONE, &force,
+        "Replace the device's pairing secret if it has one", NULL},
+    {NULL}
+  };
+  guint8 secret[SEECITV_PROTOCOL_KEY_LEN];
+  PairEdit edit;
+  int status = EXIT_FAIL;
+  GError *err = NULL;
+
+  if (!parse_command ("pair", entries, &argc, &argv, &status))
+    goto out;
+  if (argc != 1 || device == NULL || (secret_file != NULL) == generate ||
+      (output != NULL) != generate) {
+    status = usage_error (FALSE, "usage: seecitv pair --device ID "
+        "(--secret-file F | --generate -o OUT) [--force]");
+    goto out;
+  }
+  if (!seecitv_keystore_device_id_is_valid (device)) {
+    status = usage_error (FALSE, "a device id is 1 to 64 of "
+        "[A-Za-z0-9._-]");
+    goto out;
+  }
+  if (secret_file != NULL) {
+    if (!seecitv_protocol_load_key_file (secret_file, secret, &err)) {
+      print_file_error ("cannot use the secret file", secret_file, err);
+      goto out;
+    }
+  } else if (RAND_bytes (secret, sizeof (secret)) != 1) {
+    g_printerr ("seecitv: cannot make a random secret (OpenSSL)\n");
+    goto out;
+  } else if (!write_secret_file (output, secret, &err)) {
+    print_file_error ("cannot create", output, err);
+    goto out;
+  }
+  edit.device = device;
+  edit.secret = secret;
+  edit.replace = force;
+  if (!edit_keystore ("cannot pair", pair_edit, &edit)) {
+    if (output != NULL)
+      g_unlink (output);
+    goto out;
+  }
+  if (output != NULL) {
+    g_print ("wrote pairing secret\t%s\n", output);
+    g_printerr ("seecitv: give %s to the device (seecitv-device --key-file) "
+        "over a channel you trust; the keystore holds the secret, so delete "
+        "%s here once the device has it\n", output, output);
+  }
+  g_print ("paired device\t%s\n", device);
+  status = EXIT_OK;
+
+out:
+  OPENSSL_cleanse (secret, sizeof (secret));
+  g_clear_error (&err);
+  g_free (device);
+  g_free (secret_file);
+  g_free (output);
+  return status;
+}
+
+static int
+cmd_unpair (int argc, char **argv)
+{
+  gchar *device = NULL;
+  GOptionEntry entries[] = {
+    {"device", 0, 0, G_OPTION_ARG_STRING, &device,
+        "The device whose pairing secret to delete", "ID"},
+    {NULL}
+  };
+  int status = EXIT_FAIL;
+
+  if (!parse_command ("unpair", entries, &argc, &argv, &status))
+    goto out;
+  if (argc != 1 || device == NULL) {
+    status = usage_error (FALSE, "usage: seecitv unpair --device ID");
+    goto out;
+  }
+  if (edit_keystore ("cannot unpair", unpair_edit, device)) {
+    g_print ("unpaired device\t%s\n", device);
+    status = EXIT_OK;
+  }
+
+out:
+  g_free (device);
+  return status;
+}
+
+static int
+cmd_devices (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  int status = EXIT_FAIL;
+  SeecitvKeystore *ks;
+  gchar **ids;
+  GString *out;
+  guint i;
+
+  if (!parse_json_command ("devices", &argc, &argv, &json, &status))
+    return status;
+  ks = open_keystore ();
+  if (ks == NULL)
+    return EXIT_FAIL;
+  ids = seecitv_keystore_list_devices (ks);
+  out = g_string_new (json ? "[" : "device\tpaired\tclips\n");
+  for (i = 0; ids[i] != NULL; i++) {
+    GPtrArray *clips = seecitv_keystore_list_clips (ks, ids[i]);
+    gboolean paired = device_is_paired (ks, ids[i]);
+
+    if (json) {
+      g_string_append (out, i ? ",\n " : "\n ");
+      g_string_append (out, "{\"device\": ");
+      json_string (out, ids[i]);
+      g_string_append_printf (out, ", \"paired\": %s, \"clips\": %u}",
+          paired ? "true" : "false", clips->len);
+    } else {
+      g_string_append_printf (out, "%s\t%s\t%u\n", ids[i],
+          paired ? "yes" : "no", clips->len);
+    }
+    g_ptr_array_unref (clips);
+  }
+  if (json)
+    g_string_append (out, i ? "\n]\n" : "]\n");
+  fputs (out->str, stdout);
+  g_string_free (out, TRUE);
+  g_strfreev (ids);
+  seecitv_keystore_free (ks);
+  return EXIT_OK;
+}
+
 /* ---- main ---- */
 
 int
@@ -1530,6 +1838,12 @@ main (int argc, char **argv)
     status = cmd_forget (argc, argv);
   } else if (strcmp (cmd, "purge") == 0) {
     status = cmd_purge (argc, argv);
+  } else if (strcmp (cmd, "pair") == 0) {
+    status = cmd_pair (argc, argv);
+  } else if (strcmp (cmd, "unpair") == 0) {
+    status = cmd_unpair (argc, argv);
+  } else if (strcmp (cmd, "devices") == 0) {
+    status = cmd_devices (argc, argv);
   } else {
     g_printerr ("seecitv: unknown command '%s'\n", cmd);
     g_printerr ("Try 'seecitv --help'.\n");

@@ -10,9 +10,13 @@
  * clock, $SEECITV_NOW), forget and purge (a copy taken before no longer
  * decrypts; forget, and purge --rotate, rotate the master key so that no
  * earlier version of the keystore opens with the current key), keys rotate
- * (key file and passphrase), passphrase keystores and usage errors. Everything lives in a
- * g_mkdtemp() directory removed at the end: the keystore in keys/, clips in
- * rec/.
+ * (key file and passphrase), passphrase keystores and usage errors;
+ * pair, unpair and devices (bad secret files refused; with seecitv-device
+ * built, SEECITV_DEVICE_TOOL: seecitvsrc keystore=… pulls from a device
+ * holding the secret paired, is refused by one holding another, and can
+ * no longer pull after forget or unpair; a passphrase keystore).
+ * Everything lives in a g_mkdtemp() directory removed at the end: the
+ * keystore in keys/, clips in rec/.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -1255,6 +1259,411 @@ GST_START_TEST (test_play_unlogged)
 
 GST_END_TEST;
 
+/* ---- pair, unpair, devices ---- */
+
+#define SECRET_A \
+  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define SECRET_B \
+  "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* Fails if @text holds @hex (a secret) in either case. */
+static void
+assert_no_secret (const gchar * text, const gchar * hex)
+{
+  gchar *up = g_ascii_strup (hex, -1);
+
+  fail_unless (text != NULL);
+  fail_if (strstr (text, hex) != NULL, "secret printed: %s", text);
+  fail_if (strstr (text, up) != NULL, "secret printed: %s", text);
+  g_free (up);
+}
+
+/* `seecitv pair --device @device --secret-file @file`: its exit status;
+ * neither output holds @hex. */
+static gint
+pair_file (const gchar * device, const gchar * file, const gchar * hex,
+    const gchar * extra, gchar ** err)
+{
+  gchar *out = NULL, *e = NULL;
+  gint status = run_tool (&out, &e, "--keystore", keystore, "pair",
+      "--device", device, "--secret-file", file, extra, NULL);
+
+  assert_no_secret (out, hex);
+  assert_no_secret (e, hex);
+  if (status == 0) {
+    gchar *line = g_strdup_printf ("paired device\t%s\n", device);
+
+    fail_unless (strstr (out, line) != NULL, "%s", out);
+    g_free (line);
+  }
+  g_free (out);
+  if (err)
+    *err = e;
+  else
+    g_free (e);
+  return status;
+}
+
+/* `seecitv devices` as it prints it (g_free ()). */
+static gchar *
+devices (void)
+{
+  gchar *out = NULL;
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "devices", NULL), 0);
+  fail_unless (g_str_has_prefix (out, "device\tpaired\tclips\n"), "%s", out);
+  return out;
+}
+
+#ifdef SEECITV_DEVICE_TOOL
+#include <protocol.h>
+
+#include "../elements/seecitvsrc_device.h"
+
+/* Pulls @frames frames from @d with seecitvsrc taking @device's secret
+ * from the keystore (unlocked by @passphrase_file if not NULL); the
+ * error, if any, is in @r. */
+static void
+pull_with_keystore_full (TestDevice * d, const gchar * device, guint frames,
+    const gchar * passphrase_file, Run * r)
+{
+  gchar *pass = passphrase_file ?
+      g_strdup_printf ("passphrase-file=\"%s\"", passphrase_file) :
+      g_strdup ("");
+  gchar *desc = g_strdup_printf ("seecitvsrc location=\"%s\" "
+      "keystore=\"%s\" device-id=%s %s num-buffers=%u retry-delay=50000000 "
+      "timeout=5000000000 ! fakesink name=out", d->url, keystore, device,
+      pass, frames);
+
+  run_launch (desc, r);
+  g_free (desc);
+  g_free (pass);
+}
+
+static void
+pull_with_keystore (TestDevice * d, const gchar * device, guint frames,
+    Run * r)
+{
+  pull_with_keystore_full (d, device, frames, NULL, r);
+}
+
+/* pair with a key file, then with --generate: seecitvsrc keystore=…
+ * device-id=… pulls from a seecitv-device holding the same secret. */
+GST_START_TEST (test_pair_pull)
+{
+  gchar *a = g_build_filename (tmpdir, "a.key", NULL);
+  gchar *gen = g_build_filename (tmpdir, "gen.key", NULL);
+  gchar *out = NULL, *err = NULL, *text = NULL, *before = NULL;
+  guint8 parsed[32];
+  TestDevice *d;
+  Run r;
+
+  keys_init ();
+  write_secret (a, SECRET_A "\n");
+  fail_unless_equals_int (pair_file ("cam-1", a, SECRET_A, NULL, NULL), 0);
+  out = devices ();
+  fail_unless (strstr (out, "\ncam-1\tyes\t0\n") != NULL, "%s", out);
+  g_free (out);
+
+  d = test_device_start ("--key-file", a, "--device-id", "cam-1", NULL);
+  pull_with_keystore (d, "cam-1", 5, &r);
+  test_device_stop (d);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless (r.eos);
+  fail_unless_equals_int (r.frames, 5);
+
+  /* --generate: a new random secret in a new 0600 key file the device
+   * reads, never printed. */
+  fail_unless_equals_int (run_tool (&out, &err, "--keystore", keystore,
+          "pair", "--device", "cam-2", "--generate", "-o", gen, NULL), 0);
+  fail_unless_equals_int (file_mode (gen), 0600);
+  fail_unless (g_file_get_contents (gen, &text, NULL, NULL));
+  fail_unless_equals_int (strlen (text), 65);
+  fail_unless (text[64] == '\n');
+  fail_unless (seecitv_protocol_parse_key (text, 65, parsed, NULL));
+  text[64] = '\0';
+  assert_no_secret (out, text);
+  assert_no_secret (err, text);
+  fail_unless (strstr (out, "wrote pairing secret\t") != NULL, "%s", out);
+  fail_unless (strstr (out, "paired device\tcam-2\n") != NULL, "%s", out);
+  g_free (out);
+  g_free (err);
+  fail_if (strcmp (text, SECRET_A) == 0);
+
+  d = test_device_start ("--key-file", gen, "--device-id", "cam-2", NULL);
+  pull_with_keystore (d, "cam-2", 5, &r);
+  test_device_stop (d);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, 5);
+
+  /* An existing file is never overwritten, and nothing is paired. */
+  fail_unless (g_file_get_contents (gen, &before, NULL, NULL));
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "pair", "--device", "cam-3", "--generate", "-o", gen, NULL), 1);
+  fail_unless (strstr (err, "exists already") != NULL, "%s", err);
+  g_free (err);
+  g_free (text);
+  fail_unless (g_file_get_contents (gen, &text, NULL, NULL));
+  fail_unless_equals_string (text, before);
+  out = devices ();
+  fail_unless (strstr (out, "cam-3") == NULL, "%s", out);
+  g_free (out);
+
+  g_free (before);
+  g_free (text);
+  g_free (gen);
+  g_free (a);
+}
+
+GST_END_TEST;
+
+/* A device holding another secret refuses what the keystore holds; pair
+ * does not replace a secret without --force, and does with it. */
+GST_START_TEST (test_pair_wrong_secret)
+{
+  gchar *a = g_build_filename (tmpdir, "a.key", NULL);
+  gchar *b = g_build_filename (tmpdir, "b.key", NULL);
+  gchar *err = NULL;
+  TestDevice *d;
+  Run r;
+
+  keys_init ();
+  write_secret (a, SECRET_A);
+  write_secret (b, SECRET_B);
+  fail_unless_equals_int (pair_file ("cam-1", a, SECRET_A, NULL, NULL), 0);
+
+  d = test_device_start ("--key-file", b, "--device-id", "cam-1", NULL);
+  pull_with_keystore (d, "cam-1", 5, &r);
+  fail_unless (g_error_matches (r.error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s",
+      r.error ? r.error->message : "no error");
+  fail_unless_equals_int (r.frames, 0);
+  g_clear_error (&r.error);
+
+  fail_unless_equals_int (pair_file ("cam-1", b, SECRET_B, NULL, &err), 1);
+  fail_unless (strstr (err, "paired already") != NULL, "%s", err);
+  g_free (err);
+  pull_with_keystore (d, "cam-1", 5, &r);
+  fail_unless (g_error_matches (r.error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s",
+      r.error ? r.error->message : "no error");
+  g_clear_error (&r.error);
+
+  fail_unless_equals_int (pair_file ("cam-1", b, SECRET_B, "--force",
+          NULL), 0);
+  pull_with_keystore (d, "cam-1", 5, &r);
+  test_device_stop (d);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, 5);
+
+  g_free (b);
+  g_free (a);
+}
+
+GST_END_TEST;
+
+/* forget drops the pairing secret with the device: seecitvsrc can no
+ * longer get it (RESOURCE OPEN_READ, nothing pulled); unpair drops only
+ * the secret and keeps the device's clips. */
+GST_START_TEST (test_pair_forget)
+{
+  gchar *a = g_build_filename (tmpdir, "a.key", NULL);
+  gchar *clip = rec_path ("a.sctv");
+  gchar *out = NULL, *err = NULL;
+  TestDevice *d;
+  Run r;
+
+  keys_init ();
+  write_secret (a, SECRET_A);
+  fail_unless_equals_int (pair_file ("cam-1", a, SECRET_A, NULL, NULL), 0);
+  fail_unless_equals_int (pair_file ("cam-2", a, SECRET_A, NULL, NULL), 0);
+  record (clip, "cam-2", NULL);
+  d = test_device_start ("--key-file", a, "--device-id", "cam-1", NULL);
+  pull_with_keystore (d, "cam-1", 3, &r);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, 3);
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "forget", "--device", "cam-1", NULL), 0);
+  fail_unless (strstr (out, "removed device key\tcam-1\n") != NULL, "%s",
+      out);
+  g_free (out);
+  out = devices ();
+  fail_unless (strstr (out, "cam-1") == NULL, "%s", out);
+  fail_unless (strstr (out, "\ncam-2\tyes\t1\n") != NULL, "%s", out);
+  g_free (out);
+  pull_with_keystore (d, "cam-1", 3, &r);
+  test_device_stop (d);
+  fail_unless (g_error_matches (r.error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ), "%s",
+      r.error ? r.error->message : "no error");
+  fail_unless_equals_int (r.frames, 0);
+  g_clear_error (&r.error);
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "unpair", "--device", "cam-1", NULL), 1);
+  fail_unless (strstr (err, "not paired") != NULL, "%s", err);
+  g_free (err);
+
+  /* unpair: the secret goes, the device and its clip stay. */
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "unpair", "--device", "cam-2", NULL), 0);
+  fail_unless_equals_string (out, "unpaired device\tcam-2\n");
+  g_free (out);
+  out = devices ();
+  fail_unless (strstr (out, "\ncam-2\tno\t1\n") != NULL, "%s", out);
+  g_free (out);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "devices", "--json", NULL), 0);
+  fail_unless_equals_string (out,
+      "[\n {\"device\": \"cam-2\", \"paired\": false, \"clips\": 1}\n]\n");
+  g_free (out);
+  d = test_device_start ("--key-file", a, "--device-id", "cam-2", NULL);
+  pull_with_keystore (d, "cam-2", 3, &r);
+  test_device_stop (d);
+  fail_unless (g_error_matches (r.error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ), "%s",
+      r.error ? r.error->message : "no error");
+  g_clear_error (&r.error);
+  play_clip (clip, &r);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, N_FRAMES);
+
+  g_free (clip);
+  g_free (a);
+}
+
+GST_END_TEST;
+
+/* A keystore behind a passphrase: pair needs --passphrase-file to open
+ * it, and seecitvsrc passphrase-file= then pulls with the secret. */
+GST_START_TEST (test_pair_passphrase)
+{
+  gchar *pass = g_build_filename (tmpdir, "keys", "pass", NULL);
+  gchar *a = g_build_filename (tmpdir, "a.key", NULL);
+  gchar *out = NULL;
+  TestDevice *d;
+  Run r;
+
+  keys_init_passphrase (pass);
+  write_secret (a, SECRET_A);
+  fail_unless_equals_int (pair_file ("cam-1", a, SECRET_A, NULL, NULL), 1);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "--passphrase-file", pass, "pair", "--device", "cam-1",
+          "--secret-file", a, NULL), 0);
+  fail_unless_equals_string (out, "paired device\tcam-1\n");
+  g_free (out);
+
+  d = test_device_start ("--key-file", a, "--device-id", "cam-1", NULL);
+  pull_with_keystore_full (d, "cam-1", 5, pass, &r);
+  test_device_stop (d);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, 5);
+
+  g_free (a);
+  g_free (pass);
+}
+
+GST_END_TEST;
+#endif
+
+/* Secret files are outside input, read as seecitv-device reads
+ * --key-file: 64 hex digits with optional whitespace around them, mode
+ * 0600. Anything else is refused (exit 1, the keystore untouched, the
+ * content never echoed); wrong command lines are usage errors (exit 2). */
+GST_START_TEST (test_pair_bad_input)
+{
+  const gchar *bad[] = {
+    "",
+    "\n",
+    SECRET_A "0",
+    SECRET_A "\n" SECRET_B "\n",
+    "0x" SECRET_A,
+    "g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    "00 0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    "secret=" SECRET_A,
+  };
+  gchar *f = g_build_filename (tmpdir, "s.key", NULL);
+  gchar *dir = g_build_filename (tmpdir, "dir.key", NULL);
+  gchar *missing = g_build_filename (tmpdir, "missing.key", NULL);
+  gchar *gen = g_build_filename (tmpdir, "gen.key", NULL);
+  gchar *out = NULL, *err = NULL, *up;
+  guint i;
+
+  keys_init ();
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    write_secret (f, bad[i]);
+    fail_unless_equals_int (pair_file ("cam-1", f, SECRET_A, NULL, &err), 1);
+    fail_unless (g_str_has_prefix (err, "seecitv: cannot use the secret "
+            "file"), "%s", err);
+    if (strlen (bad[i]) > 8)
+      fail_if (strstr (err, bad[i] + 8) != NULL, "%s", err);
+    g_free (err);
+  }
+  /* 63 digits */
+  write_secret (f, SECRET_A + 1);
+  fail_unless_equals_int (pair_file ("cam-1", f, SECRET_A, NULL, NULL), 1);
+  /* readable by others, a directory, a missing file */
+  write_secret (f, SECRET_A);
+  fail_unless (g_chmod (f, 0640) == 0);
+  fail_unless_equals_int (pair_file ("cam-1", f, SECRET_A, NULL, &err), 1);
+  fail_unless (strstr (err, "chmod 600") != NULL, "%s", err);
+  g_free (err);
+  fail_unless (g_mkdir (dir, 0700) == 0);
+  fail_unless_equals_int (pair_file ("cam-1", dir, SECRET_A, NULL, NULL), 1);
+  fail_unless_equals_int (pair_file ("cam-1", missing, SECRET_A, NULL,
+          NULL), 1);
+  out = devices ();
+  fail_unless_equals_string (out, "device\tpaired\tclips\n");
+  g_free (out);
+
+  /* What seecitv-device accepts is accepted: either case, whitespace
+   * around. */
+  up = g_strconcat ("  ", SECRET_B, "\r\n\n", NULL);
+  for (i = 0; up[i]; i++)
+    up[i] = g_ascii_toupper (up[i]);
+  write_secret (f, up);
+  fail_unless_equals_int (pair_file ("cam-1", f, SECRET_B, NULL, NULL), 0);
+  g_free (up);
+
+  /* Usage errors: nothing created, nothing paired. */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "pair", "--secret-file", f, NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "pair", "--device", "cam-2", NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "pair", "--device", "cam-2", "--secret-file", f, "--generate",
+          "-o", gen, NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "pair", "--device", "cam-2", "--generate", NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "pair", "--device", "cam-2", "--secret-file", f, "-o", gen, NULL),
+      2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "pair", "--device", "../cam", "--generate", "-o", gen, NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "unpair", NULL), 2);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "devices", "extra", NULL), 2);
+  fail_if (g_file_test (gen, G_FILE_TEST_EXISTS));
+  out = devices ();
+  fail_unless_equals_string (out, "device\tpaired\tclips\ncam-1\tyes\t0\n");
+  g_free (out);
+
+  /* A keystore that does not open: nothing written. */
+  g_unlink (keystore);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "pair", "--device", "cam-2", "--generate", "-o", gen, NULL), 1);
+  fail_if (g_file_test (gen, G_FILE_TEST_EXISTS));
+
+  g_free (gen);
+  g_free (missing);
+  g_free (dir);
+  g_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitv_tool_suite (void)
 {
@@ -1274,6 +1683,13 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_play_unlogged);
   tcase_add_test (tc, test_keys_rotate);
   tcase_add_test (tc, test_keys_rotate_passphrase);
+  tcase_add_test (tc, test_pair_bad_input);
+#ifdef SEECITV_DEVICE_TOOL
+  tcase_add_test (tc, test_pair_pull);
+  tcase_add_test (tc, test_pair_wrong_secret);
+  tcase_add_test (tc, test_pair_forget);
+  tcase_add_test (tc, test_pair_passphrase);
+#endif
   return s;
 }
 
