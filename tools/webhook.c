@@ -366,8 +366,11 @@ send_current (SeecitvWebhook * wh)
   g_mutex_lock (&wh->lock);
   wh->stats.attempts++;
   g_mutex_unlock (&wh->lock);
+  /* the callback goes to the thread-default context of the call */
+  g_main_context_push_thread_default (wh->context);
   soup_session_send_and_read_async (wh->session, msg, G_PRIORITY_DEFAULT,
       wh->cancellable, done_cb, webhook_ref (wh));
+  g_main_context_pop_thread_default (wh->context);
   g_object_unref (msg);
 }
 
@@ -388,8 +391,10 @@ seecitv_webhook_free (SeecitvWebhook * wh)
   }
   /* let the cancelled request and a pending kick drop their references */
   if (g_main_context_acquire (wh->context)) {
+    g_main_context_push_thread_default (wh->context);
     while (g_atomic_int_get (&wh->ref) > 1)
       g_main_context_iteration (wh->context, TRUE);
+    g_main_context_pop_thread_default (wh->context);
     g_main_context_release (wh->context);
   }
   webhook_unref (wh);

@@ -51,8 +51,11 @@ typedef struct
 } SeecitvWebhookStats;
 
 /* A new sender whose HTTP work runs in @context (NULL: the global default
- * context), which must be iterated by the caller. Returns NULL with @error
- * set for a bad URL or CA file. */
+ * context). The thread that iterates @context must have it as its
+ * thread-default context (g_main_context_push_thread_default ()), as
+ * libsoup 3 needs: its connections attach to the thread-default context of
+ * whoever runs its queue. Returns NULL with @error set for a bad URL or CA
+ * file. */
 SeecitvWebhook *seecitv_webhook_new (const SeecitvWebhookConfig * config,
     GMainContext * context, GError ** error);
 
