@@ -338,7 +338,8 @@ device_build (Device * d, GError ** error)
   const SeecitvServeDevice *c = d->cfg;
   Serve *s = d->serve;
   GstElement *pipe = gst_pipeline_new (c->id);
-  GstElement *src, *conv, *motion, *redact, *conv2, *enc, *parse, *tee;
+  GstElement *src, *conv, *motion, *redact, *conv2, *raw_caps, *enc, *parse,
+      *h264_caps, *tee;
   GPtrArray *chain = g_ptr_array_new ();
 
   if (c->pipeline != NULL) {
@@ -384,19 +385,37 @@ device_build (Device * d, GError ** error)
       !(motion = make ("seecitvmotion", "motion", error)) ||
       !(redact = make ("seecitvredact", "redact", error)) ||
       !(conv2 = make ("videoconvert", NULL, error)) ||
+      !(raw_caps = make ("capsfilter", NULL, error)) ||
       !(enc = make ("x264enc", "encoder", error)) ||
       !(parse = make ("h264parse", NULL, error)) ||
+      !(h264_caps = make ("capsfilter", NULL, error)) ||
       !(tee = make ("tee", "tee", error)))
     goto fail;
-  gst_bin_add_many (GST_BIN (pipe), conv, motion, redact, conv2, enc, parse,
-      tee, NULL);
+  gst_bin_add_many (GST_BIN (pipe), conv, motion, redact, conv2, raw_caps,
+      enc, parse, h264_caps, tee, NULL);
   g_ptr_array_add (chain, conv);
   g_ptr_array_add (chain, motion);
   g_ptr_array_add (chain, redact);
   g_ptr_array_add (chain, conv2);
+  g_ptr_array_add (chain, raw_caps);
   g_ptr_array_add (chain, enc);
   g_ptr_array_add (chain, parse);
+  g_ptr_array_add (chain, h264_caps);
   g_ptr_array_add (chain, tee);
+  /* 4:2:0, which every NVR decodes (x264enc would keep 4:4:4 input as
+   * High 4:4:4); AVC for the recorder's matroskamux, which refuses
+   * byte-stream although seecitvsink's template offers it (the RTSP branch
+   * converts back with its own h264parse) */
+  {
+    GstCaps *raw = gst_caps_from_string ("video/x-raw,format=I420");
+    GstCaps *avc = gst_caps_from_string ("video/x-h264,stream-format=avc,"
+        "alignment=au");
+
+    g_object_set (raw_caps, "caps", raw, NULL);
+    g_object_set (h264_caps, "caps", avc, NULL);
+    gst_caps_unref (raw);
+    gst_caps_unref (avc);
+  }
   if (c->motion_zones)
     g_object_set (motion, "zones", c->motion_zones, NULL);
   if (c->zones)

@@ -16,218 +16,12 @@
 
 #include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
 #include "webhook.h"
+#include "serve-common.h"
 
 #define SECRET "0123456789abcdef-webhook-test-secret"
-
-/* ---- the receiver ---- */
-
-typedef struct
-{
-  gchar *id;
-  gchar *body;
-  gboolean signature_ok;
-  guint status;                 /* what the receiver answered */
-} Received;
-
-typedef struct
-{
-  guint16 port;
-  GThread *thread;
-  GMainContext *ctx;
-  GMainLoop *loop;
-  SoupServer *server;
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
-  GPtrArray *received;          /* of Received; lock */
-  /* event id → statuses to answer before 200, as "400" or "503,503" */
-  GHashTable *script;           /* lock */
-} Receiver;
-
-static void
-received_free (Received * r)
-{
-  g_free (r->id);
-  g_free (r->body);
-  g_free (r);
-}
-
-static gboolean
-signature_ok (const gchar * header, const gchar * body, gsize len)
-{
-  guint8 md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  gchar hex[2 * EVP_MAX_MD_SIZE + 8] = "sha256=";
-
-  fail_unless (HMAC (EVP_sha256 (), SECRET, strlen (SECRET),
-          (const guint8 *) body, len, md, &md_len) != NULL);
-  for (guint i = 0; i < md_len; i++)
-    g_snprintf (hex + 7 + 2 * i, 3, "%02x", md[i]);
-  return header != NULL && strlen (header) == strlen (hex) &&
-      CRYPTO_memcmp (header, hex, strlen (hex)) == 0;
-}
-
-static void
-hook_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer user_data)
-{
-  Receiver *r = user_data;
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  GBytes *bytes = soup_message_body_flatten (body);
-  Received *rec = g_new0 (Received, 1);
-  gsize len;
-  const gchar *data = g_bytes_get_data (bytes, &len);
-  gchar **script;
-
-  rec->id = g_strdup (soup_message_headers_get_one (h,
-          SEECITV_WEBHOOK_EVENT_ID_HEADER));
-  rec->body = g_strndup (data, len);
-  rec->signature_ok = signature_ok (soup_message_headers_get_one (h,
-          SEECITV_WEBHOOK_SIGNATURE_HEADER), data, len) &&
-      g_strcmp0 (soup_message_headers_get_content_type (h, NULL),
-      "application/json") == 0 &&
-      strcmp (soup_server_message_get_method (msg), "POST") == 0;
-  rec->status = 200;
-  g_mutex_lock (&r->lock);
-  script = g_hash_table_lookup (r->script, rec->id ? rec->id : "");
-  if (script != NULL && script[0] != NULL) {
-    gchar **rest = g_strdupv (script + 1);
-
-    rec->status = (guint) g_ascii_strtoull (script[0], NULL, 10);
-    g_hash_table_replace (r->script, g_strdup (rec->id), rest);
-  }
-  g_ptr_array_add (r->received, rec);
-  g_cond_broadcast (&r->cond);
-  soup_server_message_set_status (msg, rec->status, NULL);
-  g_mutex_unlock (&r->lock);
-  g_bytes_unref (bytes);
-}
-
-static gpointer
-receiver_thread (gpointer data)
-{
-  Receiver *r = data;
-  GSocketAddress *sa;
-  GError *err = NULL;
-
-  g_main_context_push_thread_default (r->ctx);
-  r->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (r->server, "/hook", hook_cb, r, NULL);
-  sa = g_inet_socket_address_new_from_string ("127.0.0.1", r->port);
-  fail_unless (soup_server_listen (r->server, sa, 0, &err), "%s",
-      err ? err->message : "");
-  g_object_unref (sa);
-  g_mutex_lock (&r->lock);
-  r->ready = TRUE;
-  g_cond_broadcast (&r->cond);
-  g_mutex_unlock (&r->lock);
-
-  g_main_loop_run (r->loop);
-
-  soup_server_disconnect (r->server);
-  g_clear_object (&r->server);
-  while (g_main_context_iteration (r->ctx, FALSE));
-  g_main_context_pop_thread_default (r->ctx);
-  return NULL;
-}
-
-/* A free port on 127.0.0.1, for a receiver that starts later. */
-static guint16
-free_port (void)
-{
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
-  GSocketAddress *sa = g_inet_socket_address_new_from_string ("127.0.0.1",
-      0), *local;
-  guint16 port;
-
-  fail_unless (g_socket_bind (s, sa, FALSE, NULL));
-  local = g_socket_get_local_address (s, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  g_object_unref (local);
-  g_object_unref (sa);
-  g_socket_close (s, NULL);
-  g_object_unref (s);
-  return port;
-}
-
-/* A receiver for port @port, not yet listening: see receiver_up (). */
-static Receiver *
-receiver_new (guint16 port)
-{
-  Receiver *r = g_new0 (Receiver, 1);
-
-  r->port = port;
-  g_mutex_init (&r->lock);
-  g_cond_init (&r->cond);
-  r->received = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      received_free);
-  r->script = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) g_strfreev);
-  return r;
-}
-
-static void
-receiver_script (Receiver * r, const gchar * id, const gchar * statuses)
-{
-  g_mutex_lock (&r->lock);
-  g_hash_table_replace (r->script, g_strdup (id),
-      g_strsplit (statuses, ",", -1));
-  g_mutex_unlock (&r->lock);
-}
-
-static void
-receiver_up (Receiver * r)
-{
-  r->ctx = g_main_context_new ();
-  r->loop = g_main_loop_new (r->ctx, FALSE);
-  r->thread = g_thread_new ("receiver", receiver_thread, r);
-  g_mutex_lock (&r->lock);
-  while (!r->ready)
-    g_cond_wait (&r->cond, &r->lock);
-  g_mutex_unlock (&r->lock);
-}
-
-static gboolean
-quit_loop (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-receiver_free (Receiver * r)
-{
-  if (r->thread) {
-    g_main_context_invoke (r->ctx, quit_loop, r->loop);
-    g_thread_join (r->thread);
-    g_main_loop_unref (r->loop);
-    g_main_context_unref (r->ctx);
-  }
-  g_ptr_array_unref (r->received);
-  g_hash_table_unref (r->script);
-  g_mutex_clear (&r->lock);
-  g_cond_clear (&r->cond);
-  g_free (r);
-}
-
-static guint
-receiver_count (Receiver * r)
-{
-  guint n;
-
-  g_mutex_lock (&r->lock);
-  n = r->received->len;
-  g_mutex_unlock (&r->lock);
-  return n;
-}
 
 /* ---- the sender ---- */
 
@@ -328,7 +122,7 @@ GST_START_TEST (test_receiver_down_10s)
 {
   GMainContext *ctx = g_main_context_new ();
   guint16 port = free_port ();
-  Receiver *r = receiver_new (port);
+  Receiver *r = receiver_new (port, SECRET);
   SeecitvWebhook *wh = sender_new (ctx, port, 64, 1000);
   SeecitvWebhookStats st;
 
@@ -371,7 +165,7 @@ GST_START_TEST (test_queue_bound_drops_oldest)
 {
   GMainContext *ctx = g_main_context_new ();
   guint16 port = free_port ();
-  Receiver *r = receiver_new (port);
+  Receiver *r = receiver_new (port, SECRET);
   SeecitvWebhook *wh = sender_new (ctx, port, 4, 200);
   SeecitvWebhookStats st;
 
@@ -402,7 +196,7 @@ GST_END_TEST;
 GST_START_TEST (test_statuses)
 {
   GMainContext *ctx = g_main_context_new ();
-  Receiver *r = receiver_new (free_port ());
+  Receiver *r = receiver_new (free_port (), SECRET);
   SeecitvWebhook *wh;
   SeecitvWebhookStats st;
   static const struct
@@ -463,7 +257,7 @@ poster_thread (gpointer data)
 GST_START_TEST (test_post_from_threads)
 {
   GMainContext *ctx = g_main_context_new ();
-  Receiver *r = receiver_new (free_port ());
+  Receiver *r = receiver_new (free_port (), SECRET);
   SeecitvWebhook *wh;
   GThread *threads[4];
   guint last[4];
