@@ -49,6 +49,8 @@
 
 #define RESTART_INITIAL_S 2
 #define RESTART_MAX_S 60
+/* Playing this long counts as healthy: the next failure waits little. */
+#define RESTART_RESET_S 30
 #define STOP_TIMEOUT_S 5
 #define DRAIN_TIMEOUT_S 5
 /* A client whose stream lags its pipeline's clock by this much is
@@ -77,6 +79,7 @@ typedef struct
   guint restart_source;
   guint restart_delay_s;
   gboolean playing_reported;
+  gint64 playing_since;         /* monotonic µs, 0 if not playing */
   gboolean eos;
   guint64 sequence;
 
@@ -515,6 +518,10 @@ device_schedule_restart (Device * d)
   gst_element_set_state (d->pipeline, GST_STATE_NULL);
   if (d->serve->stopping || d->restart_source != 0)
     return;
+  if (d->playing_since != 0 && g_get_monotonic_time () - d->playing_since >
+      RESTART_RESET_S * G_USEC_PER_SEC)
+    d->restart_delay_s = RESTART_INITIAL_S;
+  d->playing_since = 0;
   g_print ("device %s: restarting in %u s\n", d->cfg->id, d->restart_delay_s);
   d->restart_source = g_timeout_add_seconds (d->restart_delay_s, restart_cb,
       d);
@@ -624,6 +631,7 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
         if (new_state == GST_STATE_PLAYING && !d->playing_reported) {
           g_print ("device %s: playing\n", d->cfg->id);
           d->playing_reported = TRUE;
+          d->playing_since = g_get_monotonic_time ();
         }
       }
       break;
@@ -998,6 +1006,10 @@ out:
   g_clear_pointer (&s.loop, g_main_loop_unref);
   seecitv_serve_config_free (s.config);
   g_free (config_path);
+  /* join the RTSP clients' threads and GLib's idle pool threads before
+   * exit, so that nothing runs while the process tears down */
+  gst_rtsp_thread_pool_cleanup ();
+  g_thread_pool_stop_unused_threads ();
   fflush (stdout);
   return s.exit_code;
 }

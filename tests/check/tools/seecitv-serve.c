@@ -167,7 +167,7 @@ GST_START_TEST (test_two_devices)
   Device *a = device_start ("cam-a", key_a);
   Device *b = device_start ("cam-b", key_b);
   Receiver *r = receiver_new (0, HOOK_SECRET);
-  gchar *text, *config;
+  gchar *text, *config, *asan;
   Serve *s;
   gint64 end;
 
@@ -185,7 +185,22 @@ GST_START_TEST (test_two_devices)
       clips, keystore);
   config = write_file (tmpdir, "serve.conf", text);
 
+  /* Under ASan, LeakSanitizer's tracer itself crashes (SIGSEGV in the
+   * tracer, "LeakSanitizer has encountered a fatal error") at the exit of
+   * this configuration (two seecitvsrc, recording, delivered webhooks,
+   * many threads; gcc 12's libasan on glibc 2.36): the tool's leaks are
+   * checked by test_rtsp_auth and seecitv-serve_media instead. */
+  asan = g_strdup (g_getenv ("ASAN_OPTIONS"));
+  if (asan != NULL) {
+    gchar *no_leaks = g_strconcat (asan, ":detect_leaks=0", NULL);
+
+    g_setenv ("ASAN_OPTIONS", no_leaks, TRUE);
+    g_free (no_leaks);
+  }
   s = serve_start (config, 2);
+  if (asan != NULL)
+    g_setenv ("ASAN_OPTIONS", asan, TRUE);
+  g_free (asan);
   fail_unless (g_hash_table_size (s->urls) == 2, "%s", s->output->str);
 
   /* two mounts, each with its own stream */
@@ -209,7 +224,11 @@ GST_START_TEST (test_two_devices)
   fail_unless (got_motion (r, "cam-a"), "no motion webhook from cam-a");
   fail_unless (got_motion (r, "cam-b"), "no motion webhook from cam-b");
 
-  fail_unless_equals_int (serve_stop (s), 0);
+  {
+    gint status = serve_stop (s);
+
+    fail_unless (status == 0, "exit status %d:\n%s", status, s->output->str);
+  }
   fail_unless (strstr (s->output->str, "device cam-a: playing") != NULL,
       "%s", s->output->str);
   fail_unless (strstr (s->output->str, "device cam-b: playing") != NULL);
@@ -287,7 +306,11 @@ GST_START_TEST (test_rtsp_auth)
   fail_unless (err != NULL);
   g_clear_error (&err);
 
-  fail_unless_equals_int (serve_stop (s), 0);
+  {
+    gint status = serve_stop (s);
+
+    fail_unless (status == 0, "exit status %d:\n%s", status, s->output->str);
+  }
   fail_unless (strstr (s->output->str, PASS) == NULL);
   serve_free (s);
   g_free (other_mount);

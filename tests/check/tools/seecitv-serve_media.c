@@ -163,7 +163,11 @@ GST_START_TEST (test_face_not_detectable)
   fail_unless_equals_int (rtsp_receive (url, USER, PASS, 20, 60, &frame,
           &out_info, &err), 20);
   fail_unless (err == NULL, "%s", err ? err->message : "");
-  fail_unless_equals_int (serve_stop (s), 0);
+  {
+    gint status = serve_stop (s);
+
+    fail_unless (status == 0, "exit status %d:\n%s", status, s->output->str);
+  }
   serve_free (s);
 
   fail_unless_equals_int (GST_VIDEO_INFO_WIDTH (&out_info),
