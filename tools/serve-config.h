@@ -26,7 +26,7 @@ typedef enum
   SEECITV_SERVE_CONFIG_ERROR_SYNTAX,    /* not a key file */
   SEECITV_SERVE_CONFIG_ERROR_UNKNOWN,   /* unknown group or key */
   SEECITV_SERVE_CONFIG_ERROR_MISSING,   /* a required key is absent */
-  SEECITV_SERVE_CONFIG_ERROR_INVALID,   /* a value is out of range or malformed */
+  SEECITV_SERVE_CONFIG_ERROR_INVALID,   /* a value is malformed or out of range */
   SEECITV_SERVE_CONFIG_ERROR_DUPLICATE, /* two devices with one id */
   SEECITV_SERVE_CONFIG_ERROR_NO_DEVICE  /* no [device NAME] group */
 } SeecitvServeConfigError;

@@ -116,16 +116,15 @@ seecitv_webhook_new (const SeecitvWebhookConfig * config,
   GUri *uri;
   const gchar *scheme;
 
-  uri = g_uri_parse (config->url, G_URI_FLAGS_ENCODED, error);
-  if (uri == NULL)
-    return NULL;
-  scheme = g_uri_get_scheme (uri);
-  if ((g_ascii_strcasecmp (scheme, "http") != 0 &&
+  /* GLib's parse errors quote the URL, which may carry a token */
+  uri = g_uri_parse (config->url, G_URI_FLAGS_ENCODED, NULL);
+  scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || (g_ascii_strcasecmp (scheme, "http") != 0 &&
           g_ascii_strcasecmp (scheme, "https") != 0) ||
-      g_uri_get_host (uri) == NULL) {
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
     g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_SCHEME,
         "webhook URL: must be http:// or https:// with a host");
-    g_uri_unref (uri);
+    g_clear_pointer (&uri, g_uri_unref);
     return NULL;
   }
 

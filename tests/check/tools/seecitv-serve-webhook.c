@@ -320,6 +320,30 @@ GST_START_TEST (test_free_while_busy)
 
 GST_END_TEST;
 
+/* A bad URL is refused without being quoted (it may carry a token). */
+GST_START_TEST (test_bad_url)
+{
+  const gchar *urls[] = { "ftp://127.0.0.1/x?token=hunter2",
+    "http:///x?token=hunter2", "not a url hunter2"
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++) {
+    SeecitvWebhookConfig c = { 0, };
+    GError *err = NULL;
+
+    c.url = urls[i];
+    c.secret = (const guint8 *) SECRET;
+    c.secret_len = strlen (SECRET);
+    c.queue_size = 1;
+    fail_unless (seecitv_webhook_new (&c, NULL, &err) == NULL, "%s",
+        urls[i]);
+    fail_unless (err != NULL && strstr (err->message, "hunter2") == NULL);
+    g_clear_error (&err);
+  }
+}
+
+GST_END_TEST;
+
 /* RFC 4231, test case 2. */
 GST_START_TEST (test_signature_vector)
 {
@@ -379,6 +403,7 @@ webhook_suite (void)
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_signature_vector);
+  tcase_add_test (tc, test_bad_url);
   tcase_add_test (tc, test_event_json);
   tcase_add_test (tc, test_statuses);
   tcase_add_test (tc, test_queue_bound_drops_oldest);
