@@ -181,13 +181,16 @@ get_required (Ctx * ctx, const gchar * group, const gchar * key,
   return TRUE;
 }
 
-/* An unsigned integer in [@min, @max], default @def when absent. */
+/* A number of @unit (1: whole numbers; 1000: seconds, decimals allowed,
+ * stored as milliseconds) in [@min, @max] (stored units), default @def
+ * when absent. */
 static gboolean
-get_uint (Ctx * ctx, const gchar * group, const gchar * key, guint def,
-    guint min, guint max, guint * out, GError ** error)
+get_number (Ctx * ctx, const gchar * group, const gchar * key, guint unit,
+    guint def, guint min, guint max, guint * out, GError ** error)
 {
   gchar *v = NULL, *end = NULL;
-  guint64 n;
+  gboolean ok;
+  gdouble n;
 
   if (!get_string (ctx, group, key, &v, error))
     return FALSE;
@@ -197,48 +200,31 @@ get_uint (Ctx * ctx, const gchar * group, const gchar * key, guint def,
   }
   g_strstrip (v);
   errno = 0;
-  n = g_ascii_strtoull (v, &end, 10);
-  if (*v == '\0' || !g_ascii_isdigit (*v) || *end != '\0' || errno != 0 ||
-      n < min || n > max) {
-    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, group,
-        "%s: must be a whole number from %u to %u", key, min, max);
-    g_free (v);
+  if (unit == 1)
+    n = (gdouble) g_ascii_strtoull (v, &end, 10);
+  else
+    n = g_ascii_strtod (v, &end) * unit;
+  ok = g_ascii_isdigit (*v) && *end == '\0' && errno == 0 && n >= min &&
+      n <= max;
+  g_free (v);
+  if (!ok) {
+    if (unit == 1)
+      set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, group,
+          "%s: must be a whole number from %u to %u", key, min, max);
+    else
+      set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, group,
+          "%s: must be a number of seconds from %g to %g", key,
+          (gdouble) min / unit, (gdouble) max / unit);
     return FALSE;
   }
-  g_free (v);
-  *out = (guint) n;
+  *out = (guint) (n + 0.5);
   return TRUE;
 }
 
-/* Seconds (decimal, e.g. "0.5") in [@min_ms, @max_ms] milliseconds. */
-static gboolean
-get_seconds_ms (Ctx * ctx, const gchar * group, const gchar * key,
-    guint def_ms, guint min_ms, guint max_ms, guint * out, GError ** error)
-{
-  gchar *v = NULL, *end = NULL;
-  gdouble s;
-
-  if (!get_string (ctx, group, key, &v, error))
-    return FALSE;
-  if (v == NULL) {
-    *out = def_ms;
-    return TRUE;
-  }
-  g_strstrip (v);
-  errno = 0;
-  s = g_ascii_strtod (v, &end);
-  if (*v == '\0' || !g_ascii_isdigit (*v) || *end != '\0' || errno != 0 ||
-      !(s * 1000.0 >= min_ms) || !(s * 1000.0 <= max_ms)) {
-    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, group,
-        "%s: must be a number of seconds from %g to %g", key,
-        min_ms / 1000.0, max_ms / 1000.0);
-    g_free (v);
-    return FALSE;
-  }
-  g_free (v);
-  *out = (guint) (s * 1000.0 + 0.5);
-  return TRUE;
-}
+#define get_uint(ctx, g, key, def, min, max, out, error) \
+  get_number (ctx, g, key, 1, def, min, max, out, error)
+#define get_seconds_ms(ctx, g, key, def, min, max, out, error) \
+  get_number (ctx, g, key, 1000, def, min, max, out, error)
 
 static gboolean
 get_bool (Ctx * ctx, const gchar * group, const gchar * key, gboolean def,
@@ -479,6 +465,8 @@ seecitv_serve_config_parse (const gchar * data, gsize len,
 
   c->path = g_strdup (path);
   c->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_free);
+  if (data == NULL)
+    data = "";
 
   /* GKeyFile stops at a NUL byte without saying so: refuse it instead */
   if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL)) {
@@ -600,8 +588,13 @@ seecitv_serve_credentials_parse (const gchar * data, gsize len,
 {
   GPtrArray *creds = g_ptr_array_new_with_free_func ((GDestroyNotify)
       credential_free);
-  const gchar *p = data, *end = data + len;
+  const gchar *p, *end;
   guint line = 0;
+
+  if (data == NULL)
+    data = "";
+  p = data;
+  end = data + len;
 
   while (p < end) {
     const gchar *nl = memchr (p, '\n', end - p);
