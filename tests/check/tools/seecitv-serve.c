@@ -321,44 +321,48 @@ GST_START_TEST (test_rtsp_auth)
 
 GST_END_TEST;
 
+/* Runs the tool on a config of [rtsp] with @creds and a [device porch]
+ * with @device_keys; returns its exit status and output (g_free ()). */
+static gint
+run_config (const gchar * creds, const gchar * device_keys,
+    const gchar * first_arg, gchar ** output)
+{
+  gchar *text = g_strdup_printf ("[rtsp]\ncredentials-file=%s\n"
+      "[device porch]\n%s", creds, device_keys);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  const gchar *args[] = { first_arg, "--config", config, NULL };
+  gint status = serve_run (first_arg ? args : args + 1, output);
+
+  /* every message names the file */
+  if (status != 0)
+    fail_unless (strstr (*output, config) != NULL, "%s", *output);
+  g_free (config);
+  g_free (text);
+  return status;
+}
+
 GST_START_TEST (test_bad_config)
 {
   gchar *creds = write_file (tmpdir, "rtsp.credentials", USER ":" PASS "\n");
-  gchar *text, *config, *output = NULL;
-  const gchar *args[] = { "--config", NULL, NULL };
+  gchar *output = NULL;
 
   /* a typo in a key */
-  text = g_strdup_printf ("[rtsp]\ncredentials-file=%s\n[device porch]\n"
-      "pipeline=videotestsrc ! queue\nzone=0,0 1,0 1,1\n", creds);
-  config = write_file (tmpdir, "serve.conf", text);
-  args[1] = config;
-  fail_unless_equals_int (serve_run (args, &output), 2);
-  fail_unless (strstr (output, config) != NULL, "%s", output);
-  fail_unless (strstr (output, "[device porch]") != NULL, "%s", output);
-  fail_unless (strstr (output, "zone") != NULL, "%s", output);
+  fail_unless_equals_int (run_config (creds, "pipeline=videotestsrc ! queue\n"
+          "zone=0,0 1,0 1,1\n", NULL, &output), 2);
+  fail_unless (strstr (output, "[device porch] zone") != NULL, "%s", output);
   g_clear_pointer (&output, g_free);
-  g_free (text);
-  g_free (config);
 
   /* a pipeline that does not parse */
-  text = g_strdup_printf ("[rtsp]\ncredentials-file=%s\n[device porch]\n"
-      "pipeline=nosuchelement ! queue\n", creds);
-  config = write_file (tmpdir, "serve.conf", text);
-  args[1] = config;
-  fail_unless_equals_int (serve_run (args, &output), 2);
+  fail_unless_equals_int (run_config (creds, "pipeline=nosuchelement ! "
+          "queue\n", NULL, &output), 2);
   fail_unless (strstr (output, "[device porch] pipeline") != NULL, "%s",
       output);
   g_clear_pointer (&output, g_free);
 
   /* the credentials file readable by others: refused, not printed */
   fail_unless_equals_int (g_chmod (creds, 0644), 0);
-  g_free (text);
-  g_free (config);
-  text = g_strdup_printf ("[rtsp]\ncredentials-file=%s\n[device porch]\n"
-      "pipeline=videotestsrc ! queue\n", creds);
-  config = write_file (tmpdir, "serve.conf", text);
-  args[1] = config;
-  fail_unless_equals_int (serve_run (args, &output), 2);
+  fail_unless_equals_int (run_config (creds, "pipeline=videotestsrc ! "
+          "queue\n", NULL, &output), 2);
   fail_unless (strstr (output, "[rtsp] credentials-file") != NULL, "%s",
       output);
   fail_unless (strstr (output, PASS) == NULL);
@@ -366,17 +370,11 @@ GST_START_TEST (test_bad_config)
 
   /* and --check accepts it once it is private */
   fail_unless_equals_int (g_chmod (creds, 0600), 0);
-  {
-    const gchar *check[] = { "--check", "--config", config, NULL };
-
-    fail_unless_equals_int (serve_run (check, &output), 0);
-    fail_unless (strstr (output, "OK, 1 device(s), RTSP") != NULL, "%s",
-        output);
-    g_clear_pointer (&output, g_free);
-  }
-
-  g_free (text);
-  g_free (config);
+  fail_unless_equals_int (run_config (creds, "pipeline=videotestsrc ! "
+          "queue\n", "--check", &output), 0);
+  fail_unless (strstr (output, "OK, 1 device(s), RTSP") != NULL, "%s",
+      output);
+  g_clear_pointer (&output, g_free);
   g_free (creds);
 }
 
