@@ -178,7 +178,7 @@ GST_START_TEST (test_two_devices)
       "[webhook]\nurl=http://127.0.0.1:%u/hook\nsecret-file=%s\n"
       "retry-initial=0.2\nretry-max=1\n\n"
       "[device cam-a]\nurl=%s\npin=%s\nkey-file=%s\n"
-      "zones=0,0 0.3,0 0.3,0.3 0,0.3\n\n"
+      "zones=0,0 0.3,0 0.3,0.3 0,0.3\nmotion-zones=yard:0.5:0,0 1,0 1,1 0,1\n\n"
       "[device cam-b]\nurl=%s\npin=%s\nkey-file=%s\n"
       "recording-dir=%s\nkeystore=%s\nrecord=continuous\nkey-interval=10\n",
       creds, r->port, secret, a->url, a->pin, key_a, b->url, b->pin, key_b,
@@ -222,6 +222,20 @@ GST_START_TEST (test_two_devices)
       g_get_monotonic_time () < end)
     g_usleep (100 * 1000);
   fail_unless (got_motion (r, "cam-a"), "no motion webhook from cam-a");
+  /* cam-a's motion zone is reported */
+  g_mutex_lock (&r->lock);
+  {
+    gboolean zone = FALSE;
+
+    for (guint i = 0; i < r->received->len; i++) {
+      Received *rec = g_ptr_array_index (r->received, i);
+
+      zone |= strstr (rec->body, "\"device\":\"cam-a\"") != NULL &&
+          strstr (rec->body, "\"zones\":[\"yard\"]") != NULL;
+    }
+    fail_unless (zone, "no webhook of cam-a names its zone");
+  }
+  g_mutex_unlock (&r->lock);
   fail_unless (got_motion (r, "cam-b"), "no motion webhook from cam-b");
 
   {
