@@ -1,0 +1,296 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Tests of seecitv-serve's config, credentials and secret-file parsers
+ * (tools/serve-config.c): a full config parses to the values written; each
+ * kind of mistake gives its error code and a message that names the file,
+ * the group and the key (what a user needs to fix it) and never a value;
+ * the credentials parser reports line numbers without the line; secret
+ * files readable by others are refused.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "serve-config.h"
+
+#define PATH "/etc/seecitv/serve.conf"
+
+static SeecitvServeConfig *
+parse (const gchar * text, GError ** err)
+{
+  return seecitv_serve_config_parse (text, strlen (text), PATH, err);
+}
+
+GST_START_TEST (test_full)
+{
+  const gchar *text =
+      "# the whole house\n"
+      "[rtsp]\naddress=127.0.0.1\nport=8555\n"
+      "credentials-file=/etc/seecitv/rtsp.credentials\n"
+      "[webhook]\nurl=https://ha.example/hook\n"
+      "secret-file=/etc/seecitv/hook.secret\nqueue-size=10\n"
+      "retry-initial=0.5\nretry-max=30\ntimeout=5\n"
+      "[device front-door]\nurl=https://192.168.1.20:8443/seecitv/v1/stream\n"
+      "pin=sha256:" "0123456789abcdef0123456789abcdef"
+      "0123456789abcdef0123456789abcdef\n"
+      "key-file=/etc/seecitv/front.key\n"
+      "zones=0.78,0.05 0.97,0.05 0.97,0.35\n"
+      "motion-zones=door:0.6:0,0 1,0 1,1\n"
+      "recording-dir=/var/lib/seecitv/clips\n"
+      "keystore=/var/lib/seecitv/keystore\nrecord=continuous\n"
+      "bitrate=1000\nkey-interval=15\ndetect-faces=false\n"
+      "[device garden]\nid=garden-2\n"
+      "pipeline=videotestsrc is-live=true ! videoconvert\n";
+  GError *err = NULL;
+  SeecitvServeConfig *c = parse (text, &err);
+  SeecitvServeDevice *d;
+
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  fail_unless (c->rtsp);
+  fail_unless_equals_string (c->rtsp_address, "127.0.0.1");
+  fail_unless_equals_int (c->rtsp_port, 8555);
+  fail_unless_equals_string (c->rtsp_credentials_file,
+      "/etc/seecitv/rtsp.credentials");
+  fail_unless_equals_string (c->webhook_url, "https://ha.example/hook");
+  fail_unless_equals_int (c->webhook_queue_size, 10);
+  fail_unless_equals_int (c->webhook_retry_initial_ms, 500);
+  fail_unless_equals_int (c->webhook_retry_max_ms, 30000);
+  fail_unless_equals_int (c->webhook_timeout_s, 5);
+  fail_unless_equals_int (c->devices->len, 2);
+  d = g_ptr_array_index (c->devices, 0);
+  fail_unless_equals_string (d->id, "front-door");
+  fail_unless_equals_string (d->key_file, "/etc/seecitv/front.key");
+  fail_unless_equals_string (d->zones, "0.78,0.05 0.97,0.05 0.97,0.35");
+  fail_unless_equals_string (d->motion_zones, "door:0.6:0,0 1,0 1,1");
+  fail_unless_equals_int (d->record, SEECITV_SERVE_RECORD_CONTINUOUS);
+  fail_unless_equals_int (d->bitrate, 1000);
+  fail_unless_equals_int (d->key_interval, 15);
+  fail_unless (!d->detect_faces);
+  d = g_ptr_array_index (c->devices, 1);
+  fail_unless_equals_string (d->id, "garden-2");
+  fail_unless_equals_string (d->group, "device garden");
+  fail_unless (d->url == NULL && d->recording_dir == NULL);
+  fail_unless (d->detect_faces);
+  fail_unless_equals_int (d->bitrate, SEECITV_SERVE_DEFAULT_BITRATE);
+  seecitv_serve_config_free (c);
+
+  /* no [rtsp], no [webhook]: defaults */
+  c = parse ("[device a]\npipeline=videotestsrc\n", &err);
+  fail_unless (c != NULL);
+  fail_unless (!c->rtsp && c->webhook_url == NULL);
+  seecitv_serve_config_free (c);
+}
+
+GST_END_TEST;
+
+static const struct
+{
+  const gchar *text;
+  gint code;
+  const gchar *group;           /* must appear in the message, or NULL */
+  const gchar *key;             /* must appear in the message, or NULL */
+  gsize len;                    /* 0: strlen (text) */
+} bad[] = {
+  {"[device a]\npipeline=x\nzone=0,0 1,0 1,1\n",
+      SEECITV_SERVE_CONFIG_ERROR_UNKNOWN, "[device a]", "zone"},
+  {"[device a]\npin=sha256:00\n", SEECITV_SERVE_CONFIG_ERROR_MISSING,
+      "[device a]", "url"},
+  {"[device a]\nurl=http://x/\npipeline=y\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "url"},
+  {"[device a]\nurl=ftp://x/\n", SEECITV_SERVE_CONFIG_ERROR_INVALID,
+      "[device a]", "url"},
+  {"[device a]\nurl=http://x/\npin=sha256:00\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "pin"},
+  {"[device a]\npipeline=x\nzones=0,0 1,0\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "zones"},
+  {"[device a]\npipeline=x\nmotion-zones=0,0 1,0 1,1\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "motion-zones"},
+  {"[device a]\npipeline=x\nrecording-dir=/r\n",
+      SEECITV_SERVE_CONFIG_ERROR_MISSING, "[device a]", "keystore"},
+  {"[device a]\npipeline=x\nrecord=always\nrecording-dir=/r\nkeystore=/k\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "record"},
+  {"[device a]\npipeline=x\nbitrate=lots\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "bitrate"},
+  {"[device a]\npipeline=x\ndetect-faces=maybe\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "detect-faces"},
+  {"[device a]\npipeline=x\nkey-file=/k\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "key-file"},
+  {"[device a]\nurl=http://x/\nuser=bob\n",
+      SEECITV_SERVE_CONFIG_ERROR_MISSING, "[device a]", "password-file"},
+  {"[device ../etc]\npipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_INVALID,
+      "[device ../etc]", "group name"},
+  {"[device a]\nid=a/b\npipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_INVALID,
+      "[device a]", "id"},
+  {"[device a]\npipeline=x\n[device b]\nid=a\npipeline=y\n",
+      SEECITV_SERVE_CONFIG_ERROR_DUPLICATE, "[device b]", "id"},
+  {"[rtsp]\ncredentials-file=/c\n", SEECITV_SERVE_CONFIG_ERROR_NO_DEVICE,
+      NULL, NULL},
+  {"[rtsp]\nport=70000\ncredentials-file=/c\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[rtsp]", "port"},
+  {"[rtsp]\nport=1\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_MISSING, "[rtsp]", "credentials-file"},
+  {"[rtsp]\naddress=example.org\ncredentials-file=/c\n[device a]\n"
+        "pipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_INVALID, "[rtsp]",
+      "address"},
+  {"[webhook]\nurl=http://h/\nsecret-file=/s\nretry-initial=5\n"
+        "retry-max=1\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[webhook]", "retry-max"},
+  {"[webhook]\nurl=http://h/\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_MISSING, "[webhook]", "secret-file"},
+  {"[webhook]\nurl=http://h/\nsecret-file=/s\nqueue-size=0\n"
+        "[device a]\npipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_INVALID,
+      "[webhook]", "queue-size"},
+  {"[cameras]\nx=1\n", SEECITV_SERVE_CONFIG_ERROR_UNKNOWN, "[cameras]",
+      NULL},
+  {"[device a]\npipeline\n", SEECITV_SERVE_CONFIG_ERROR_SYNTAX, NULL, NULL},
+  {"[device a]\npipeline=x\0y\n", SEECITV_SERVE_CONFIG_ERROR_SYNTAX, NULL,
+      NULL, sizeof ("[device a]\npipeline=x\0y\n") - 1},
+};
+
+GST_START_TEST (test_errors)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    gsize len = bad[i].len ? bad[i].len : strlen (bad[i].text);
+    GError *err = NULL;
+    SeecitvServeConfig *c;
+
+    c = seecitv_serve_config_parse (bad[i].text, len, PATH, &err);
+    fail_unless (c == NULL, "case %u parsed", i);
+    fail_unless (err != NULL && err->domain == SEECITV_SERVE_CONFIG_ERROR,
+        "case %u", i);
+    fail_unless_equals_int (err->code, bad[i].code);
+    fail_unless (g_str_has_prefix (err->message, PATH ": "), "case %u: %s",
+        i, err->message);
+    if (bad[i].group)
+      fail_unless (strstr (err->message, bad[i].group) != NULL,
+          "case %u: no group in '%s'", i, err->message);
+    if (bad[i].key)
+      fail_unless (strstr (err->message, bad[i].key) != NULL,
+          "case %u: no key in '%s'", i, err->message);
+    g_error_free (err);
+  }
+}
+
+GST_END_TEST;
+
+/* Values are never quoted: a secret pasted into the wrong key stays out
+ * of the message. */
+GST_START_TEST (test_error_has_no_value)
+{
+  GError *err = NULL;
+
+  fail_unless (parse ("[device a]\npipeline=x\nbitrate=hunter2-secret\n",
+          &err) == NULL);
+  fail_unless (strstr (err->message, "hunter2") == NULL);
+  g_clear_error (&err);
+  fail_unless (parse ("[webhook]\nurl=hunter2-secret\nsecret-file=/s\n"
+          "[device a]\npipeline=x\n", &err) == NULL);
+  fail_unless (strstr (err->message, "hunter2") == NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_credentials)
+{
+  const gchar *good = "# viewers\nalice:pass:with:colons\r\n\nbob:x y z\n";
+  GError *err = NULL;
+  GPtrArray *cr = seecitv_serve_credentials_parse (good, strlen (good),
+      "/c", &err);
+  SeecitvServeCredential *c;
+
+  fail_unless (cr != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (cr->len, 2);
+  c = g_ptr_array_index (cr, 0);
+  fail_unless_equals_string (c->user, "alice");
+  fail_unless_equals_string (c->password, "pass:with:colons");
+  c = g_ptr_array_index (cr, 1);
+  fail_unless_equals_string (c->user, "bob");
+  fail_unless_equals_string (c->password, "x y z");
+  g_ptr_array_unref (cr);
+
+  /* line 3 is bad: the message says so, without the password */
+  cr = seecitv_serve_credentials_parse ("a:b\n\nc d:hunter2\n", 16, "/c",
+      &err);
+  fail_unless (cr == NULL);
+  fail_unless (strstr (err->message, "/c: line 3") != NULL, "%s",
+      err->message);
+  fail_unless (strstr (err->message, "hunter2") == NULL);
+  g_clear_error (&err);
+
+  fail_unless (seecitv_serve_credentials_parse ("a:\n", 3, "/c",
+          &err) == NULL);
+  g_clear_error (&err);
+  fail_unless (seecitv_serve_credentials_parse ("a:b\na:c\n", 8, "/c",
+          &err) == NULL);
+  fail_unless_equals_int (err->code, SEECITV_SERVE_CONFIG_ERROR_DUPLICATE);
+  g_clear_error (&err);
+  fail_unless (seecitv_serve_credentials_parse ("# none\n", 7, "/c",
+          &err) == NULL);
+  fail_unless_equals_int (err->code, SEECITV_SERVE_CONFIG_ERROR_MISSING);
+  g_clear_error (&err);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_secret_file)
+{
+  gchar *dir = g_dir_make_tmp ("serve-config-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "secret", NULL);
+  GError *err = NULL;
+  gchar *s;
+  gsize len = 0;
+
+  fail_unless (g_file_set_contents (path, "0123456789abcdef\n", -1, NULL));
+  fail_unless_equals_int (g_chmod (path, 0644), 0);
+  fail_unless (seecitv_serve_secret_load (path, 16, &len, &err) == NULL);
+  fail_unless (err->domain == G_FILE_ERROR &&
+      err->code == G_FILE_ERROR_PERM);
+  fail_unless (strstr (err->message, "0123") == NULL);
+  g_clear_error (&err);
+
+  fail_unless_equals_int (g_chmod (path, 0600), 0);
+  s = seecitv_serve_secret_load (path, 16, &len, &err);
+  fail_unless (s != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (len, 16);
+  fail_unless_equals_string (s, "0123456789abcdef");
+  seecitv_serve_secret_free (s, len);
+
+  /* shorter than asked */
+  fail_unless (seecitv_serve_secret_load (path, 17, &len, &err) == NULL);
+  g_clear_error (&err);
+
+  g_unlink (path);
+  fail_unless (seecitv_serve_secret_load (path, 1, &len, &err) == NULL);
+  fail_unless (err->domain == G_FILE_ERROR);
+  g_clear_error (&err);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static Suite *
+serve_config_suite (void)
+{
+  Suite *s = suite_create ("seecitv-serve-config");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_full);
+  tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_error_has_no_value);
+  tcase_add_test (tc, test_credentials);
+  tcase_add_test (tc, test_secret_file);
+  return s;
+}
+
+GST_CHECK_MAIN (serve_config);

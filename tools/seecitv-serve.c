@@ -1,0 +1,1015 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * seecitv-serve: one command for the whole house (docs/serve.md). From a
+ * config file (serve-config.h) it runs one pipeline per device,
+ *
+ *   seecitvsrc ! jpegdec ! videoconvert ! seecitvmotion ! seecitvredact !
+ *   videoconvert ! x264enc ! h264parse ! tee
+ *     tee. ! queue ! h264parse ! appsink         (with [rtsp])
+ *     tee. ! queue ! seecitvsink                 (with recording-dir)
+ *
+ * (or the device's `pipeline` instead of seecitvsrc ! jpegdec), re-streams
+ * every device, redacted, over RTSP with gst-rtsp-server at
+ * rtsp://ADDRESS:PORT/<device-id> behind HTTP Basic authentication, and
+ * sends each seecitvmotion-start/-end as a signed webhook (webhook.h).
+ *
+ * The device pipelines run whether or not anyone watches, so that motion
+ * and recording never depend on an RTSP client. Each RTSP mount is a shared
+ * media `appsrc ! h264parse ! rtph264pay`; the device's appsink hands each
+ * encoded buffer to every prepared media's appsrc, starting at a keyframe
+ * (one is asked for when a client arrives) and moved onto that media's
+ * running time. A device whose pipeline fails is restarted with back-off
+ * without disturbing the others.
+ *
+ * Prints, flushed, `rtsp: <URL>` for each mount once the server listens;
+ * never prints a credential, a secret, a key or a device URL (which could
+ * carry a password).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "serve-config.h"
+#include "webhook.h"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EXIT_FAILURE_RUN 1
+#define EXIT_USAGE 2
+
+#define RESTART_INITIAL_S 2
+#define RESTART_MAX_S 60
+/* Playing this long counts as healthy: the next failure waits little. */
+#define RESTART_RESET_S 30
+#define STOP_TIMEOUT_S 5
+#define DRAIN_TIMEOUT_S 5
+/* A client whose stream lags its pipeline's clock by this much is
+ * re-synchronised at the next keyframe (after its media was paused). */
+#define MAX_LAG GST_SECOND
+#define VIEWER_ROLE "viewer"
+
+typedef struct _Serve Serve;
+
+/* One prepared RTSP media of a device. */
+typedef struct
+{
+  GstElement *appsrc;           /* owned */
+  GstCaps *caps;                /* caps last set on appsrc */
+  gboolean started;             /* a keyframe was pushed */
+  GstClockTimeDiff offset;      /* device timestamp → media running time */
+} Client;
+
+typedef struct
+{
+  Serve *serve;
+  const SeecitvServeDevice *cfg;
+  GstElement *pipeline;
+  GstElement *appsink;          /* NULL without RTSP */
+  guint bus_watch;
+  guint restart_source;
+  guint restart_delay_s;
+  gboolean playing_reported;
+  gint64 playing_since;         /* monotonic µs, 0 if not playing */
+  gboolean eos;
+  guint64 sequence;
+
+  GMutex lock;
+  GList *clients;               /* of Client; protected by lock */
+} Device;
+
+struct _Serve
+{
+  SeecitvServeConfig *config;
+  GMainLoop *loop;
+  GstRTSPServer *server;
+  guint server_source;
+  SeecitvWebhook *webhook;
+  GPtrArray *devices;           /* of Device */
+  gchar boot_id[17];
+  gboolean stopping;
+  guint stop_timeout;
+  gint exit_code;
+};
+
+static void device_start (Device * d);
+
+/* ---- RTSP side ---- */
+
+static void
+client_free (Client * c)
+{
+  gst_clear_object (&c->appsrc);
+  gst_clear_caps (&c->caps);
+  g_free (c);
+}
+
+static void
+media_unprepared_cb (GstRTSPMedia * media, gpointer user_data)
+{
+  Device *d = user_data;
+  GstElement *bin = gst_rtsp_media_get_element (media);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (bin), "src");
+  Client *gone = NULL;
+
+  g_mutex_lock (&d->lock);
+  for (GList * l = d->clients; l != NULL; l = l->next) {
+    Client *c = l->data;
+
+    if (c->appsrc == src) {
+      gone = c;
+      d->clients = g_list_delete_link (d->clients, l);
+      break;
+    }
+  }
+  g_mutex_unlock (&d->lock);
+  if (gone)
+    client_free (gone);
+  gst_clear_object (&src);
+  gst_object_unref (bin);
+}
+
+static void
+media_configure_cb (GstRTSPMediaFactory * factory, GstRTSPMedia * media,
+    gpointer user_data)
+{
+  Device *d = user_data;
+  GstElement *bin = gst_rtsp_media_get_element (media);
+  Client *c = g_new0 (Client, 1);
+
+  c->appsrc = gst_bin_get_by_name (GST_BIN (bin), "src");
+  gst_object_unref (bin);
+  if (c->appsrc == NULL) {
+    g_free (c);
+    return;
+  }
+  g_signal_connect (media, "unprepared", G_CALLBACK (media_unprepared_cb), d);
+  g_mutex_lock (&d->lock);
+  d->clients = g_list_prepend (d->clients, c);
+  g_mutex_unlock (&d->lock);
+
+  /* a new viewer should not wait for the next regular keyframe */
+  if (d->appsink != NULL)
+    gst_element_send_event (d->appsink,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+            TRUE, 0));
+}
+
+typedef struct
+{
+  GstElement *appsrc;
+  GstBuffer *buffer;
+  GstCaps *caps;                /* to set first, or NULL */
+} Push;
+
+/* The appsink's streaming thread: one encoded access unit to every
+ * prepared media. Decides under the lock, pushes outside it. */
+static GstFlowReturn
+new_sample_cb (GstAppSink * sink, gpointer user_data)
+{
+  Device *d = user_data;
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buf;
+  GstCaps *caps;
+  GArray *pushes;
+  gboolean keyframe;
+  GstClockTime ts;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  buf = gst_sample_get_buffer (sample);
+  caps = gst_sample_get_caps (sample);
+  keyframe = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  ts = GST_BUFFER_DTS_IS_VALID (buf) ? GST_BUFFER_DTS (buf) :
+      GST_BUFFER_PTS (buf);
+  pushes = g_array_new (FALSE, FALSE, sizeof (Push));
+
+  g_mutex_lock (&d->lock);
+  for (GList * l = d->clients; l != NULL && GST_CLOCK_TIME_IS_VALID (ts) &&
+      caps != NULL; l = l->next) {
+    Client *c = l->data;
+    GstClock *clock = gst_element_get_clock (c->appsrc);
+    GstClockTime now;
+    GstClockTimeDiff out_ts;
+    Push p = { NULL, NULL, NULL };
+
+    if (clock == NULL)
+      continue;                 /* its media is not running yet */
+    now = gst_clock_get_time (clock) - gst_element_get_base_time (c->appsrc);
+    gst_object_unref (clock);
+    if (c->started && (GstClockTimeDiff) ts + c->offset +
+        (GstClockTimeDiff) MAX_LAG < (GstClockTimeDiff) now)
+      c->started = FALSE;
+    if (!c->started) {
+      if (!keyframe)
+        continue;
+      c->offset = GST_CLOCK_DIFF (ts, now);
+      c->started = TRUE;
+    }
+    out_ts = (GstClockTimeDiff) ts + c->offset;
+    if (out_ts < 0)
+      continue;
+    p.appsrc = gst_object_ref (c->appsrc);
+    if (c->caps == NULL || !gst_caps_is_equal (c->caps, caps)) {
+      gst_caps_replace (&c->caps, caps);
+      p.caps = gst_caps_ref (caps);
+    }
+    p.buffer = gst_buffer_copy (buf);
+    if (GST_BUFFER_PTS_IS_VALID (buf))
+      GST_BUFFER_PTS (p.buffer) = GST_BUFFER_PTS (buf) + c->offset;
+    if (GST_BUFFER_DTS_IS_VALID (buf))
+      GST_BUFFER_DTS (p.buffer) = GST_BUFFER_DTS (buf) + c->offset;
+    g_array_append_val (pushes, p);
+  }
+  g_mutex_unlock (&d->lock);
+
+  for (guint i = 0; i < pushes->len; i++) {
+    Push *p = &g_array_index (pushes, Push, i);
+
+    if (p->caps != NULL) {
+      gst_app_src_set_caps (GST_APP_SRC (p->appsrc), p->caps);
+      gst_caps_unref (p->caps);
+    }
+    /* a stopped media answers FLUSHING: it goes at "unprepared" */
+    gst_app_src_push_buffer (GST_APP_SRC (p->appsrc), p->buffer);
+    gst_object_unref (p->appsrc);
+  }
+  g_array_free (pushes, TRUE);
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+server_setup (Serve * s, GPtrArray * creds, GError ** error)
+{
+  SeecitvServeConfig *cfg = s->config;
+  GstRTSPAuth *auth = gst_rtsp_auth_new ();
+  GstRTSPMountPoints *mounts;
+  gchar *service = g_strdup_printf ("%u", cfg->rtsp_port);
+
+  s->server = gst_rtsp_server_new ();
+  gst_rtsp_server_set_address (s->server, cfg->rtsp_address);
+  gst_rtsp_server_set_service (s->server, service);
+  g_free (service);
+
+  gst_rtsp_auth_set_supported_methods (auth, GST_RTSP_AUTH_BASIC);
+  gst_rtsp_auth_set_realm (auth, "seecitv");
+  for (guint i = 0; i < creds->len; i++) {
+    SeecitvServeCredential *cr = g_ptr_array_index (creds, i);
+    GstRTSPToken *token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+        G_TYPE_STRING, VIEWER_ROLE, NULL);
+    gchar *basic = gst_rtsp_auth_make_basic (cr->user, cr->password);
+
+    gst_rtsp_auth_add_basic (auth, basic, token);
+    OPENSSL_cleanse (basic, strlen (basic));
+    g_free (basic);
+    gst_rtsp_token_unref (token);
+  }
+  /* no default token: a request without valid credentials gets 401 */
+  gst_rtsp_server_set_auth (s->server, auth);
+  g_object_unref (auth);
+
+  mounts = gst_rtsp_server_get_mount_points (s->server);
+  for (guint i = 0; i < s->devices->len; i++) {
+    Device *d = g_ptr_array_index (s->devices, i);
+    GstRTSPMediaFactory *f = gst_rtsp_media_factory_new ();
+    gchar *path = g_strconcat ("/", d->cfg->id, NULL);
+
+    /* leaky upstream: a stalled viewer loses frames, never the device */
+    gst_rtsp_media_factory_set_launch (f, "( appsrc name=src is-live=true "
+        "format=time max-bytes=4000000 leaky-type=upstream ! "
+        "h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )");
+    gst_rtsp_media_factory_set_shared (f, TRUE);
+    gst_rtsp_media_factory_add_role (f, VIEWER_ROLE,
+        GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+        GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, NULL);
+    g_signal_connect (f, "media-configure", G_CALLBACK (media_configure_cb),
+        d);
+    gst_rtsp_mount_points_add_factory (mounts, path, f);
+    g_free (path);
+  }
+  g_object_unref (mounts);
+
+  s->server_source = gst_rtsp_server_attach (s->server, NULL);
+  if (s->server_source == 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+        "%s: [rtsp] cannot listen on %s port %u (in use, or not this "
+        "machine's address?)", cfg->path, cfg->rtsp_address, cfg->rtsp_port);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+session_cleanup_cb (gpointer user_data)
+{
+  Serve *s = user_data;
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (s->server);
+
+  gst_rtsp_session_pool_cleanup (pool);
+  g_object_unref (pool);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- device pipelines ---- */
+
+static GstElement *
+make (const gchar * factory, const gchar * name, GError ** error)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+
+  if (e == NULL)
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+        "element %s not found (set GST_PLUGIN_PATH to seecitv's plugins, "
+        "and install gstreamer1.0-plugins-good/-bad/-ugly)", factory);
+  return e;
+}
+
+/* Builds @d's pipeline; secrets are read here and wiped after use. */
+static gboolean
+device_build (Device * d, GError ** error)
+{
+  const SeecitvServeDevice *c = d->cfg;
+  Serve *s = d->serve;
+  GstElement *pipe = gst_pipeline_new (c->id);
+  GstElement *src, *conv, *motion, *redact, *conv2, *raw_caps, *enc, *parse,
+      *h264_caps, *tee;
+  GPtrArray *chain = g_ptr_array_new ();
+
+  if (c->pipeline != NULL) {
+    src = gst_parse_bin_from_description (c->pipeline, TRUE, error);
+    if (src == NULL) {
+      g_prefix_error (error, "%s: [%s] pipeline: ", s->config->path,
+          c->group);
+      goto fail;
+    }
+    gst_bin_add (GST_BIN (pipe), src);
+    g_ptr_array_add (chain, src);
+  } else {
+    GstElement *dec;
+
+    if (!(src = make ("seecitvsrc", "source", error)))
+      goto fail;
+    gst_bin_add (GST_BIN (pipe), src);
+    g_object_set (src, "location", c->url, "device-id", c->id, NULL);
+    if (c->pin)
+      g_object_set (src, "tls-pin", c->pin, NULL);
+    if (c->key_file)
+      g_object_set (src, "device-key-file", c->key_file, NULL);
+    if (c->user) {
+      gsize len = 0;
+      gchar *pw = seecitv_serve_secret_load (c->password_file, 1, &len,
+          error);
+
+      if (pw == NULL) {
+        g_prefix_error (error, "%s: [%s] password-file: ", s->config->path,
+            c->group);
+        goto fail;
+      }
+      g_object_set (src, "user-id", c->user, "user-pw", pw, NULL);
+      seecitv_serve_secret_free (pw, len);
+    }
+    g_ptr_array_add (chain, src);
+    if (!(dec = make ("jpegdec", NULL, error)))
+      goto fail;
+    gst_bin_add (GST_BIN (pipe), dec);
+    g_ptr_array_add (chain, dec);
+  }
+  if (!(conv = make ("videoconvert", NULL, error)) ||
+      !(motion = make ("seecitvmotion", "motion", error)) ||
+      !(redact = make ("seecitvredact", "redact", error)) ||
+      !(conv2 = make ("videoconvert", NULL, error)) ||
+      !(raw_caps = make ("capsfilter", NULL, error)) ||
+      !(enc = make ("x264enc", "encoder", error)) ||
+      !(parse = make ("h264parse", NULL, error)) ||
+      !(h264_caps = make ("capsfilter", NULL, error)) ||
+      !(tee = make ("tee", "tee", error)))
+    goto fail;
+  gst_bin_add_many (GST_BIN (pipe), conv, motion, redact, conv2, raw_caps,
+      enc, parse, h264_caps, tee, NULL);
+  g_ptr_array_add (chain, conv);
+  g_ptr_array_add (chain, motion);
+  g_ptr_array_add (chain, redact);
+  g_ptr_array_add (chain, conv2);
+  g_ptr_array_add (chain, raw_caps);
+  g_ptr_array_add (chain, enc);
+  g_ptr_array_add (chain, parse);
+  g_ptr_array_add (chain, h264_caps);
+  g_ptr_array_add (chain, tee);
+  /* 4:2:0, which every NVR decodes (x264enc would keep 4:4:4 input as
+   * High 4:4:4); AVC for the recorder's matroskamux, which refuses
+   * byte-stream although seecitvsink's template offers it (the RTSP branch
+   * converts back with its own h264parse) */
+  {
+    GstCaps *raw = gst_caps_from_string ("video/x-raw,format=I420");
+    GstCaps *avc = gst_caps_from_string ("video/x-h264,stream-format=avc,"
+        "alignment=au");
+
+    g_object_set (raw_caps, "caps", raw, NULL);
+    g_object_set (h264_caps, "caps", avc, NULL);
+    gst_caps_unref (raw);
+    gst_caps_unref (avc);
+  }
+  if (c->motion_zones)
+    g_object_set (motion, "zones", c->motion_zones, NULL);
+  if (c->zones)
+    g_object_set (redact, "zones", c->zones, NULL);
+  g_object_set (redact, "detect", c->detect_faces, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
+  gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "veryfast");
+  g_object_set (enc, "bitrate", c->bitrate, "key-int-max", c->key_interval,
+      "bframes", 0, NULL);
+  for (guint i = 0; i + 1 < chain->len; i++) {
+    if (!gst_element_link (chain->pdata[i], chain->pdata[i + 1])) {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+          "%s: [%s] cannot link %s to %s%s", s->config->path, c->group,
+          GST_OBJECT_NAME (chain->pdata[i]),
+          GST_OBJECT_NAME (chain->pdata[i + 1]), i == 0 && c->pipeline ?
+          " (does `pipeline` end in raw video?)" : "");
+      goto fail;
+    }
+  }
+
+  if (s->config->rtsp) {
+    GstElement *q, *p2, *sink;
+    GstCaps *caps = gst_caps_from_string ("video/x-h264,"
+        "stream-format=byte-stream,alignment=au");
+    GstAppSinkCallbacks cb = { NULL, NULL, new_sample_cb, };
+
+    if (!(q = make ("queue", NULL, error)) ||
+        !(p2 = make ("h264parse", NULL, error)) ||
+        !(sink = make ("appsink", "rtsp", error))) {
+      gst_caps_unref (caps);
+      goto fail;
+    }
+    /* never let a slow RTSP branch hold back recording */
+    gst_util_set_object_arg (G_OBJECT (q), "leaky", "downstream");
+    g_object_set (p2, "config-interval", -1, NULL);
+    g_object_set (sink, "sync", FALSE, "async", FALSE, "caps", caps,
+        "max-buffers", 16, "drop", TRUE, NULL);
+    gst_caps_unref (caps);
+    gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, d, NULL);
+    gst_bin_add_many (GST_BIN (pipe), q, p2, sink, NULL);
+    if (!gst_element_link_many (tee, q, p2, sink, NULL))
+      goto link_fail;
+    d->appsink = sink;
+  }
+  if (c->recording_dir) {
+    GstElement *q, *rec;
+
+    if (!(q = make ("queue", NULL, error)) ||
+        !(rec = make ("seecitvsink", "recorder", error)))
+      goto fail;
+    g_object_set (rec, "location", c->recording_dir, "keystore",
+        c->keystore, "device-id", c->id, NULL);
+    gst_util_set_object_arg (G_OBJECT (rec), "trigger",
+        c->record == SEECITV_SERVE_RECORD_CONTINUOUS ? "continuous" :
+        "motion");
+    gst_bin_add_many (GST_BIN (pipe), q, rec, NULL);
+    if (!gst_element_link_many (tee, q, rec, NULL))
+      goto link_fail;
+  }
+  if (!s->config->rtsp && c->recording_dir == NULL) {
+    GstElement *sink;
+
+    if (!(sink = make ("fakesink", NULL, error)))
+      goto fail;
+    g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+    gst_bin_add (GST_BIN (pipe), sink);
+    if (!gst_element_link (tee, sink))
+      goto link_fail;
+  }
+  g_ptr_array_free (chain, TRUE);
+  d->pipeline = pipe;
+  return TRUE;
+
+link_fail:
+  g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+      "%s: [%s] cannot link the output branches", s->config->path, c->group);
+fail:
+  g_ptr_array_free (chain, TRUE);
+  d->appsink = NULL;
+  gst_object_unref (pipe);
+  return FALSE;
+}
+
+static gboolean
+restart_cb (gpointer user_data)
+{
+  Device *d = user_data;
+
+  d->restart_source = 0;
+  device_start (d);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+device_schedule_restart (Device * d)
+{
+  gst_element_set_state (d->pipeline, GST_STATE_NULL);
+  if (d->serve->stopping || d->restart_source != 0)
+    return;
+  if (d->playing_since != 0 && g_get_monotonic_time () - d->playing_since >
+      RESTART_RESET_S * G_USEC_PER_SEC)
+    d->restart_delay_s = RESTART_INITIAL_S;
+  d->playing_since = 0;
+  g_print ("device %s: restarting in %u s\n", d->cfg->id, d->restart_delay_s);
+  d->restart_source = g_timeout_add_seconds (d->restart_delay_s, restart_cb,
+      d);
+  d->restart_delay_s = MIN (d->restart_delay_s * 2, RESTART_MAX_S);
+}
+
+static gchar **
+zones_from (const GstStructure * st)
+{
+  const GValue *v = gst_structure_get_value (st, "zones");
+  GPtrArray *out = g_ptr_array_new ();
+
+  if (v != NULL && GST_VALUE_HOLDS_ARRAY (v)) {
+    for (guint i = 0; i < gst_value_array_get_size (v); i++) {
+      const GValue *z = gst_value_array_get_value (v, i);
+
+      if (G_VALUE_HOLDS_STRING (z))
+        g_ptr_array_add (out, g_value_dup_string (z));
+    }
+  }
+  g_ptr_array_add (out, NULL);
+  return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
+static void
+send_motion (Device * d, const GstStructure * st, gboolean start)
+{
+  Serve *s = d->serve;
+  SeecitvWebhookEvent ev = { 0, };
+  guint64 rt = 0, duration = G_MAXUINT64;
+  gdouble score = 0;
+  GstClock *clock = gst_element_get_clock (d->pipeline);
+  gint64 now_us = g_get_real_time ();
+  gchar **zones = zones_from (st);
+  gchar *id, *json;
+
+  gst_structure_get_uint64 (st, "running-time", &rt);
+  gst_structure_get_double (st, "score", &score);
+  if (!start)
+    gst_structure_get_uint64 (st, "duration", &duration);
+  ev.time_us = now_us;
+  if (clock != NULL) {
+    /* the event's running time, as wall-clock time */
+    GstClockTime now_rt = gst_clock_get_time (clock) -
+        gst_element_get_base_time (d->pipeline);
+
+    if (now_rt > rt)
+      ev.time_us = now_us - (gint64) ((now_rt - rt) / GST_USECOND);
+    gst_object_unref (clock);
+  }
+  id = g_strdup_printf ("%s-%s-%" G_GUINT64_FORMAT, s->boot_id, d->cfg->id,
+      ++d->sequence);
+  ev.id = id;
+  ev.device = d->cfg->id;
+  ev.event = start ? "motion-start" : "motion-end";
+  ev.sent_us = now_us;
+  ev.running_time = rt;
+  ev.duration = duration;
+  ev.score = score;
+  ev.zones = (const gchar * const *) zones;
+  g_print ("device %s: %s (score %.3f)\n", d->cfg->id, ev.event, score);
+  if (s->webhook) {
+    json = seecitv_webhook_event_to_json (&ev);
+    seecitv_webhook_post (s->webhook, id, json);
+    g_free (json);
+  }
+  g_free (id);
+  g_strfreev (zones);
+}
+
+static void
+check_stopped (Serve * s)
+{
+  for (guint i = 0; i < s->devices->len; i++) {
+    Device *d = g_ptr_array_index (s->devices, i);
+
+    if (!d->eos && GST_STATE (d->pipeline) == GST_STATE_PLAYING)
+      return;
+  }
+  g_main_loop_quit (s->loop);
+}
+
+static gboolean
+bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Device *d = user_data;
+  Serve *s = d->serve;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ELEMENT:{
+      const GstStructure *st = gst_message_get_structure (msg);
+
+      if (gst_structure_has_name (st, "seecitvmotion-start"))
+        send_motion (d, st, TRUE);
+      else if (gst_structure_has_name (st, "seecitvmotion-end"))
+        send_motion (d, st, FALSE);
+      else if (gst_structure_has_name (st, "seecitvsink-clip-closed"))
+        g_print ("device %s: clip %s\n", d->cfg->id,
+            GST_STR_NULL (gst_structure_get_string (st, "path")));
+      break;
+    }
+    case GST_MESSAGE_STATE_CHANGED:
+      if (GST_MESSAGE_SRC (msg) == GST_OBJECT (d->pipeline)) {
+        GstState new_state;
+
+        gst_message_parse_state_changed (msg, NULL, &new_state, NULL);
+        if (new_state == GST_STATE_PLAYING && !d->playing_reported) {
+          g_print ("device %s: playing\n", d->cfg->id);
+          d->playing_reported = TRUE;
+          d->playing_since = g_get_monotonic_time ();
+        }
+      }
+      break;
+    case GST_MESSAGE_ERROR:{
+      GError *err = NULL;
+
+      gst_message_parse_error (msg, &err, NULL);
+      /* the debug string can name a location: only the message */
+      g_printerr ("device %s: error from %s: %s\n", d->cfg->id,
+          GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+      g_error_free (err);
+      if (s->stopping) {
+        d->eos = TRUE;
+        check_stopped (s);
+      } else {
+        device_schedule_restart (d);
+      }
+      break;
+    }
+    case GST_MESSAGE_WARNING:{
+      GError *err = NULL;
+
+      gst_message_parse_warning (msg, &err, NULL);
+      g_printerr ("device %s: warning from %s: %s\n", d->cfg->id,
+          GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+      g_error_free (err);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      d->eos = TRUE;
+      if (s->stopping)
+        check_stopped (s);
+      else {
+        g_printerr ("device %s: the stream ended\n", d->cfg->id);
+        device_schedule_restart (d);
+      }
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+device_start (Device * d)
+{
+  d->eos = FALSE;
+  d->playing_reported = FALSE;
+  if (gst_element_set_state (d->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    g_printerr ("device %s: cannot start its pipeline\n", d->cfg->id);
+    device_schedule_restart (d);
+  }
+}
+
+/* ---- the whole process ---- */
+
+static gboolean
+stop_timeout_cb (gpointer user_data)
+{
+  Serve *s = user_data;
+
+  s->stop_timeout = 0;
+  g_printerr ("seecitv-serve: pipelines did not end within %d s\n",
+      STOP_TIMEOUT_S);
+  g_main_loop_quit (s->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGINT/SIGTERM: EOS through every pipeline, so that clips close. */
+static gboolean
+signal_cb (gpointer user_data)
+{
+  Serve *s = user_data;
+
+  if (s->stopping) {
+    g_main_loop_quit (s->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  g_print ("seecitv-serve: stopping\n");
+  s->stopping = TRUE;
+  for (guint i = 0; i < s->devices->len; i++) {
+    Device *d = g_ptr_array_index (s->devices, i);
+
+    if (d->restart_source) {
+      g_source_remove (d->restart_source);
+      d->restart_source = 0;
+    }
+    if (GST_STATE (d->pipeline) == GST_STATE_PLAYING)
+      gst_element_send_event (d->pipeline, gst_event_new_eos ());
+  }
+  s->stop_timeout = g_timeout_add_seconds (STOP_TIMEOUT_S, stop_timeout_cb,
+      s);
+  check_stopped (s);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+drain_tick_cb (gpointer user_data)
+{
+  Serve *s = user_data;
+  SeecitvWebhookStats st;
+
+  seecitv_webhook_get_stats (s->webhook, &st);
+  if (st.queued == 0)
+    g_main_loop_quit (s->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+quit_cb (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Gives queued webhooks up to DRAIN_TIMEOUT_S to go out. */
+static void
+drain_webhooks (Serve * s)
+{
+  SeecitvWebhookStats st;
+  guint tick, timeout;
+
+  seecitv_webhook_get_stats (s->webhook, &st);
+  if (st.queued > 0) {
+    tick = g_timeout_add (50, drain_tick_cb, s);
+    timeout = g_timeout_add_seconds (DRAIN_TIMEOUT_S, quit_cb, s->loop);
+    g_main_loop_run (s->loop);
+    g_source_remove (tick);
+    if (g_main_context_find_source_by_id (NULL, timeout))
+      g_source_remove (timeout);
+  }
+  seecitv_webhook_get_stats (s->webhook, &st);
+  g_print ("webhook: %" G_GUINT64_FORMAT " delivered, %" G_GUINT64_FORMAT
+      " dropped, %" G_GUINT64_FORMAT " refused, %u undelivered\n",
+      st.delivered, st.dropped, st.refused, st.queued);
+}
+
+static const gchar *const needed[] = {
+  "seecitvmotion", "seecitvredact", "videoconvert", "x264enc", "h264parse",
+  "tee", "queue",
+};
+
+static gboolean
+check_elements (SeecitvServeConfig * cfg, GError ** error)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+    g_ptr_array_add (names, (gpointer) needed[i]);
+  if (cfg->rtsp) {
+    g_ptr_array_add (names, (gpointer) "appsink");
+    g_ptr_array_add (names, (gpointer) "appsrc");
+    g_ptr_array_add (names, (gpointer) "rtph264pay");
+  }
+  for (guint i = 0; i < cfg->devices->len; i++) {
+    SeecitvServeDevice *d = g_ptr_array_index (cfg->devices, i);
+
+    if (d->url) {
+      g_ptr_array_add (names, (gpointer) "seecitvsrc");
+      g_ptr_array_add (names, (gpointer) "jpegdec");
+    }
+    if (d->recording_dir)
+      g_ptr_array_add (names, (gpointer) "seecitvsink");
+  }
+  for (guint i = 0; i < names->len && ok; i++) {
+    GstElementFactory *f = gst_element_factory_find (names->pdata[i]);
+
+    if (f == NULL) {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+          "element %s not found (set GST_PLUGIN_PATH to seecitv's plugins, "
+          "or use `meson devenv`)", (gchar *) names->pdata[i]);
+      ok = FALSE;
+    }
+    gst_clear_object (&f);
+  }
+  g_ptr_array_free (names, TRUE);
+  return ok;
+}
+
+/* Reads the credentials file (refusing one readable by others). */
+static GPtrArray *
+load_credentials (SeecitvServeConfig * cfg, GError ** error)
+{
+  gsize len = 0;
+  gchar *data = seecitv_serve_secret_load (cfg->rtsp_credentials_file, 1,
+      &len, error);
+  GPtrArray *creds;
+
+  if (data == NULL) {
+    g_prefix_error (error, "%s: [rtsp] credentials-file: ", cfg->path);
+    return NULL;
+  }
+  creds = seecitv_serve_credentials_parse (data, len,
+      cfg->rtsp_credentials_file, error);
+  seecitv_serve_secret_free (data, len);
+  return creds;
+}
+
+static SeecitvWebhook *
+make_webhook (SeecitvServeConfig * cfg, GError ** error)
+{
+  SeecitvWebhookConfig wc = { 0, };
+  SeecitvWebhook *wh;
+  gsize len = 0;
+  gchar *secret = seecitv_serve_secret_load (cfg->webhook_secret_file, 16,
+      &len, error);
+
+  if (secret == NULL) {
+    g_prefix_error (error, "%s: [webhook] secret-file: ", cfg->path);
+    return NULL;
+  }
+  wc.url = cfg->webhook_url;
+  wc.secret = (const guint8 *) secret;
+  wc.secret_len = len;
+  wc.queue_size = cfg->webhook_queue_size;
+  wc.retry_initial_ms = cfg->webhook_retry_initial_ms;
+  wc.retry_max_ms = cfg->webhook_retry_max_ms;
+  wc.timeout_s = cfg->webhook_timeout_s;
+  wh = seecitv_webhook_new (&wc, NULL, error);
+  seecitv_serve_secret_free (secret, len);
+  if (wh == NULL)
+    g_prefix_error (error, "%s: [webhook] url: ", cfg->path);
+  return wh;
+}
+
+static void
+device_free (Device * d)
+{
+  if (d->restart_source)
+    g_source_remove (d->restart_source);
+  if (d->pipeline) {
+    gst_element_set_state (d->pipeline, GST_STATE_NULL);
+    if (d->bus_watch)
+      g_source_remove (d->bus_watch);
+    gst_object_unref (d->pipeline);
+  }
+  g_list_free_full (d->clients, (GDestroyNotify) client_free);
+  g_mutex_clear (&d->lock);
+  g_free (d);
+}
+
+int
+main (int argc, char **argv)
+{
+  gchar *config_path = NULL;
+  gboolean check_only = FALSE;
+  GOptionEntry entries[] = {
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+        "The configuration file (see docs/serve.md)", "FILE"},
+    {"check", 0, 0, G_OPTION_ARG_NONE, &check_only,
+          "Check the configuration, its files and the elements it needs, "
+        "then exit", NULL},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *err = NULL;
+  GPtrArray *creds = NULL;
+  Serve s = { 0, };
+  guint sigint, sigterm, cleanup = 0;
+
+  ctx = g_option_context_new ("- re-stream seecitv devices, redacted, over "
+      "RTSP, with motion webhooks and recording");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("seecitv-serve: %s\n", err->message);
+    g_error_free (err);
+    g_option_context_free (ctx);
+    return EXIT_USAGE;
+  }
+  g_option_context_free (ctx);
+  if (config_path == NULL) {
+    g_printerr ("seecitv-serve: --config FILE is required (see "
+        "docs/serve.md)\n");
+    return EXIT_USAGE;
+  }
+
+  s.config = seecitv_serve_config_load (config_path, &err);
+  if (s.config == NULL ||
+      (s.config->rtsp && !(creds = load_credentials (s.config, &err))) ||
+      (s.config->webhook_url && !(s.webhook = make_webhook (s.config,
+                  &err)))) {
+    g_printerr ("seecitv-serve: %s\n", err->message);
+    s.exit_code = EXIT_USAGE;
+    goto out;
+  }
+  if (!check_elements (s.config, &err)) {
+    g_printerr ("seecitv-serve: %s\n", err->message);
+    s.exit_code = EXIT_FAILURE_RUN;
+    goto out;
+  }
+
+  {
+    guint32 r[2] = { g_random_int (), g_random_int () };
+    g_snprintf (s.boot_id, sizeof (s.boot_id), "%08x%08x", r[0], r[1]);
+  }
+  s.loop = g_main_loop_new (NULL, FALSE);
+  s.devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_free);
+  for (guint i = 0; i < s.config->devices->len; i++) {
+    Device *d = g_new0 (Device, 1);
+
+    d->serve = &s;
+    d->cfg = g_ptr_array_index (s.config->devices, i);
+    d->restart_delay_s = RESTART_INITIAL_S;
+    g_mutex_init (&d->lock);
+    g_ptr_array_add (s.devices, d);
+    if (!device_build (d, &err)) {
+      g_printerr ("seecitv-serve: %s\n", err->message);
+      s.exit_code = EXIT_USAGE;
+      goto out;
+    }
+  }
+  if (check_only) {
+    g_print ("%s: OK, %u device(s)%s%s\n", config_path, s.devices->len,
+        s.config->rtsp ? ", RTSP" : "", s.webhook ? ", webhooks" : "");
+    goto out;
+  }
+
+  if (s.config->rtsp) {
+    if (!server_setup (&s, creds, &err)) {
+      g_printerr ("seecitv-serve: %s\n", err->message);
+      s.exit_code = EXIT_FAILURE_RUN;
+      goto out;
+    }
+    cleanup = g_timeout_add_seconds (2, session_cleanup_cb, &s);
+  }
+  g_clear_pointer (&creds, g_ptr_array_unref);
+
+  for (guint i = 0; i < s.devices->len; i++) {
+    Device *d = g_ptr_array_index (s.devices, i);
+    GstBus *bus = gst_element_get_bus (d->pipeline);
+
+    d->bus_watch = gst_bus_add_watch (bus, bus_cb, d);
+    gst_object_unref (bus);
+    if (s.server) {
+      const gchar *addr = s.config->rtsp_address;
+      gboolean v6 = strchr (addr, ':') != NULL;
+
+      g_print ("rtsp: rtsp://%s%s%s:%d/%s\n", v6 ? "[" : "", addr,
+          v6 ? "]" : "", gst_rtsp_server_get_bound_port (s.server),
+          d->cfg->id);
+    }
+    device_start (d);
+  }
+  fflush (stdout);
+
+  sigint = g_unix_signal_add (SIGINT, signal_cb, &s);
+  sigterm = g_unix_signal_add (SIGTERM, signal_cb, &s);
+  g_main_loop_run (s.loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  if (s.stop_timeout)
+    g_source_remove (s.stop_timeout);
+  for (guint i = 0; i < s.devices->len; i++)
+    gst_element_set_state (((Device *) g_ptr_array_index (s.devices,
+                i))->pipeline, GST_STATE_NULL);
+  if (s.webhook)
+    drain_webhooks (&s);
+
+out:
+  if (cleanup)
+    g_source_remove (cleanup);
+  if (s.server_source)
+    g_source_remove (s.server_source);
+  g_clear_pointer (&s.devices, g_ptr_array_unref);
+  g_clear_object (&s.server);
+  g_clear_pointer (&s.webhook, seecitv_webhook_free);
+  g_clear_pointer (&creds, g_ptr_array_unref);
+  g_clear_error (&err);
+  g_clear_pointer (&s.loop, g_main_loop_unref);
+  seecitv_serve_config_free (s.config);
+  g_free (config_path);
+  /* join the RTSP clients' threads and GLib's idle pool threads before
+   * exit, so that nothing runs while the process tears down */
+  gst_rtsp_thread_pool_cleanup ();
+  g_thread_pool_stop_unused_threads ();
+  fflush (stdout);
+  return s.exit_code;
+}
