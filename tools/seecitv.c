@@ -28,6 +28,7 @@
 
 #include "clip.h"
 #include "keystore.h"
+#include "seecitv-remote.h"
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -51,6 +52,10 @@ static const gchar *description =
     "                      decrypt and remux into a seekable Matroska file\n"
     "  forget --device ID  delete a device's key, its clips' keys and files\n"
     "  purge CLIP...       delete clips: key first, then file\n"
+    "  upload [--timeout S]  send the clips queued for off-site upload\n"
+    "  list --remote [--device ID]  the uploaded copies\n"
+    "(purge and forget also delete uploaded copies; export takes an\n"
+    "s3://bucket/key too: docs/upload.md)\n"
     "\n"
     "CLIP is a clip file path or a clip id (32 hex digits, as `list` shows).\n"
     "The keystore is --keystore, else $SEECITV_KEYSTORE, else\n"
@@ -797,6 +802,7 @@ cmd_export (int argc, char **argv)
   guint watch, timer = 0;
   int fd;
   gboolean created = FALSE;
+  gchar *remote_tmp = NULL;
 
   if (!parse_command ("export", entries, &argc, &argv, &status))
     goto out;
@@ -804,6 +810,8 @@ cmd_export (int argc, char **argv)
     status = usage_error (FALSE, "usage: seecitv export CLIP -o OUT.mkv");
     goto out;
   }
+  if (!seecitv_remote_fetch (opt_keystore, &argv[1], &remote_tmp))
+    goto out;
   ks = open_keystore ();
   if (ks == NULL)
     goto out;
@@ -895,6 +903,7 @@ out:
   g_clear_pointer (&ks, seecitv_keystore_free);
   g_free (path);
   g_free (output);
+  seecitv_remote_fetch_done (remote_tmp);
   return status;
 }
 
@@ -969,6 +978,8 @@ cmd_forget (int argc, char **argv)
       status = EXIT_FAIL;
     }
   }
+  if (!seecitv_remote_forget_device (opt_keystore, device))
+    status = EXIT_FAIL;
 
 out:
   g_clear_error (&err);
@@ -1023,6 +1034,8 @@ purge_one (const gchar * arg)
         "cannot be decrypted)\n", path, g_strerror (e));
     ok = FALSE;
   }
+  if (ok && !seecitv_remote_purge_clip (opt_keystore, path))
+    ok = FALSE;
   g_clear_error (&err);
   g_free (path);
   return ok;
@@ -1095,7 +1108,9 @@ main (int argc, char **argv)
   if (strcmp (cmd, "keys") == 0) {
     status = cmd_keys (argc, argv);
   } else if (strcmp (cmd, "list") == 0) {
-    status = cmd_list (argc, argv);
+    status = seecitv_remote_wants_list (argc, argv) ?
+        seecitv_remote_cmd_list (opt_keystore, argc, argv) :
+        cmd_list (argc, argv);
   } else if (strcmp (cmd, "verify") == 0) {
     status = cmd_verify (argc, argv);
   } else if (strcmp (cmd, "export") == 0) {
@@ -1106,6 +1121,8 @@ main (int argc, char **argv)
     status = cmd_forget (argc, argv);
   } else if (strcmp (cmd, "purge") == 0) {
     status = cmd_purge (argc, argv);
+  } else if (strcmp (cmd, "upload") == 0) {
+    status = seecitv_remote_cmd_upload (opt_keystore, argc, argv);
   } else {
     g_printerr ("seecitv: unknown command '%s'\n", cmd);
     g_printerr ("Try 'seecitv --help'.\n");

@@ -82,6 +82,7 @@
 
 #include "seecitv/deviceid.h"
 #include "seecitv/gstproperty.h"
+#include "seecitvsinkupload.h"
 
 GST_DEBUG_CATEGORY_STATIC (seecitv_sink_debug);
 #define GST_CAT_DEFAULT seecitv_sink_debug
@@ -112,6 +113,8 @@ enum
   PROP_POST_ROLL,
   PROP_MAX_CLIP_DURATION,
   PROP_SYNC_INTERVAL,
+  PROP_UPLOAD_FIRST,            /* seecitvsinkupload.c's properties */
+  PROP_UPLOAD_LAST = PROP_UPLOAD_FIRST + SEECITV_SINK_UPLOAD_N_PROPS - 1,
 };
 
 enum
@@ -140,6 +143,7 @@ struct _SeecitvSink
   /* Properties, protected by the object lock. */
   gchar *location;
   gchar *keystore;
+  SeecitvSinkUpload *upload;    /* off-site copies (seecitvsinkupload.c) */
   gchar *device_id;
   SeecitvSinkTrigger trigger;
   guint64 pre_roll;
@@ -285,6 +289,7 @@ seecitv_sink_class_init (SeecitvSinkClass * klass)
           G_MAXUINT64, DEFAULT_SYNC_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  seecitv_sink_upload_install_properties (gobject_class, PROP_UPLOAD_FIRST);
 
   /**
    * SeecitvSink::start:
@@ -341,6 +346,7 @@ seecitv_sink_init (SeecitvSink * self)
   self->post_roll = DEFAULT_POST_ROLL;
   self->max_clip_duration = DEFAULT_MAX_CLIP_DURATION;
   self->sync_interval = DEFAULT_SYNC_INTERVAL;
+  self->upload = seecitv_sink_upload_new (GST_ELEMENT (self));
 
   g_mutex_init (&self->trigger_lock);
   g_mutex_init (&self->clips_lock);
@@ -364,6 +370,7 @@ seecitv_sink_finalize (GObject * object)
   g_free (self->keystore);
   g_free (self->device_id);
   g_free (self->last_path);
+  seecitv_sink_upload_free (self->upload);
   seecitv_ring_free (self->ring);
   g_hash_table_unref (self->infos);
   g_list_free_full (self->closing, gst_object_unref);
@@ -385,6 +392,12 @@ seecitv_sink_set_property (GObject * object, guint prop_id,
       !(pspec->flags & GST_PARAM_MUTABLE_PLAYING)) {
     GST_OBJECT_UNLOCK (self);
     seecitv_warn_property_refused (GST_ELEMENT (self), pspec);
+    return;
+  }
+  if (prop_id >= PROP_UPLOAD_FIRST && prop_id <= PROP_UPLOAD_LAST) {
+    GST_OBJECT_UNLOCK (self);
+    seecitv_sink_upload_set_property (self->upload,
+        prop_id - PROP_UPLOAD_FIRST, value, pspec);
     return;
   }
   switch (prop_id) {
@@ -439,6 +452,11 @@ seecitv_sink_get_property (GObject * object, guint prop_id,
 {
   SeecitvSink *self = SEECITV_SINK (object);
 
+  if (prop_id >= PROP_UPLOAD_FIRST && prop_id <= PROP_UPLOAD_LAST) {
+    seecitv_sink_upload_get_property (self->upload,
+        prop_id - PROP_UPLOAD_FIRST, value, pspec);
+    return;
+  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_LOCATION:
@@ -757,6 +775,8 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
           gst_object_ref (split), gst_object_unref);
       gst_message_unref (msg);
       if (eos != NULL)
+        seecitv_sink_upload_drain (self->upload);
+      if (eos != NULL)
         gst_element_post_message (GST_ELEMENT (self), eos);
       return;
     }
@@ -812,6 +832,14 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
   }
 
   GST_BIN_CLASS (parent_class)->handle_message (bin, msg);
+  if (post != NULL && gst_message_has_name (post, "seecitvsink-clip-closed")) {
+    gchar *device_id;
+
+    g_object_get (self, "device-id", &device_id, NULL);
+    seecitv_sink_upload_clip (self->upload, gst_structure_get_string
+        (gst_message_get_structure (post), "path"), device_id);
+    g_free (device_id);
+  }
   if (post != NULL)
     gst_element_post_message (GST_ELEMENT (self), post);
 }
@@ -1087,6 +1115,8 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!seecitv_sink_upload_start (self->upload, self->keystore))
+        return GST_STATE_CHANGE_FAILURE;
       gst_pad_set_active (self->srcpad, TRUE);
       break;
     default:
@@ -1101,6 +1131,7 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       gst_pad_set_active (self->srcpad, FALSE);
       reset (self);
+      seecitv_sink_upload_stop (self->upload);
       break;
     default:
       break;

@@ -1,0 +1,334 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * seecitvsink's upload glue (see seecitvsinkupload.h). The element
+ * documentation of the properties and messages is in gstseecitvsink.c's
+ * SECTION and in docs/upload.md:
+ *
+ * "seecitvsink-upload-done": path (string), uri (string, s3://bucket/key),
+ *   http-status (uint), attempt (uint)
+ * "seecitvsink-upload-failed": path, uri, http-status (uint, 0 when the
+ *   storage did not answer), message (string), attempt (uint), dropped
+ *   (boolean: TRUE when the job is given up, i.e. the clip file is gone;
+ *   otherwise it stays queued and is retried with back-off)
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "seecitvsinkupload.h"
+
+#ifdef SEECITV_HAVE_S3
+#include <uploadqueue.h>
+#endif
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (seecitvsinkupload_debug);
+#define GST_CAT_DEFAULT seecitvsinkupload_debug
+
+#define DEFAULT_UPLOAD NULL
+#define DEFAULT_UPLOAD_ENDPOINT NULL
+#define DEFAULT_UPLOAD_TIMEOUT (60 * GST_SECOND)
+#define DEFAULT_UPLOAD_DELETE_LOCAL FALSE
+
+enum
+{
+  IDX_UPLOAD,
+  IDX_UPLOAD_ENDPOINT,
+  IDX_UPLOAD_TIMEOUT,
+  IDX_UPLOAD_DELETE_LOCAL
+};
+
+struct _SeecitvSinkUpload
+{
+  GstElement *sink;             /* not a ref: the sink owns us */
+  /* protected by the sink's object lock */
+  gchar *target;
+  gchar *endpoint;
+  guint64 timeout;
+  gboolean delete_local;
+  /* streaming/state-change threads only */
+#ifdef SEECITV_HAVE_S3
+  SeecitvUploadQueue *queue;
+#endif
+};
+
+void
+seecitv_sink_upload_install_properties (GObjectClass * klass, guint first_id)
+{
+  GST_DEBUG_CATEGORY_INIT (seecitvsinkupload_debug, "seecitvsinkupload", 0,
+      "seecitvsink off-site upload");
+
+  g_object_class_install_property (klass, first_id + IDX_UPLOAD,
+      g_param_spec_string ("upload", "Upload target",
+          "Copy every closed clip (its encrypted bytes) to S3-compatible "
+          "object storage, e.g. s3://bucket/prefix; objects are named "
+          "prefix/<device-id>/<clip file name>. Credentials come from "
+          "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION or the "
+          "shared credentials file, never from a property. NULL: no upload",
+          DEFAULT_UPLOAD, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, first_id + IDX_UPLOAD_ENDPOINT,
+      g_param_spec_string ("upload-endpoint", "Upload endpoint",
+          "S3 endpoint, https://host[:port] (path-style addressing). "
+          "http:// is an explicit opt-in to plain HTTP (one warning). "
+          "NULL: https://s3.<AWS_REGION>.amazonaws.com",
+          DEFAULT_UPLOAD_ENDPOINT, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, first_id + IDX_UPLOAD_TIMEOUT,
+      g_param_spec_uint64 ("upload-timeout", "Upload timeout",
+          "At EOS, wait at most this long (ns) for queued clips to upload "
+          "before posting EOS; what remains stays queued for the next start "
+          "or `seecitv upload`", 0, G_MAXUINT64, DEFAULT_UPLOAD_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (klass, first_id + IDX_UPLOAD_DELETE_LOCAL,
+      g_param_spec_boolean ("upload-delete-local", "Delete after upload",
+          "Delete the local clip file once its upload is confirmed (its key "
+          "stays in the keystore)", DEFAULT_UPLOAD_DELETE_LOCAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+}
+
+SeecitvSinkUpload *
+seecitv_sink_upload_new (GstElement * sink)
+{
+  SeecitvSinkUpload *u = g_new0 (SeecitvSinkUpload, 1);
+
+  u->sink = sink;
+  u->timeout = DEFAULT_UPLOAD_TIMEOUT;
+  u->delete_local = DEFAULT_UPLOAD_DELETE_LOCAL;
+  return u;
+}
+
+void
+seecitv_sink_upload_free (SeecitvSinkUpload * u)
+{
+  if (u == NULL)
+    return;
+  seecitv_sink_upload_stop (u);
+  g_free (u->target);
+  g_free (u->endpoint);
+  g_free (u);
+}
+
+void
+seecitv_sink_upload_set_property (SeecitvSinkUpload * u, guint index,
+    const GValue * value, GParamSpec * pspec)
+{
+  GST_OBJECT_LOCK (u->sink);
+  switch (index) {
+    case IDX_UPLOAD:
+      g_free (u->target);
+      u->target = g_value_dup_string (value);
+      if (u->target && u->target[0] == '\0')
+        g_clear_pointer (&u->target, g_free);
+      break;
+    case IDX_UPLOAD_ENDPOINT:
+      g_free (u->endpoint);
+      u->endpoint = g_value_dup_string (value);
+      if (u->endpoint && u->endpoint[0] == '\0')
+        g_clear_pointer (&u->endpoint, g_free);
+      break;
+    case IDX_UPLOAD_TIMEOUT:
+      u->timeout = g_value_get_uint64 (value);
+      break;
+    case IDX_UPLOAD_DELETE_LOCAL:
+      u->delete_local = g_value_get_boolean (value);
+      break;
+    default:
+      break;
+  }
+  GST_OBJECT_UNLOCK (u->sink);
+}
+
+void
+seecitv_sink_upload_get_property (SeecitvSinkUpload * u, guint index,
+    GValue * value, GParamSpec * pspec)
+{
+  GST_OBJECT_LOCK (u->sink);
+  switch (index) {
+    case IDX_UPLOAD:
+      g_value_set_string (value, u->target);
+      break;
+    case IDX_UPLOAD_ENDPOINT:
+      g_value_set_string (value, u->endpoint);
+      break;
+    case IDX_UPLOAD_TIMEOUT:
+      g_value_set_uint64 (value, u->timeout);
+      break;
+    case IDX_UPLOAD_DELETE_LOCAL:
+      g_value_set_boolean (value, u->delete_local);
+      break;
+    default:
+      break;
+  }
+  GST_OBJECT_UNLOCK (u->sink);
+}
+
+#ifdef SEECITV_HAVE_S3
+
+/* Worker thread: one bus message per attempt's outcome. */
+static void
+on_result (const SeecitvUploadResult * r, gpointer user_data)
+{
+  SeecitvSinkUpload *u = user_data;
+  GstStructure *s;
+
+  if (r->done) {
+    GST_INFO_OBJECT (u->sink, "uploaded %s to %s", r->path, r->uri);
+    s = gst_structure_new ("seecitvsink-upload-done",
+        "path", G_TYPE_STRING, r->path, "uri", G_TYPE_STRING, r->uri,
+        "http-status", G_TYPE_UINT, r->http_status,
+        "attempt", G_TYPE_UINT, r->attempt, NULL);
+  } else {
+    GST_WARNING_OBJECT (u->sink, "upload of %s (attempt %u) failed: %s",
+        r->path, r->attempt, r->message);
+    s = gst_structure_new ("seecitvsink-upload-failed",
+        "path", G_TYPE_STRING, r->path, "uri", G_TYPE_STRING, r->uri,
+        "http-status", G_TYPE_UINT, r->http_status,
+        "message", G_TYPE_STRING, r->message,
+        "attempt", G_TYPE_UINT, r->attempt,
+        "dropped", G_TYPE_BOOLEAN, r->dropped, NULL);
+  }
+  gst_element_post_message (u->sink,
+      gst_message_new_element (GST_OBJECT (u->sink), s));
+}
+
+gboolean
+seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
+{
+  gchar *target, *endpoint, *dir;
+  gboolean delete_local;
+  GError *err = NULL;
+
+  GST_OBJECT_LOCK (u->sink);
+  target = g_strdup (u->target);
+  endpoint = g_strdup (u->endpoint);
+  delete_local = u->delete_local;
+  GST_OBJECT_UNLOCK (u->sink);
+
+  if (target == NULL || u->queue != NULL) {
+    g_free (target);
+    g_free (endpoint);
+    return TRUE;
+  }
+  dir = seecitv_upload_queue_dir (keystore);
+  u->queue = seecitv_upload_queue_new (dir, target, endpoint, delete_local,
+      &err);
+  if (u->queue == NULL || !seecitv_upload_queue_remember_target (dir, target,
+          endpoint, &err)) {
+    GST_ELEMENT_ERROR (u->sink, RESOURCE, SETTINGS,
+        ("Cannot upload to %s: %s", target, err->message),
+        ("upload queue %s", dir));
+    g_clear_error (&err);
+    g_clear_pointer (&u->queue, seecitv_upload_queue_free);
+    g_free (dir);
+    g_free (target);
+    g_free (endpoint);
+    return FALSE;
+  }
+  if (endpoint && g_ascii_strncasecmp (endpoint, "http://", 7) == 0)
+    GST_ELEMENT_WARNING (u->sink, RESOURCE, SETTINGS,
+        ("Uploading over plain HTTP to %s: clips are encrypted, but request "
+            "metadata and the access key id travel in clear", endpoint),
+        (NULL));
+  seecitv_upload_queue_set_callback (u->queue, on_result, u);
+  seecitv_upload_queue_start (u->queue);
+  GST_INFO_OBJECT (u->sink, "uploading to %s, queue %s (%u pending)", target,
+      dir, seecitv_upload_queue_pending (u->queue));
+  g_free (dir);
+  g_free (target);
+  g_free (endpoint);
+  return TRUE;
+}
+
+void
+seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
+    const gchar * device_id)
+{
+  gchar *base, *name;
+  GError *err = NULL;
+
+  if (u->queue == NULL || path == NULL)
+    return;
+  base = g_path_get_basename (path);
+  name = g_strdup_printf ("%s/%s", device_id ? device_id : "default", base);
+  if (!seecitv_upload_queue_add (u->queue, path, name, &err)) {
+    GstStructure *s = gst_structure_new ("seecitvsink-upload-failed",
+        "path", G_TYPE_STRING, path, "uri", G_TYPE_STRING, "",
+        "http-status", G_TYPE_UINT, 0,
+        "message", G_TYPE_STRING, err->message,
+        "attempt", G_TYPE_UINT, 0, "dropped", G_TYPE_BOOLEAN, TRUE, NULL);
+    GST_ELEMENT_WARNING (u->sink, RESOURCE, WRITE,
+        ("Cannot queue %s for upload", path), ("%s", err->message));
+    gst_element_post_message (u->sink,
+        gst_message_new_element (GST_OBJECT (u->sink), s));
+    g_clear_error (&err);
+  }
+  g_free (base);
+  g_free (name);
+}
+
+void
+seecitv_sink_upload_drain (SeecitvSinkUpload * u)
+{
+  guint64 timeout;
+  guint left;
+
+  if (u->queue == NULL)
+    return;
+  GST_OBJECT_LOCK (u->sink);
+  timeout = u->timeout;
+  GST_OBJECT_UNLOCK (u->sink);
+  if (seecitv_upload_queue_drain (u->queue, timeout / GST_USECOND > G_MAXINT64
+          ? G_MAXINT64 : (gint64) (timeout / GST_USECOND)))
+    return;
+  left = seecitv_upload_queue_pending (u->queue);
+  GST_ELEMENT_WARNING (u->sink, RESOURCE, WRITE,
+      ("%u clip(s) not uploaded within upload-timeout: they stay queued for "
+          "the next start or `seecitv upload`", left), (NULL));
+}
+
+void
+seecitv_sink_upload_stop (SeecitvSinkUpload * u)
+{
+  g_clear_pointer (&u->queue, seecitv_upload_queue_free);
+}
+
+#else /* !SEECITV_HAVE_S3 */
+
+gboolean
+seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
+{
+  gboolean wanted;
+
+  GST_OBJECT_LOCK (u->sink);
+  wanted = u->target != NULL;
+  GST_OBJECT_UNLOCK (u->sink);
+  if (wanted)
+    GST_ELEMENT_ERROR (u->sink, RESOURCE, SETTINGS,
+        ("\"upload\" is set, but seecitv was built without libsoup 3 and "
+            "OpenSSL"), (NULL));
+  return !wanted;
+}
+
+void
+seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
+    const gchar * device_id)
+{
+}
+
+void
+seecitv_sink_upload_drain (SeecitvSinkUpload * u)
+{
+}
+
+void
+seecitv_sink_upload_stop (SeecitvSinkUpload * u)
+{
+}
+
+#endif
