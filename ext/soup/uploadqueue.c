@@ -27,6 +27,8 @@
 
 #define JOB_GROUP "job"
 #define JOB_SUFFIX ".job"
+/* Longest back-off while drain () waits. */
+#define DRAIN_RETRY_MS 2000
 
 typedef struct
 {
@@ -51,6 +53,7 @@ struct _SeecitvUploadQueue
   GHashTable *backoff;          /* job file name -> Backoff */
   guint min_ms, max_ms;
   guint passes;                 /* completed worker passes */
+  guint draining;               /* drain () calls waiting */
   SeecitvUploadFunc func;
   gpointer user_data;
 
@@ -466,6 +469,9 @@ worker (gpointer data)
       g_mutex_lock (&q->lock);
       if (out == JOB_FAILED) {
         guint64 delay = (guint64) q->min_ms << MIN (attempt - 1, 20);
+        /* Someone is waiting for the queue to empty: look more often. */
+        if (q->draining > 0)
+          delay = MIN (delay, DRAIN_RETRY_MS);
         b = g_new0 (Backoff, 1);
         b->attempts = attempt;
         b->next = g_get_monotonic_time () +
@@ -516,6 +522,7 @@ seecitv_upload_queue_drain (SeecitvUploadQueue * q, gint64 timeout_us)
   g_mutex_lock (&q->lock);
   /* Everything is due now; later failures back off as usual. */
   g_hash_table_remove_all (q->backoff);
+  q->draining++;
   q->wake = TRUE;
   g_cond_broadcast (&q->cond);
   while (TRUE) {
@@ -530,6 +537,7 @@ seecitv_upload_queue_drain (SeecitvUploadQueue * q, gint64 timeout_us)
       g_cond_wait_until (&q->cond, &q->lock, MIN (deadline,
               g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND));
   }
+  q->draining--;
   g_mutex_unlock (&q->lock);
   return empty;
 }

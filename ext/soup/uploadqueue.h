@@ -66,7 +66,8 @@ gboolean seecitv_upload_queue_add (SeecitvUploadQueue * q,
 /* Starts the worker thread (it resumes jobs left by earlier runs). */
 void seecitv_upload_queue_start (SeecitvUploadQueue * q);
 /* Retries everything now and waits until the queue is empty or
- * timeout_us passed (-1: no limit). TRUE when empty. */
+ * timeout_us passed (-1: no limit); meanwhile failed jobs are retried
+ * every 2 s at most. TRUE when empty. */
 gboolean seecitv_upload_queue_drain (SeecitvUploadQueue * q,
     gint64 timeout_us);
 /* Jobs on disk. */
