@@ -627,6 +627,79 @@ GST_START_TEST (test_bad_key_and_bucket)
 
 GST_END_TEST;
 
+/* The secret never reaches a log line, a bus message or a property. */
+#define CANARY "seecitv-secret-canary-4711"
+
+static GString *captured;
+
+static void
+capture_gst (GstDebugCategory * cat, GstDebugLevel level, const gchar * file,
+    const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message);
+  g_string_append_printf (captured, "%s\n", text ? text : "");
+}
+
+static void
+capture_glib (const gchar * domain, GLogLevelFlags level, const gchar * msg,
+    gpointer user_data)
+{
+  g_string_append_printf (captured, "%s\n", msg);
+}
+
+GST_START_TEST (test_secret_never_logged)
+{
+  Rec r;
+  guint i, n;
+  GParamSpec **specs;
+  GstElement *sink;
+
+  captured = g_string_new (NULL);
+  gst_debug_add_log_function (capture_gst, NULL, NULL);
+  gst_debug_set_threshold_from_string ("seecitv*:9", FALSE);
+  g_log_set_default_handler (capture_glib, NULL);
+  server_start ();
+  /* s3rver does not check signatures: any secret is accepted. */
+  g_setenv ("AWS_SECRET_ACCESS_KEY", CANARY, TRUE);
+  record (45, "s3://" BUCKET "/pre", 20 * GST_SECOND, &r);
+  fail_unless (r.done->len >= 1);
+  rec_clear (&r);
+  g_setenv ("AWS_ACCESS_KEY_ID", "UNKNOWNKEYID", TRUE);
+  record (15, "s3://" BUCKET "/pre", GST_SECOND, &r);
+  fail_unless (r.failed_messages->len >= 1);
+  for (i = 0; i < r.failed_messages->len; i++)
+    fail_unless (strstr (r.failed_messages->pdata[i], CANARY) == NULL);
+  rec_clear (&r);
+  gst_debug_remove_log_function (capture_gst);
+  gst_debug_set_threshold_from_string ("seecitv*:0", FALSE);
+  g_log_set_default_handler (g_log_default_handler, NULL);
+
+  fail_unless (captured->len > 0);
+  fail_unless (strstr (captured->str, CANARY) == NULL);
+  /* No property can give it back either. */
+  sink = gst_element_factory_make ("seecitvsink", NULL);
+  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (sink), &n);
+  for (i = 0; i < n; i++) {
+    GValue v = G_VALUE_INIT;
+    gchar *str;
+
+    if (!(specs[i]->flags & G_PARAM_READABLE))
+      continue;
+    g_value_init (&v, specs[i]->value_type);
+    g_object_get_property (G_OBJECT (sink), specs[i]->name, &v);
+    str = g_strdup_value_contents (&v);
+    fail_unless (strstr (str, CANARY) == NULL, "%s", specs[i]->name);
+    g_free (str);
+    g_value_unset (&v);
+  }
+  g_free (specs);
+  gst_object_unref (sink);
+  g_string_free (captured, TRUE);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvsink_upload_suite (void)
 {
@@ -639,6 +712,7 @@ seecitvsink_upload_suite (void)
   tcase_add_test (tc, test_upload_list_purge_forget);
   tcase_add_test (tc, test_bad_key_and_bucket);
   tcase_add_test (tc, test_killed_pipeline_resumes);
+  tcase_add_test (tc, test_secret_never_logged);
   tcase_add_test (tc, test_outage);
   return s;
 }
