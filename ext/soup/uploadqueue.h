@@ -90,6 +90,33 @@ gboolean seecitv_upload_queue_remember_target (const gchar * queue_dir,
 gchar **seecitv_upload_queue_targets (const gchar * queue_dir,
     gchar *** endpoints);
 
+/* The same functions as a table, exported by the loadable module
+ * libseecitvupload (uploadqueue-module.c). seecitvsink loads it with
+ * GModule only when `upload` is set, so that the seecitv plugin itself
+ * never links libsoup 3 (which cannot share a process with libsoup 2). */
+#define SEECITV_UPLOAD_QUEUE_API_VERSION 1
+#define SEECITV_UPLOAD_QUEUE_API_SYMBOL "seecitv_upload_queue_get_api"
+
+typedef struct
+{
+  guint version;                /* SEECITV_UPLOAD_QUEUE_API_VERSION */
+  gchar *(*queue_dir) (const gchar * keystore_path);
+  SeecitvUploadQueue *(*queue_new) (const gchar * dir, const gchar * target,
+      const gchar * endpoint, gboolean delete_local, GError ** error);
+  void (*set_callback) (SeecitvUploadQueue * q, SeecitvUploadFunc func,
+      gpointer user_data);
+  gboolean (*add) (SeecitvUploadQueue * q, const gchar * clip_path,
+      const gchar * name, GError ** error);
+  void (*start) (SeecitvUploadQueue * q);
+  gboolean (*drain) (SeecitvUploadQueue * q, gint64 timeout_us);
+  guint (*pending) (SeecitvUploadQueue * q);
+  void (*queue_free) (SeecitvUploadQueue * q);
+  gboolean (*remember_target) (const gchar * queue_dir,
+      const gchar * target, const gchar * endpoint, GError ** error);
+} SeecitvUploadQueueApi;
+
+typedef const SeecitvUploadQueueApi *(*SeecitvUploadQueueGetApi) (void);
+
 G_END_DECLS
 
 #endif /* __SEECITV_UPLOADQUEUE_H__ */

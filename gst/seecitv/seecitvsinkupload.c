@@ -19,9 +19,8 @@
 
 #include "seecitvsinkupload.h"
 
-#ifdef SEECITV_HAVE_S3
+#include <gmodule.h>
 #include <uploadqueue.h>
-#endif
 
 #include <string.h>
 
@@ -50,9 +49,8 @@ struct _SeecitvSinkUpload
   guint64 timeout;
   gboolean delete_local;
   /* streaming/state-change threads only */
-#ifdef SEECITV_HAVE_S3
+  const SeecitvUploadQueueApi *api;
   SeecitvUploadQueue *queue;
-#endif
 };
 
 void
@@ -168,7 +166,56 @@ seecitv_sink_upload_get_property (SeecitvSinkUpload * u, guint index,
   GST_OBJECT_UNLOCK (u->sink);
 }
 
-#ifdef SEECITV_HAVE_S3
+/* The upload module (ext/soup/uploadqueue-module.c), loaded once and kept:
+ * $SEECITV_UPLOAD_MODULE, else the installed one, else the one in the build
+ * tree (uninstalled use). Returns NULL with *error set. */
+static const SeecitvUploadQueueApi *
+load_api (GError ** error)
+{
+  static GMutex lock;
+  static const SeecitvUploadQueueApi *api;
+  const gchar *env = g_getenv ("SEECITV_UPLOAD_MODULE");
+  const gchar *candidates[] = { env, SEECITV_UPLOAD_MODULE_PATH,
+    SEECITV_UPLOAD_MODULE_BUILD_PATH
+  };
+  const SeecitvUploadQueueApi *found = NULL;
+  guint i;
+
+  g_mutex_lock (&lock);
+  for (i = 0; api == NULL && i < G_N_ELEMENTS (candidates); i++) {
+    const gchar *path = candidates[i];
+    SeecitvUploadQueueGetApi get = NULL;
+    GModule *m;
+
+    if (path == NULL || path[0] == '\0'
+        || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      continue;
+    m = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+    if (m == NULL) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+          "cannot load the upload module %s: %s", path, g_module_error ());
+      break;
+    }
+    if (!g_module_symbol (m, SEECITV_UPLOAD_QUEUE_API_SYMBOL,
+            (gpointer *) & get) || get == NULL || get () == NULL
+        || get ()->version != SEECITV_UPLOAD_QUEUE_API_VERSION) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+          "%s is not a seecitv upload module of this version", path);
+      g_module_close (m);
+      break;
+    }
+    /* Its worker threads outlive any one element. */
+    g_module_make_resident (m);
+    api = get ();
+  }
+  found = api;
+  g_mutex_unlock (&lock);
+  if (found == NULL && error != NULL && *error == NULL)
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+        "no upload module (libseecitvupload): seecitv was built without "
+        "libsoup 3 and OpenSSL, or it is not installed");
+  return found;
+}
 
 /* Worker thread: one bus message per attempt's outcome. */
 static void
@@ -215,16 +262,26 @@ seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
     g_free (endpoint);
     return TRUE;
   }
-  dir = seecitv_upload_queue_dir (keystore);
-  u->queue = seecitv_upload_queue_new (dir, target, endpoint, delete_local,
-      &err);
-  if (u->queue == NULL || !seecitv_upload_queue_remember_target (dir, target,
-          endpoint, &err)) {
+  u->api = load_api (&err);
+  if (u->api == NULL) {
+    GST_ELEMENT_ERROR (u->sink, RESOURCE, SETTINGS,
+        ("Cannot upload to %s: %s", target, err->message), (NULL));
+    g_clear_error (&err);
+    g_free (target);
+    g_free (endpoint);
+    return FALSE;
+  }
+  dir = u->api->queue_dir (keystore);
+  u->queue = u->api->queue_new (dir, target, endpoint, delete_local, &err);
+  if (u->queue == NULL || !u->api->remember_target (dir, target, endpoint,
+          &err)) {
     GST_ELEMENT_ERROR (u->sink, RESOURCE, SETTINGS,
         ("Cannot upload to %s: %s", target, err->message),
         ("upload queue %s", dir));
     g_clear_error (&err);
-    g_clear_pointer (&u->queue, seecitv_upload_queue_free);
+    if (u->queue)
+      u->api->queue_free (u->queue);
+    u->queue = NULL;
     g_free (dir);
     g_free (target);
     g_free (endpoint);
@@ -235,10 +292,10 @@ seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
         ("Uploading over plain HTTP to %s: clips are encrypted, but request "
             "metadata and the access key id travel in clear", endpoint),
         (NULL));
-  seecitv_upload_queue_set_callback (u->queue, on_result, u);
-  seecitv_upload_queue_start (u->queue);
+  u->api->set_callback (u->queue, on_result, u);
+  u->api->start (u->queue);
   GST_INFO_OBJECT (u->sink, "uploading to %s, queue %s (%u pending)", target,
-      dir, seecitv_upload_queue_pending (u->queue));
+      dir, u->api->pending (u->queue));
   g_free (dir);
   g_free (target);
   g_free (endpoint);
@@ -256,7 +313,7 @@ seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
     return;
   base = g_path_get_basename (path);
   name = g_strdup_printf ("%s/%s", device_id ? device_id : "default", base);
-  if (!seecitv_upload_queue_add (u->queue, path, name, &err)) {
+  if (!u->api->add (u->queue, path, name, &err)) {
     GstStructure *s = gst_structure_new ("seecitvsink-upload-failed",
         "path", G_TYPE_STRING, path, "uri", G_TYPE_STRING, "",
         "http-status", G_TYPE_UINT, 0,
@@ -283,10 +340,10 @@ seecitv_sink_upload_drain (SeecitvSinkUpload * u)
   GST_OBJECT_LOCK (u->sink);
   timeout = u->timeout;
   GST_OBJECT_UNLOCK (u->sink);
-  if (seecitv_upload_queue_drain (u->queue, timeout / GST_USECOND > G_MAXINT64
-          ? G_MAXINT64 : (gint64) (timeout / GST_USECOND)))
+  if (u->api->drain (u->queue, timeout / GST_USECOND > G_MAXINT64 ?
+          G_MAXINT64 : (gint64) (timeout / GST_USECOND)))
     return;
-  left = seecitv_upload_queue_pending (u->queue);
+  left = u->api->pending (u->queue);
   GST_ELEMENT_WARNING (u->sink, RESOURCE, WRITE,
       ("%u clip(s) not uploaded within upload-timeout: they stay queued for "
           "the next start or `seecitv upload`", left), (NULL));
@@ -295,40 +352,7 @@ seecitv_sink_upload_drain (SeecitvSinkUpload * u)
 void
 seecitv_sink_upload_stop (SeecitvSinkUpload * u)
 {
-  g_clear_pointer (&u->queue, seecitv_upload_queue_free);
+  if (u->queue != NULL)
+    u->api->queue_free (u->queue);
+  u->queue = NULL;
 }
-
-#else /* !SEECITV_HAVE_S3 */
-
-gboolean
-seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
-{
-  gboolean wanted;
-
-  GST_OBJECT_LOCK (u->sink);
-  wanted = u->target != NULL;
-  GST_OBJECT_UNLOCK (u->sink);
-  if (wanted)
-    GST_ELEMENT_ERROR (u->sink, RESOURCE, SETTINGS,
-        ("\"upload\" is set, but seecitv was built without libsoup 3 and "
-            "OpenSSL"), (NULL));
-  return !wanted;
-}
-
-void
-seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
-    const gchar * device_id)
-{
-}
-
-void
-seecitv_sink_upload_drain (SeecitvSinkUpload * u)
-{
-}
-
-void
-seecitv_sink_upload_stop (SeecitvSinkUpload * u)
-{
-}
-
-#endif

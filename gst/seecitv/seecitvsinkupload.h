@@ -5,9 +5,11 @@
  * seecitvsink's off-site copies (docs/upload.md): its four upload-*
  * properties, the persistent queue it feeds when a clip closes, the drain
  * at EOS and the seecitvsink-upload-done / -failed messages. Kept out of
- * gstseecitvsink.c so that the sink only makes a few calls. Built with
- * libsoup 3 and OpenSSL (ext/soup/uploadqueue.c) when they are found;
- * without them `upload` is refused at start with a clear error.
+ * gstseecitvsink.c so that the sink only makes a few calls. The queue
+ * itself (ext/soup/uploadqueue.c, libsoup 3 and OpenSSL) is a module
+ * loaded with GModule when `upload` is set, so the plugin does not link
+ * libsoup; without the module `upload` is refused at start with a clear
+ * error.
  */
 #ifndef __SEECITV_SINK_UPLOAD_H__
 #define __SEECITV_SINK_UPLOAD_H__

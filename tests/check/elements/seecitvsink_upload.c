@@ -16,6 +16,7 @@
  *   uploaded exactly once (counted in s3rver's own log);
  * - a pipeline killed (SIGKILL) with uploads pending: the next start
  *   resumes them;
+ * - no upload module: a clear error at start;
  * - an unknown access key id, a missing bucket: seecitvsink-upload-failed
  *   with the HTTP status and S3's error code, the clip stays queued, and
  *   `seecitv upload` sends it once the configuration is right.
@@ -627,6 +628,32 @@ GST_START_TEST (test_bad_key_and_bucket)
 
 GST_END_TEST;
 
+/* Without a loadable upload module: a clear error at start, no crash. */
+GST_START_TEST (test_no_module)
+{
+  gchar *cmd = g_strdup_printf ("gst-launch-1.0 videotestsrc num-buffers=5 ! "
+      "x264enc ! h264parse ! seecitvsink location=%s keystore=%s "
+      "upload=s3://" BUCKET " upload-endpoint=%s", clipdir, keystore,
+      endpoint), **argv, *err_s = NULL;
+  gchar **envp = g_environ_setenv (g_get_environ (), "SEECITV_UPLOAD_MODULE",
+      "/etc/hostname", TRUE);
+  gint status;
+
+  fail_unless (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  fail_unless (g_spawn_sync (NULL, argv, envp, G_SPAWN_SEARCH_PATH, NULL,
+          NULL, NULL, &err_s, &status, NULL));
+  fail_if (g_spawn_check_wait_status (status, NULL));
+  fail_unless (strstr (err_s, "not a seecitv upload module") != NULL
+      || strstr (err_s, "cannot load the upload module") != NULL, "%s",
+      err_s);
+  g_strfreev (argv);
+  g_strfreev (envp);
+  g_free (err_s);
+  g_free (cmd);
+}
+
+GST_END_TEST;
+
 /* The secret never reaches a log line, a bus message or a property. */
 #define CANARY "seecitv-secret-canary-4711"
 
@@ -713,6 +740,7 @@ seecitvsink_upload_suite (void)
   tcase_add_test (tc, test_bad_key_and_bucket);
   tcase_add_test (tc, test_killed_pipeline_resumes);
   tcase_add_test (tc, test_secret_never_logged);
+  tcase_add_test (tc, test_no_module);
   tcase_add_test (tc, test_outage);
   return s;
 }
