@@ -218,10 +218,40 @@ out:
   return ok;
 }
 
+/* The proxy from https_proxy / http_proxy (and no_proxy), as command-line
+ * tools do, or none: never the desktop's proxy settings (libproxy), which a
+ * recorder running as a service does not have. */
+static GProxyResolver *
+env_proxy_resolver (gboolean plain_http)
+{
+  const gchar *names[] = { plain_http ? "http_proxy" : "https_proxy",
+    plain_http ? "HTTP_PROXY" : "HTTPS_PROXY"
+  };
+  const gchar *proxy = NULL, *no;
+  gchar **ignore = NULL;
+  GProxyResolver *r;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (names) && (proxy == NULL || !*proxy); i++)
+    proxy = g_getenv (names[i]);
+  if (proxy == NULL || *proxy == '\0')
+    return NULL;
+  no = g_getenv ("no_proxy");
+  if (no == NULL)
+    no = g_getenv ("NO_PROXY");
+  if (no != NULL && *no != '\0')
+    ignore = g_strsplit (no, ",", -1);
+  r = g_simple_proxy_resolver_new (proxy, ignore);
+  g_strfreev (ignore);
+  return r;
+}
+
 SeecitvS3Client *
 seecitv_s3_client_new (const gchar * target, const gchar * endpoint,
     GError ** error)
 {
+  GProxyResolver *proxy;
+
   SeecitvS3Client *c = g_new0 (SeecitvS3Client, 1);
 
   c->threshold = SEECITV_S3_DEFAULT_MULTIPART_THRESHOLD;
@@ -231,9 +261,11 @@ seecitv_s3_client_new (const gchar * target, const gchar * endpoint,
     seecitv_s3_client_free (c);
     return NULL;
   }
+  proxy = env_proxy_resolver (c->plain_http);
   c->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT,
       "idle-timeout", DEFAULT_TIMEOUT, "user-agent", "seecitv/" VERSION,
-      NULL);
+      "proxy-resolver", proxy, NULL);
+  g_clear_object (&proxy);
   return c;
 }
 

@@ -183,8 +183,10 @@ handle (SoupServer * server, SoupServerMessage * msg, const char *path_raw,
       && g_hash_table_contains (query, "partNumber")) {
     gchar *etag, *pk = g_strdup_printf ("%s#%s", key,
         (const gchar *) g_hash_table_lookup (query, "partNumber"));
+    gchar *m = md5_hex (body);
     g_hash_table_replace (s3.parts, pk, g_bytes_ref (body));
-    etag = g_strdup_printf ("\"%s\"", md5_hex (body));
+    etag = g_strdup_printf ("\"%s\"", m);
+    g_free (m);
     soup_message_headers_replace (soup_server_message_get_response_headers
         (msg), "ETag", etag);
     g_free (etag);
@@ -566,9 +568,8 @@ GST_END_TEST;
 GST_START_TEST (test_config)
 {
   GError *err = NULL;
-  gchar *dir = g_dir_make_tmp ("s3cred-XXXXXX", NULL);
+  gchar *dir, *fpath = write_temp (10, &dir);
   gchar *cred = g_build_filename (dir, "credentials", NULL);
-  gchar *fpath = write_temp (10, &dir);
   SeecitvS3Client *c;
   const gchar *bad_targets[] = { "bkt", "s3://", "s3://ab", "s3://a b/x",
     "s3://bkt/../x", "s3://bkt//x", "http://bkt/x"
