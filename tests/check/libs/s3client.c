@@ -292,7 +292,10 @@ server_thread (gpointer data)
   g_mutex_unlock (&s3.lock);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   g_main_loop_run (s3.loop);
+  /* Close the kept-alive connections and let libsoup free them. */
+  soup_server_disconnect (s3.server);
   g_object_unref (s3.server);
+  while (g_main_context_iteration (s3.ctx, FALSE));
   g_main_context_pop_thread_default (s3.ctx);
   return NULL;
 }
