@@ -39,6 +39,8 @@
 #define DEVICE "cam-1"
 
 static gchar *s3rver_bin;
+/* Extra seecitvsink properties for record (). */
+static const gchar *extra_props = "";
 static gchar *tmpdir, *clipdir, *keystore, *datadir, *endpoint, *s3log;
 static guint port;
 static GSubprocess *server;
@@ -257,8 +259,8 @@ record (guint frames, const gchar * target, guint64 upload_timeout, Rec * r)
       "x264enc speed-preset=ultrafast key-int-max=15 ! h264parse ! "
       "seecitvsink name=sink location=%s keystore=%s device-id=" DEVICE
       " trigger=continuous max-clip-duration=1000000000 upload=%s "
-      "upload-endpoint=%s upload-timeout=%" G_GUINT64_FORMAT, frames,
-      clipdir, keystore, target, endpoint, upload_timeout);
+      "upload-endpoint=%s upload-timeout=%" G_GUINT64_FORMAT " %s", frames,
+      clipdir, keystore, target, endpoint, upload_timeout, extra_props);
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   GstBus *bus;
@@ -628,6 +630,60 @@ GST_START_TEST (test_bad_key_and_bucket)
 
 GST_END_TEST;
 
+/* upload-delete-local: the local file goes once the object is stored; the
+ * key stays, so the clip still exports from the store. */
+GST_START_TEST (test_delete_local)
+{
+  Rec r;
+  guint i;
+  gchar *mkv = g_build_filename (tmpdir, "out.mkv", NULL);
+
+  server_start ();
+  extra_props = "upload-delete-local=true";
+  record (60, "s3://" BUCKET "/pre", 30 * GST_SECOND, &r);
+  extra_props = "";
+  fail_unless (r.closed->len >= 1);
+  fail_unless_equals_int (r.done->len, r.closed->len);
+  for (i = 0; i < r.closed->len; i++)
+    fail_if (g_file_test (r.closed->pdata[i], G_FILE_TEST_EXISTS));
+  fail_unless_equals_int (tool (NULL, "export", r.done_uris->pdata[0],
+          "-o", mkv, NULL), 0);
+  fail_unless (g_file_test (mkv, G_FILE_TEST_IS_REGULAR));
+  g_unlink (mkv);
+  g_free (mkv);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* A clip above the multipart threshold, through the real server (which
+ * refuses parts under 5 MiB but the last). */
+GST_START_TEST (test_multipart_real_server)
+{
+  gchar *path = g_build_filename (tmpdir, "big.seecitv", NULL), *data;
+  gsize len = 11 * 1024 * 1024 + 3, i;
+  GError *err = NULL;
+  SeecitvS3Client *c;
+
+  server_start ();
+  data = g_malloc (len);
+  for (i = 0; i < len; i++)
+    data[i] = (gchar) (i * 31 + (i >> 16));
+  fail_unless (g_file_set_contents (path, data, len, NULL));
+  g_free (data);
+  c = seecitv_s3_client_new ("s3://" BUCKET "/pre", endpoint, &err);
+  seecitv_s3_client_set_multipart (c, SEECITV_S3_MIN_PART_SIZE,
+      SEECITV_S3_MIN_PART_SIZE);
+  fail_unless (seecitv_s3_client_put_file (c, "pre/" DEVICE "/big.seecitv",
+          path, NULL, NULL, &err), "%s", err ? err->message : "");
+  assert_remote_copy (c, path);
+  seecitv_s3_client_free (c);
+  g_unlink (path);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* Without a loadable upload module: a clear error at start, no crash. */
 GST_START_TEST (test_no_module)
 {
@@ -741,6 +797,8 @@ seecitvsink_upload_suite (void)
   tcase_add_test (tc, test_killed_pipeline_resumes);
   tcase_add_test (tc, test_secret_never_logged);
   tcase_add_test (tc, test_no_module);
+  tcase_add_test (tc, test_delete_local);
+  tcase_add_test (tc, test_multipart_real_server);
   tcase_add_test (tc, test_outage);
   return s;
 }
