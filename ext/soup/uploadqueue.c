@@ -14,9 +14,9 @@
 
 #include "uploadqueue.h"
 #include "s3client.h"
-#include "s3sigv4.h"
 
 #include <glib/gstdio.h>
+#include <openssl/crypto.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,11 +142,13 @@ seecitv_upload_queue_set_timeout (SeecitvUploadQueue * q, guint seconds)
   g_mutex_unlock (&q->lock);
 }
 
+/* GLib's SHA-256, not OpenSSL's: add () runs in the caller's (often a
+ * pooled streaming) thread, which should not get OpenSSL thread state. */
 static gchar *
 job_name (const gchar * target, const gchar * key)
 {
   gchar *id = g_strconcat (target, "\n", key, NULL);
-  gchar *h = seecitv_sigv4_sha256_hex ((const guint8 *) id, strlen (id));
+  gchar *h = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
   gchar *name = g_strdup_printf ("%.32s" JOB_SUFFIX, h);
 
   g_free (id);
@@ -158,9 +160,8 @@ gboolean
 seecitv_upload_queue_add (SeecitvUploadQueue * q, const gchar * clip_path,
     const gchar * name, GError ** error)
 {
-  SeecitvS3Client *c;
   GKeyFile *kf;
-  gchar *key, *data, *jname, *path, *tmp, *abs;
+  gchar *key, *data, *jname, *path, *tmp, *abs, *prefix = NULL;
   gsize len;
   gboolean ok = FALSE;
   int fd;
@@ -173,11 +174,10 @@ seecitv_upload_queue_add (SeecitvUploadQueue * q, const gchar * clip_path,
         "bad object name for %s", clip_path);
     return FALSE;
   }
-  c = seecitv_s3_client_new (q->target, q->endpoint, error);
-  if (c == NULL)
+  if (!seecitv_s3_target_parse (q->target, NULL, &prefix, error))
     return FALSE;
-  key = seecitv_s3_client_object_key (c, name);
-  seecitv_s3_client_free (c);
+  key = prefix[0] ? g_strconcat (prefix, "/", name, NULL) : g_strdup (name);
+  g_free (prefix);
 
   abs = g_canonicalize_filename (clip_path, NULL);
   kf = g_key_file_new ();
@@ -499,6 +499,7 @@ worker (gpointer data)
   g_hash_table_unref (clients);
   g_main_context_pop_thread_default (ctx);
   g_main_context_unref (ctx);
+  OPENSSL_thread_stop ();
   return NULL;
 }
 
