@@ -191,6 +191,13 @@ collect (Collector * c, const gchar * xml, gsize len, GError ** error)
   ok = g_markup_parse_context_parse (ctx, xml, len, error)
       && g_markup_parse_context_end_parse (ctx, error);
   g_markup_parse_context_free (ctx);
+  /* GMarkup quotes the offending bytes, which may not be UTF-8. */
+  if (!ok && error != NULL && *error != NULL
+      && !g_utf8_validate ((*error)->message, -1, NULL)) {
+    gchar *valid = g_utf8_make_valid ((*error)->message, -1);
+    g_free ((*error)->message);
+    (*error)->message = valid;
+  }
   g_string_free (c->text, TRUE);
   g_clear_pointer (&c->cur, seecitv_s3_object_free);
   if (ok && !c->root_ok) {
