@@ -26,6 +26,7 @@ static const SeecitvUploadQueueApi api = {
   seecitv_upload_queue_start,
   seecitv_upload_queue_drain,
   seecitv_upload_queue_pending,
+  seecitv_upload_queue_interrupt,
   seecitv_upload_queue_free,
   seecitv_upload_queue_remember_target,
 };

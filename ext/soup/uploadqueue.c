@@ -531,7 +531,7 @@ seecitv_upload_queue_drain (SeecitvUploadQueue * q, gint64 timeout_us)
     g_mutex_unlock (&q->lock);
     empty = seecitv_upload_queue_pending (q) == 0;
     g_mutex_lock (&q->lock);
-    if (empty || g_get_monotonic_time () >= deadline)
+    if (empty || q->stop || g_get_monotonic_time () >= deadline)
       break;
     /* Wait for the worker to finish a pass (or at most 100 ms). */
     if (q->passes == passes)
@@ -541,6 +541,16 @@ seecitv_upload_queue_drain (SeecitvUploadQueue * q, gint64 timeout_us)
   q->draining--;
   g_mutex_unlock (&q->lock);
   return empty;
+}
+
+void
+seecitv_upload_queue_interrupt (SeecitvUploadQueue * q)
+{
+  g_mutex_lock (&q->lock);
+  q->stop = TRUE;
+  g_cond_broadcast (&q->cond);
+  g_mutex_unlock (&q->lock);
+  g_cancellable_cancel (q->cancellable);
 }
 
 void

@@ -72,7 +72,11 @@ gboolean seecitv_upload_queue_drain (SeecitvUploadQueue * q,
     gint64 timeout_us);
 /* Jobs on disk. */
 guint seecitv_upload_queue_pending (SeecitvUploadQueue * q);
-/* Stops the worker (an upload in flight is cancelled and stays queued). */
+/* Stops the worker and makes a drain () in another thread return now (an
+ * upload in flight is cancelled and stays queued). Any thread. */
+void seecitv_upload_queue_interrupt (SeecitvUploadQueue * q);
+/* Stops the worker (an upload in flight is cancelled and stays queued).
+ * No drain () may still be running. */
 void seecitv_upload_queue_free (SeecitvUploadQueue * q);
 
 /* Removes queued jobs whose clip path is under dir or whose object name
@@ -110,6 +114,7 @@ typedef struct
   void (*start) (SeecitvUploadQueue * q);
   gboolean (*drain) (SeecitvUploadQueue * q, gint64 timeout_us);
   guint (*pending) (SeecitvUploadQueue * q);
+  void (*interrupt) (SeecitvUploadQueue * q);
   void (*queue_free) (SeecitvUploadQueue * q);
   gboolean (*remember_target) (const gchar * queue_dir,
       const gchar * target, const gchar * endpoint, GError ** error);

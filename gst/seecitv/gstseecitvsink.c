@@ -1119,6 +1119,10 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
         return GST_STATE_CHANGE_FAILURE;
       gst_pad_set_active (self->srcpad, TRUE);
       break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* An EOS drain must not keep the streaming thread we stop. */
+      seecitv_sink_upload_interrupt (self->upload);
+      break;
     default:
       break;
   }

@@ -48,9 +48,14 @@ struct _SeecitvSinkUpload
   gchar *endpoint;
   guint64 timeout;
   gboolean delete_local;
-  /* streaming/state-change threads only */
-  const SeecitvUploadQueueApi *api;
+  const SeecitvUploadQueueApi *api;    /* set once, at the first start */
+  /* The queue is made and freed in state changes and used by the threads
+   * that post clip-closed and EOS; a drain may run while the pipeline
+   * stops. protected by lock */
+  GMutex lock;
+  GCond cond;
   SeecitvUploadQueue *queue;
+  guint users;                  /* threads using queue outside the lock */
 };
 
 void
@@ -96,6 +101,8 @@ seecitv_sink_upload_new (GstElement * sink)
   SeecitvSinkUpload *u = g_new0 (SeecitvSinkUpload, 1);
 
   u->sink = sink;
+  g_mutex_init (&u->lock);
+  g_cond_init (&u->cond);
   u->timeout = DEFAULT_UPLOAD_TIMEOUT;
   u->delete_local = DEFAULT_UPLOAD_DELETE_LOCAL;
   return u;
@@ -107,6 +114,8 @@ seecitv_sink_upload_free (SeecitvSinkUpload * u)
   if (u == NULL)
     return;
   seecitv_sink_upload_stop (u);
+  g_mutex_clear (&u->lock);
+  g_cond_clear (&u->cond);
   g_free (u->target);
   g_free (u->endpoint);
   g_free (u);
@@ -217,6 +226,30 @@ load_api (GError ** error)
   return found;
 }
 
+/* Takes the queue for use outside the lock, or NULL; give it back with
+ * queue_release (). */
+static SeecitvUploadQueue *
+queue_acquire (SeecitvSinkUpload * u)
+{
+  SeecitvUploadQueue *q;
+
+  g_mutex_lock (&u->lock);
+  q = u->queue;
+  if (q != NULL)
+    u->users++;
+  g_mutex_unlock (&u->lock);
+  return q;
+}
+
+static void
+queue_release (SeecitvSinkUpload * u)
+{
+  g_mutex_lock (&u->lock);
+  u->users--;
+  g_cond_broadcast (&u->cond);
+  g_mutex_unlock (&u->lock);
+}
+
 /* Worker thread: one bus message per attempt's outcome. */
 static void
 on_result (const SeecitvUploadResult * r, gpointer user_data)
@@ -250,6 +283,7 @@ seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
   gchar *target, *endpoint, *dir;
   gboolean delete_local;
   GError *err = NULL;
+  SeecitvUploadQueue *q;
 
   GST_OBJECT_LOCK (u->sink);
   target = g_strdup (u->target);
@@ -257,7 +291,10 @@ seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
   delete_local = u->delete_local;
   GST_OBJECT_UNLOCK (u->sink);
 
-  if (target == NULL || u->queue != NULL) {
+  g_mutex_lock (&u->lock);
+  q = u->queue;
+  g_mutex_unlock (&u->lock);
+  if (target == NULL || q != NULL) {
     g_free (target);
     g_free (endpoint);
     return TRUE;
@@ -272,16 +309,14 @@ seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
     return FALSE;
   }
   dir = u->api->queue_dir (keystore);
-  u->queue = u->api->queue_new (dir, target, endpoint, delete_local, &err);
-  if (u->queue == NULL || !u->api->remember_target (dir, target, endpoint,
-          &err)) {
+  q = u->api->queue_new (dir, target, endpoint, delete_local, &err);
+  if (q == NULL || !u->api->remember_target (dir, target, endpoint, &err)) {
     GST_ELEMENT_ERROR (u->sink, RESOURCE, SETTINGS,
         ("Cannot upload to %s: %s", target, err->message),
         ("upload queue %s", dir));
     g_clear_error (&err);
-    if (u->queue)
-      u->api->queue_free (u->queue);
-    u->queue = NULL;
+    if (q)
+      u->api->queue_free (q);
     g_free (dir);
     g_free (target);
     g_free (endpoint);
@@ -292,10 +327,13 @@ seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
         ("Uploading over plain HTTP to %s: clips are encrypted, but request "
             "metadata and the access key id travel in clear", endpoint),
         (NULL));
-  u->api->set_callback (u->queue, on_result, u);
-  u->api->start (u->queue);
+  u->api->set_callback (q, on_result, u);
+  u->api->start (q);
   GST_INFO_OBJECT (u->sink, "uploading to %s, queue %s (%u pending)", target,
-      dir, u->api->pending (u->queue));
+      dir, u->api->pending (q));
+  g_mutex_lock (&u->lock);
+  u->queue = q;
+  g_mutex_unlock (&u->lock);
   g_free (dir);
   g_free (target);
   g_free (endpoint);
@@ -308,12 +346,16 @@ seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
 {
   gchar *base, *name;
   GError *err = NULL;
+  SeecitvUploadQueue *q;
+  gboolean ok;
 
-  if (u->queue == NULL || path == NULL)
+  if (path == NULL || (q = queue_acquire (u)) == NULL)
     return;
   base = g_path_get_basename (path);
   name = g_strdup_printf ("%s/%s", device_id ? device_id : "default", base);
-  if (!u->api->add (u->queue, path, name, &err)) {
+  ok = u->api->add (q, path, name, &err);
+  queue_release (u);
+  if (!ok) {
     GstStructure *s = gst_structure_new ("seecitvsink-upload-failed",
         "path", G_TYPE_STRING, path, "uri", G_TYPE_STRING, "",
         "http-status", G_TYPE_UINT, 0,
@@ -333,26 +375,51 @@ void
 seecitv_sink_upload_drain (SeecitvSinkUpload * u)
 {
   guint64 timeout;
-  guint left;
+  guint left = 0;
+  SeecitvUploadQueue *q = queue_acquire (u);
 
-  if (u->queue == NULL)
+  if (q == NULL)
     return;
   GST_OBJECT_LOCK (u->sink);
   timeout = u->timeout;
   GST_OBJECT_UNLOCK (u->sink);
-  if (u->api->drain (u->queue, timeout / GST_USECOND > G_MAXINT64 ?
+  if (!u->api->drain (q, timeout / GST_USECOND > G_MAXINT64 ?
           G_MAXINT64 : (gint64) (timeout / GST_USECOND)))
+    left = u->api->pending (q);
+  queue_release (u);
+  if (left == 0)
     return;
-  left = u->api->pending (u->queue);
   GST_ELEMENT_WARNING (u->sink, RESOURCE, WRITE,
       ("%u clip(s) not uploaded within upload-timeout: they stay queued for "
           "the next start or `seecitv upload`", left), (NULL));
 }
 
 void
+seecitv_sink_upload_interrupt (SeecitvSinkUpload * u)
+{
+  SeecitvUploadQueue *q = queue_acquire (u);
+
+  if (q == NULL)
+    return;
+  u->api->interrupt (q);
+  queue_release (u);
+}
+
+void
 seecitv_sink_upload_stop (SeecitvSinkUpload * u)
 {
-  if (u->queue != NULL)
-    u->api->queue_free (u->queue);
+  SeecitvUploadQueue *q;
+
+  g_mutex_lock (&u->lock);
+  q = u->queue;
   u->queue = NULL;
+  if (q != NULL) {
+    /* A drain at EOS may be waiting: make it return, then free. */
+    u->api->interrupt (q);
+    while (u->users > 0)
+      g_cond_wait (&u->cond, &u->lock);
+  }
+  g_mutex_unlock (&u->lock);
+  if (q != NULL)
+    u->api->queue_free (q);
 }

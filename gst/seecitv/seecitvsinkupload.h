@@ -45,7 +45,11 @@ void seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
     const gchar * device_id);
 /* At EOS: waits up to upload-timeout for the queue to empty. */
 void seecitv_sink_upload_drain (SeecitvSinkUpload * u);
-/* PAUSED->READY: stops the worker; what is left stays queued. */
+/* PAUSED->READY, before the children stop: ends a drain at once (it runs
+ * in a streaming thread) and stops uploading; clips closing meanwhile are
+ * still queued. */
+void seecitv_sink_upload_interrupt (SeecitvSinkUpload * u);
+/* PAUSED->READY, after: frees the queue; what is left stays queued. */
 void seecitv_sink_upload_stop (SeecitvSinkUpload * u);
 
 G_END_DECLS

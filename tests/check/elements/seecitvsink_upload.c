@@ -684,6 +684,50 @@ GST_START_TEST (test_multipart_real_server)
 
 GST_END_TEST;
 
+/* Stopping the pipeline while the EOS drain waits on a storage that is
+ * down: the drain gives up at once (with upload-timeout at 10 min, a drain
+ * that did not would hang the test), the clips stay queued. */
+GST_START_TEST (test_stop_during_drain)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=45 ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "x264enc speed-preset=ultrafast key-int-max=15 ! h264parse ! "
+      "seecitvsink location=%s keystore=%s device-id=" DEVICE " "
+      "trigger=continuous max-clip-duration=1000000000 "
+      "upload=s3://" BUCKET "/pre upload-endpoint=%s "
+      "upload-timeout=600000000000", clipdir, keystore, endpoint);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  guint closed = 0, failed = 0;
+
+  /* Nothing listens on the endpoint. */
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  /* Every clip closed and tried once: the drain is waiting now. */
+  while (closed == 0 || failed < closed) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    const GstStructure *s;
+
+    fail_unless (m != NULL);
+    fail_unless (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT);
+    s = gst_message_get_structure (m);
+    if (gst_structure_has_name (s, "seecitvsink-clip-closed"))
+      closed++;
+    else if (gst_structure_has_name (s, "seecitvsink-upload-failed"))
+      failed++;
+    gst_message_unref (m);
+  }
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (queued (), closed);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* Without a loadable upload module: a clear error at start, no crash. */
 GST_START_TEST (test_no_module)
 {
@@ -800,6 +844,7 @@ seecitvsink_upload_suite (void)
   tcase_add_test (tc, test_killed_pipeline_resumes);
   tcase_add_test (tc, test_secret_never_logged);
   tcase_add_test (tc, test_no_module);
+  tcase_add_test (tc, test_stop_during_drain);
   tcase_add_test (tc, test_delete_local);
   tcase_add_test (tc, test_multipart_real_server);
   tcase_add_test (tc, test_outage);
