@@ -26,9 +26,9 @@
 #include <gst/gst.h>
 #include <openssl/crypto.h>
 
+#include "seecitv-remote.h"
 #include "clip.h"
 #include "keystore.h"
-#include "seecitv-remote.h"
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -806,12 +806,14 @@ cmd_export (int argc, char **argv)
 
   if (!parse_command ("export", entries, &argc, &argv, &status))
     goto out;
+  /* s3://bucket/key: fetched to a private temporary file first. */
+  if (argc == 2 && !seecitv_remote_fetch (opt_keystore, &argv[1],
+          &remote_tmp))
+    goto out;
   if (argc != 2 || output == NULL) {
     status = usage_error (FALSE, "usage: seecitv export CLIP -o OUT.mkv");
     goto out;
   }
-  if (!seecitv_remote_fetch (opt_keystore, &argv[1], &remote_tmp))
-    goto out;
   ks = open_keystore ();
   if (ks == NULL)
     goto out;
