@@ -143,7 +143,6 @@ struct _SeecitvSink
   /* Properties, protected by the object lock. */
   gchar *location;
   gchar *keystore;
-  SeecitvSinkUpload *upload;    /* off-site copies (seecitvsinkupload.c) */
   gchar *device_id;
   SeecitvSinkTrigger trigger;
   guint64 pre_roll;
@@ -289,7 +288,7 @@ seecitv_sink_class_init (SeecitvSinkClass * klass)
           G_MAXUINT64, DEFAULT_SYNC_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
-  seecitv_sink_upload_install_properties (gobject_class, PROP_UPLOAD_FIRST);
+  seecitv_sink_upload_class_init (element_class, PROP_UPLOAD_FIRST);
 
   /**
    * SeecitvSink::start:
@@ -346,7 +345,7 @@ seecitv_sink_init (SeecitvSink * self)
   self->post_roll = DEFAULT_POST_ROLL;
   self->max_clip_duration = DEFAULT_MAX_CLIP_DURATION;
   self->sync_interval = DEFAULT_SYNC_INTERVAL;
-  self->upload = seecitv_sink_upload_new (GST_ELEMENT (self));
+  seecitv_sink_upload_init (GST_ELEMENT (self));
 
   g_mutex_init (&self->trigger_lock);
   g_mutex_init (&self->clips_lock);
@@ -370,7 +369,6 @@ seecitv_sink_finalize (GObject * object)
   g_free (self->keystore);
   g_free (self->device_id);
   g_free (self->last_path);
-  seecitv_sink_upload_free (self->upload);
   seecitv_ring_free (self->ring);
   g_hash_table_unref (self->infos);
   g_list_free_full (self->closing, gst_object_unref);
@@ -396,8 +394,8 @@ seecitv_sink_set_property (GObject * object, guint prop_id,
   }
   if (prop_id >= PROP_UPLOAD_FIRST && prop_id <= PROP_UPLOAD_LAST) {
     GST_OBJECT_UNLOCK (self);
-    seecitv_sink_upload_set_property (self->upload,
-        prop_id - PROP_UPLOAD_FIRST, value, pspec);
+    seecitv_sink_upload_set_property (GST_ELEMENT (self),
+        prop_id - PROP_UPLOAD_FIRST, value);
     return;
   }
   switch (prop_id) {
@@ -453,8 +451,8 @@ seecitv_sink_get_property (GObject * object, guint prop_id,
   SeecitvSink *self = SEECITV_SINK (object);
 
   if (prop_id >= PROP_UPLOAD_FIRST && prop_id <= PROP_UPLOAD_LAST) {
-    seecitv_sink_upload_get_property (self->upload,
-        prop_id - PROP_UPLOAD_FIRST, value, pspec);
+    seecitv_sink_upload_get_property (GST_ELEMENT (self),
+        prop_id - PROP_UPLOAD_FIRST, value);
     return;
   }
   GST_OBJECT_LOCK (self);
@@ -775,8 +773,6 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
           gst_object_ref (split), gst_object_unref);
       gst_message_unref (msg);
       if (eos != NULL)
-        seecitv_sink_upload_drain (self->upload);
-      if (eos != NULL)
         gst_element_post_message (GST_ELEMENT (self), eos);
       return;
     }
@@ -832,14 +828,6 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
   }
 
   GST_BIN_CLASS (parent_class)->handle_message (bin, msg);
-  if (post != NULL && gst_message_has_name (post, "seecitvsink-clip-closed")) {
-    gchar *device_id;
-
-    g_object_get (self, "device-id", &device_id, NULL);
-    seecitv_sink_upload_clip (self->upload, gst_structure_get_string
-        (gst_message_get_structure (post), "path"), device_id);
-    g_free (device_id);
-  }
   if (post != NULL)
     gst_element_post_message (GST_ELEMENT (self), post);
 }
@@ -1115,13 +1103,13 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      if (!seecitv_sink_upload_start (self->upload, self->keystore))
+      if (!seecitv_sink_upload_start (element, self->keystore))
         return GST_STATE_CHANGE_FAILURE;
       gst_pad_set_active (self->srcpad, TRUE);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* An EOS drain must not keep the streaming thread we stop. */
-      seecitv_sink_upload_interrupt (self->upload);
+      seecitv_sink_upload_interrupt (element);
       break;
     default:
       break;
@@ -1135,7 +1123,7 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       gst_pad_set_active (self->srcpad, FALSE);
       reset (self);
-      seecitv_sink_upload_stop (self->upload);
+      seecitv_sink_upload_stop (element);
       break;
     default:
       break;

@@ -58,8 +58,56 @@ struct _SeecitvSinkUpload
   guint users;                  /* threads using queue outside the lock */
 };
 
+typedef struct _SeecitvSinkUpload SeecitvSinkUpload;
+
+static G_DEFINE_QUARK (seecitv-sink-upload, upload_state);
+static gboolean (*parent_post_message) (GstElement * element,
+    GstMessage * message);
+
+static void seecitv_sink_upload_clip (SeecitvSinkUpload * u,
+    const gchar * path, const gchar * device_id);
+static void seecitv_sink_upload_drain (SeecitvSinkUpload * u);
+
+static SeecitvSinkUpload *
+get_state (GstElement * sink)
+{
+  return g_object_get_qdata (G_OBJECT (sink), upload_state_quark ());
+}
+
+/* Every message the sink itself posts passes here. */
+static gboolean
+post_message (GstElement * element, GstMessage * message)
+{
+  SeecitvSinkUpload *u = get_state (element);
+
+  if (u != NULL && GST_MESSAGE_SRC (message) == GST_OBJECT (element)) {
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
+      seecitv_sink_upload_drain (u);
+    } else if (gst_message_has_name (message, "seecitvsink-clip-closed")) {
+      gchar *device_id = NULL;
+
+      /* The sink's effective device id (property, else upstream tag). */
+      g_object_get (element, "device-id", &device_id, NULL);
+      seecitv_sink_upload_clip (u, gst_structure_get_string
+          (gst_message_get_structure (message), "path"), device_id);
+      g_free (device_id);
+    }
+  }
+  return parent_post_message (element, message);
+}
+
+static void install_properties (GObjectClass * klass, guint first_id);
+
 void
-seecitv_sink_upload_install_properties (GObjectClass * klass, guint first_id)
+seecitv_sink_upload_class_init (GstElementClass * klass, guint first_id)
+{
+  parent_post_message = klass->post_message;
+  klass->post_message = post_message;
+  install_properties (G_OBJECT_CLASS (klass), first_id);
+}
+
+static void
+install_properties (GObjectClass * klass, guint first_id)
 {
   GST_DEBUG_CATEGORY_INIT (seecitvsinkupload_debug, "seecitvsinkupload", 0,
       "seecitvsink off-site upload");
@@ -95,8 +143,10 @@ seecitv_sink_upload_install_properties (GObjectClass * klass, guint first_id)
           GST_PARAM_MUTABLE_READY));
 }
 
-SeecitvSinkUpload *
-seecitv_sink_upload_new (GstElement * sink)
+static void seecitv_sink_upload_free (SeecitvSinkUpload * u);
+
+void
+seecitv_sink_upload_init (GstElement * sink)
 {
   SeecitvSinkUpload *u = g_new0 (SeecitvSinkUpload, 1);
 
@@ -105,15 +155,16 @@ seecitv_sink_upload_new (GstElement * sink)
   g_cond_init (&u->cond);
   u->timeout = DEFAULT_UPLOAD_TIMEOUT;
   u->delete_local = DEFAULT_UPLOAD_DELETE_LOCAL;
-  return u;
+  g_object_set_qdata_full (G_OBJECT (sink), upload_state_quark (), u,
+      (GDestroyNotify) seecitv_sink_upload_free);
 }
 
-void
+static void queue_stop (SeecitvSinkUpload * u);
+
+static void
 seecitv_sink_upload_free (SeecitvSinkUpload * u)
 {
-  if (u == NULL)
-    return;
-  seecitv_sink_upload_stop (u);
+  queue_stop (u);
   g_mutex_clear (&u->lock);
   g_cond_clear (&u->cond);
   g_free (u->target);
@@ -122,9 +173,11 @@ seecitv_sink_upload_free (SeecitvSinkUpload * u)
 }
 
 void
-seecitv_sink_upload_set_property (SeecitvSinkUpload * u, guint index,
-    const GValue * value, GParamSpec * pspec)
+seecitv_sink_upload_set_property (GstElement * sink, guint index,
+    const GValue * value)
 {
+  SeecitvSinkUpload *u = get_state (sink);
+
   GST_OBJECT_LOCK (u->sink);
   switch (index) {
     case IDX_UPLOAD:
@@ -152,9 +205,11 @@ seecitv_sink_upload_set_property (SeecitvSinkUpload * u, guint index,
 }
 
 void
-seecitv_sink_upload_get_property (SeecitvSinkUpload * u, guint index,
-    GValue * value, GParamSpec * pspec)
+seecitv_sink_upload_get_property (GstElement * sink, guint index,
+    GValue * value)
 {
+  SeecitvSinkUpload *u = get_state (sink);
+
   GST_OBJECT_LOCK (u->sink);
   switch (index) {
     case IDX_UPLOAD:
@@ -278,8 +333,9 @@ on_result (const SeecitvUploadResult * r, gpointer user_data)
 }
 
 gboolean
-seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
+seecitv_sink_upload_start (GstElement * sink, const gchar * keystore)
 {
+  SeecitvSinkUpload *u = get_state (sink);
   gchar *target, *endpoint, *dir;
   gboolean delete_local;
   GError *err = NULL;
@@ -340,7 +396,7 @@ seecitv_sink_upload_start (SeecitvSinkUpload * u, const gchar * keystore)
   return TRUE;
 }
 
-void
+static void
 seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
     const gchar * device_id)
 {
@@ -371,7 +427,7 @@ seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
   g_free (name);
 }
 
-void
+static void
 seecitv_sink_upload_drain (SeecitvSinkUpload * u)
 {
   guint64 timeout;
@@ -395,8 +451,9 @@ seecitv_sink_upload_drain (SeecitvSinkUpload * u)
 }
 
 void
-seecitv_sink_upload_interrupt (SeecitvSinkUpload * u)
+seecitv_sink_upload_interrupt (GstElement * sink)
 {
+  SeecitvSinkUpload *u = get_state (sink);
   SeecitvUploadQueue *q = queue_acquire (u);
 
   if (q == NULL)
@@ -406,7 +463,13 @@ seecitv_sink_upload_interrupt (SeecitvSinkUpload * u)
 }
 
 void
-seecitv_sink_upload_stop (SeecitvSinkUpload * u)
+seecitv_sink_upload_stop (GstElement * sink)
+{
+  queue_stop (get_state (sink));
+}
+
+static void
+queue_stop (SeecitvSinkUpload * u)
 {
   SeecitvUploadQueue *q;
 

@@ -20,37 +20,33 @@ G_BEGIN_DECLS
 
 #define SEECITV_SINK_UPLOAD_N_PROPS 4
 
-typedef struct _SeecitvSinkUpload SeecitvSinkUpload;
-
-/* Installs upload, upload-endpoint, upload-timeout, upload-delete-local
- * as property ids first_id .. first_id + 3. */
-void seecitv_sink_upload_install_properties (GObjectClass * klass,
+/* From the sink's class_init: installs upload, upload-endpoint,
+ * upload-timeout, upload-delete-local as property ids first_id ..
+ * first_id + 3, and wraps the class's post_message: a
+ * "seecitvsink-clip-closed" the sink posts queues the clip (as
+ * "<device-id>/<file name>"), and the sink's EOS waits first for the queue
+ * to empty, up to upload-timeout. */
+void seecitv_sink_upload_class_init (GstElementClass * klass,
     guint first_id);
+/* From the sink's init: the per-instance state, freed with the sink. */
+void seecitv_sink_upload_init (GstElement * sink);
 
-SeecitvSinkUpload *seecitv_sink_upload_new (GstElement * sink);
-void seecitv_sink_upload_free (SeecitvSinkUpload * u);
-
-/* index is prop_id - first_id. */
-void seecitv_sink_upload_set_property (SeecitvSinkUpload * u, guint index,
-    const GValue * value, GParamSpec * pspec);
-void seecitv_sink_upload_get_property (SeecitvSinkUpload * u, guint index,
-    GValue * value, GParamSpec * pspec);
+/* index is prop_id - first_id. Called without the object lock. */
+void seecitv_sink_upload_set_property (GstElement * sink, guint index,
+    const GValue * value);
+void seecitv_sink_upload_get_property (GstElement * sink, guint index,
+    GValue * value);
 
 /* READY->PAUSED: opens the queue beside keystore and resumes it. FALSE
  * after posting an error. Does nothing when `upload` is unset. */
-gboolean seecitv_sink_upload_start (SeecitvSinkUpload * u,
+gboolean seecitv_sink_upload_start (GstElement * sink,
     const gchar * keystore);
-/* A clip file is complete: queue it (as "<device_id>/<file name>"). */
-void seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
-    const gchar * device_id);
-/* At EOS: waits up to upload-timeout for the queue to empty. */
-void seecitv_sink_upload_drain (SeecitvSinkUpload * u);
 /* PAUSED->READY, before the children stop: ends a drain at once (it runs
  * in a streaming thread) and stops uploading; clips closing meanwhile are
  * still queued. */
-void seecitv_sink_upload_interrupt (SeecitvSinkUpload * u);
+void seecitv_sink_upload_interrupt (GstElement * sink);
 /* PAUSED->READY, after: frees the queue; what is left stays queued. */
-void seecitv_sink_upload_stop (SeecitvSinkUpload * u);
+void seecitv_sink_upload_stop (GstElement * sink);
 
 G_END_DECLS
 
