@@ -728,6 +728,26 @@ GST_START_TEST (test_stop_during_drain)
 
 GST_END_TEST;
 
+/* forget with the storage down: the device's queued uploads are dropped
+ * (its keys are gone, nothing left to send), and the command says that the
+ * remote copies could not be deleted (exit 1). */
+GST_START_TEST (test_forget_with_storage_down)
+{
+  Rec r;
+  gchar *out = NULL;
+
+  record (15, "s3://" BUCKET "/pre", GST_SECOND, &r);
+  fail_unless_equals_int (r.closed->len, 1);
+  fail_unless_equals_int (queued (), 1);
+  fail_unless_equals_int (tool (&out, "forget", "--device", DEVICE, NULL), 1);
+  fail_unless (strstr (out, "removed device key") != NULL, "%s", out);
+  fail_unless_equals_int (queued (), 0);
+  g_free (out);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
 /* Without a loadable upload module: a clear error at start, no crash. */
 GST_START_TEST (test_no_module)
 {
@@ -844,6 +864,7 @@ seecitvsink_upload_suite (void)
   tcase_add_test (tc, test_killed_pipeline_resumes);
   tcase_add_test (tc, test_secret_never_logged);
   tcase_add_test (tc, test_no_module);
+  tcase_add_test (tc, test_forget_with_storage_down);
   tcase_add_test (tc, test_stop_during_drain);
   tcase_add_test (tc, test_delete_local);
   tcase_add_test (tc, test_multipart_real_server);
