@@ -56,6 +56,12 @@ struct _SeecitvSinkUpload
   GCond cond;
   SeecitvUploadQueue *queue;
   guint users;                  /* threads using queue outside the lock */
+  /* Clips opened and closed (queued) since start: the EOS drain first waits
+   * for every opened clip's close, which another thread may still be
+   * posting when EOS is decided (bounded by upload-timeout, should a clip
+   * never close). */
+  guint opened, closed;
+  gboolean interrupted;
 };
 
 typedef struct _SeecitvSinkUpload SeecitvSinkUpload;
@@ -83,6 +89,10 @@ post_message (GstElement * element, GstMessage * message)
   if (u != NULL && GST_MESSAGE_SRC (message) == GST_OBJECT (element)) {
     if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
       seecitv_sink_upload_drain (u);
+    } else if (gst_message_has_name (message, "seecitvsink-clip-opened")) {
+      g_mutex_lock (&u->lock);
+      u->opened++;
+      g_mutex_unlock (&u->lock);
     } else if (gst_message_has_name (message, "seecitvsink-clip-closed")) {
       gchar *device_id = NULL;
 
@@ -91,6 +101,10 @@ post_message (GstElement * element, GstMessage * message)
       seecitv_sink_upload_clip (u, gst_structure_get_string
           (gst_message_get_structure (message), "path"), device_id);
       g_free (device_id);
+      g_mutex_lock (&u->lock);
+      u->closed++;
+      g_cond_broadcast (&u->cond);
+      g_mutex_unlock (&u->lock);
     }
   }
   return parent_post_message (element, message);
@@ -432,6 +446,7 @@ seecitv_sink_upload_drain (SeecitvSinkUpload * u)
 {
   guint64 timeout;
   guint left = 0;
+  gint64 us, deadline;
   SeecitvUploadQueue *q = queue_acquire (u);
 
   if (q == NULL)
@@ -439,8 +454,14 @@ seecitv_sink_upload_drain (SeecitvSinkUpload * u)
   GST_OBJECT_LOCK (u->sink);
   timeout = u->timeout;
   GST_OBJECT_UNLOCK (u->sink);
-  if (!u->api->drain (q, timeout / GST_USECOND > G_MAXINT64 ?
-          G_MAXINT64 : (gint64) (timeout / GST_USECOND)))
+  us = timeout / GST_USECOND > G_MAXINT64 / 2 ? G_MAXINT64 / 2 :
+      (gint64) (timeout / GST_USECOND);
+  deadline = g_get_monotonic_time () + us;
+  g_mutex_lock (&u->lock);
+  while (u->closed < u->opened && !u->interrupted
+      && g_cond_wait_until (&u->cond, &u->lock, deadline));
+  g_mutex_unlock (&u->lock);
+  if (!u->api->drain (q, MAX (deadline - g_get_monotonic_time (), 0)))
     left = u->api->pending (q);
   queue_release (u);
   if (left == 0)
@@ -458,6 +479,10 @@ seecitv_sink_upload_interrupt (GstElement * sink)
 
   if (q == NULL)
     return;
+  g_mutex_lock (&u->lock);
+  u->interrupted = TRUE;
+  g_cond_broadcast (&u->cond);
+  g_mutex_unlock (&u->lock);
   u->api->interrupt (q);
   queue_release (u);
 }
@@ -478,10 +503,14 @@ queue_stop (SeecitvSinkUpload * u)
   u->queue = NULL;
   if (q != NULL) {
     /* A drain at EOS may be waiting: make it return, then free. */
+    u->interrupted = TRUE;
+    g_cond_broadcast (&u->cond);
     u->api->interrupt (q);
     while (u->users > 0)
       g_cond_wait (&u->cond, &u->lock);
   }
+  u->opened = u->closed = 0;
+  u->interrupted = FALSE;
   g_mutex_unlock (&u->lock);
   if (q != NULL)
     u->api->queue_free (q);
