@@ -80,6 +80,29 @@ get_state (GstElement * sink)
   return g_object_get_qdata (G_OBJECT (sink), upload_state_quark ());
 }
 
+/* The sink's EOS, held back until the queue is drained. Runs in a
+ * gst_element_call_async () thread: the thread that posted EOS may hold a
+ * lock (basesink's preroll lock) that a state change needs. */
+static void
+drain_then_post (GstElement * element, gpointer user_data)
+{
+  SeecitvSinkUpload *u = get_state (element);
+
+  seecitv_sink_upload_drain (u);
+  parent_post_message (element, gst_message_ref (user_data));
+}
+
+static gboolean
+has_queue (SeecitvSinkUpload * u)
+{
+  gboolean has;
+
+  g_mutex_lock (&u->lock);
+  has = u->queue != NULL;
+  g_mutex_unlock (&u->lock);
+  return has;
+}
+
 /* Every message the sink itself posts passes here. */
 static gboolean
 post_message (GstElement * element, GstMessage * message)
@@ -87,8 +110,10 @@ post_message (GstElement * element, GstMessage * message)
   SeecitvSinkUpload *u = get_state (element);
 
   if (u != NULL && GST_MESSAGE_SRC (message) == GST_OBJECT (element)) {
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
-      seecitv_sink_upload_drain (u);
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS && has_queue (u)) {
+      gst_element_call_async (element, drain_then_post, message,
+          (GDestroyNotify) gst_message_unref);
+      return TRUE;
     } else if (gst_message_has_name (message, "seecitvsink-clip-opened")) {
       g_mutex_lock (&u->lock);
       u->opened++;
