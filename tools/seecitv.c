@@ -30,6 +30,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "seecitv-remote.h"
 #include "clip.h"
 #include "keystore.h"
 #include "protocol.h"
@@ -81,6 +82,10 @@ static const gchar *description =
     "  unpair --device ID  delete the device's pairing secret (its clips\n"
     "                      stay)\n"
     "  devices [--json]    the devices in the keystore: paired or not, clips\n"
+    "  upload [--timeout S]  send the clips queued for off-site upload\n"
+    "  list --remote [--device ID]  the uploaded copies\n"
+    "(purge and forget also delete uploaded copies; export takes an\n"
+    "s3://bucket/key too: docs/upload.md)\n"
     "\n"
     "CLIP is a clip file path or a clip id (32 hex digits, as `list` shows).\n"
     "The keystore is --keystore, else $SEECITV_KEYSTORE, else\n"
@@ -1012,8 +1017,13 @@ cmd_export (int argc, char **argv)
   GstBus *bus;
   guint watch, timer = 0;
   gboolean created = FALSE;
+  gchar *remote_tmp = NULL;
 
   if (!parse_command ("export", entries, &argc, &argv, &status))
+    goto out;
+  /* s3://bucket/key: fetched to a private temporary file first. */
+  if (argc == 2 && !seecitv_remote_fetch (opt_keystore, &argv[1],
+          &remote_tmp))
     goto out;
   if (argc != 2 || output == NULL) {
     status = usage_error (FALSE, "usage: seecitv export CLIP -o OUT.mkv");
@@ -1092,6 +1102,7 @@ out:
   g_clear_error (&err);
   g_free (path);
   g_free (output);
+  seecitv_remote_fetch_done (remote_tmp);
   return status;
 }
 
@@ -1369,6 +1380,8 @@ cmd_forget (int argc, char **argv)
       status = EXIT_FAIL;
     }
   }
+  if (!seecitv_remote_forget_device (opt_keystore, device))
+    status = EXIT_FAIL;
   /* Older versions of the keystore (backups, blocks left on the disk by
    * the atomic replace) still hold the keys: destroy the key they open
    * with. */
@@ -1439,6 +1452,8 @@ purge_one (const gchar * arg)
         "cannot be decrypted)\n", path, g_strerror (e));
     ok = FALSE;
   }
+  if (ok && !seecitv_remote_purge_clip (opt_keystore, path))
+    ok = FALSE;
   g_clear_error (&err);
   g_free (path);
   return ok;
@@ -1821,7 +1836,9 @@ main (int argc, char **argv)
   if (strcmp (cmd, "keys") == 0) {
     status = cmd_keys (argc, argv);
   } else if (strcmp (cmd, "list") == 0) {
-    status = cmd_list (argc, argv);
+    status = seecitv_remote_wants_list (argc, argv) ?
+        seecitv_remote_cmd_list (opt_keystore, argc, argv) :
+        cmd_list (argc, argv);
   } else if (strcmp (cmd, "verify") == 0) {
     status = cmd_verify (argc, argv);
   } else if (strcmp (cmd, "export") == 0) {
@@ -1844,6 +1861,8 @@ main (int argc, char **argv)
     status = cmd_unpair (argc, argv);
   } else if (strcmp (cmd, "devices") == 0) {
     status = cmd_devices (argc, argv);
+  } else if (strcmp (cmd, "upload") == 0) {
+    status = seecitv_remote_cmd_upload (opt_keystore, argc, argv);
   } else {
     g_printerr ("seecitv: unknown command '%s'\n", cmd);
     g_printerr ("Try 'seecitv --help'.\n");

@@ -144,6 +144,7 @@
 
 #include "seecitv/deviceid.h"
 #include "seecitv/gstproperty.h"
+#include "seecitvsinkupload.h"
 
 #ifdef SEECITV_HAVE_KEYSTORE
 #include <openssl/crypto.h>
@@ -207,6 +208,8 @@ enum
   PROP_MAX_SIZE,
   PROP_ENCODER,
   PROP_ENCODER_ELEMENT,
+  PROP_UPLOAD_FIRST,            /* seecitvsinkupload.c's properties */
+  PROP_UPLOAD_LAST = PROP_UPLOAD_FIRST + SEECITV_SINK_UPLOAD_N_PROPS - 1,
 };
 
 enum
@@ -467,6 +470,7 @@ seecitv_sink_class_init (SeecitvSinkClass * klass)
           "takes", GST_TYPE_ELEMENT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  seecitv_sink_upload_class_init (element_class, PROP_UPLOAD_FIRST);
 
   /**
    * SeecitvSink::start:
@@ -538,6 +542,7 @@ seecitv_sink_init (SeecitvSink * self)
   self->retention = DEFAULT_RETENTION;
   self->max_size = DEFAULT_MAX_SIZE;
   self->encoder_desc = g_strdup (DEFAULT_ENCODER);
+  seecitv_sink_upload_init (GST_ELEMENT (self));
 
   g_mutex_init (&self->trigger_lock);
   g_mutex_init (&self->clips_lock);
@@ -600,6 +605,12 @@ seecitv_sink_set_property (GObject * object, guint prop_id,
       !(pspec->flags & GST_PARAM_MUTABLE_PLAYING)) {
     GST_OBJECT_UNLOCK (self);
     seecitv_warn_property_refused (GST_ELEMENT (self), pspec);
+    return;
+  }
+  if (prop_id >= PROP_UPLOAD_FIRST && prop_id <= PROP_UPLOAD_LAST) {
+    GST_OBJECT_UNLOCK (self);
+    seecitv_sink_upload_set_property (GST_ELEMENT (self),
+        prop_id - PROP_UPLOAD_FIRST, value);
     return;
   }
   switch (prop_id) {
@@ -672,6 +683,11 @@ seecitv_sink_get_property (GObject * object, guint prop_id,
 {
   SeecitvSink *self = SEECITV_SINK (object);
 
+  if (prop_id >= PROP_UPLOAD_FIRST && prop_id <= PROP_UPLOAD_LAST) {
+    seecitv_sink_upload_get_property (GST_ELEMENT (self),
+        prop_id - PROP_UPLOAD_FIRST, value);
+    return;
+  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_LOCATION:
@@ -2432,12 +2448,18 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!seecitv_sink_upload_start (element, self->keystore))
+        return GST_STATE_CHANGE_FAILURE;
       gst_pad_set_active (self->srcpad, TRUE);
       gst_pad_set_active (self->raw_srcpad, TRUE);
       gst_pad_set_active (self->gate_pad, TRUE);
       /* What is due already goes before anything is recorded. */
       purge (self, reserve (self));
       retention_start (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* An EOS drain must not keep the streaming thread we stop. */
+      seecitv_sink_upload_interrupt (element);
       break;
     default:
       break;
@@ -2457,6 +2479,7 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
       gst_pad_set_active (self->gate_pad, FALSE);
       reset (self);
       retention_stop (self);
+      seecitv_sink_upload_stop (element);
       break;
     default:
       break;

@@ -1,0 +1,53 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * seecitvsink's off-site copies (docs/upload.md): its four upload-*
+ * properties, the persistent queue it feeds when a clip closes, the drain
+ * at EOS and the seecitvsink-upload-done / -failed messages. Kept out of
+ * gstseecitvsink.c so that the sink only makes a few calls. The queue
+ * itself (ext/soup/uploadqueue.c, libsoup 3 and OpenSSL) is a module
+ * loaded with GModule when `upload` is set, so the plugin does not link
+ * libsoup; without the module `upload` is refused at start with a clear
+ * error.
+ */
+#ifndef __SEECITV_SINK_UPLOAD_H__
+#define __SEECITV_SINK_UPLOAD_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define SEECITV_SINK_UPLOAD_N_PROPS 4
+
+/* From the sink's class_init: installs upload, upload-endpoint,
+ * upload-timeout, upload-delete-local as property ids first_id ..
+ * first_id + 3, and wraps the class's post_message: a
+ * "seecitvsink-clip-closed" the sink posts queues the clip (as
+ * "<device-id>/<file name>"), and the sink's EOS waits first for the queue
+ * to empty, up to upload-timeout. */
+void seecitv_sink_upload_class_init (GstElementClass * klass,
+    guint first_id);
+/* From the sink's init: the per-instance state, freed with the sink. */
+void seecitv_sink_upload_init (GstElement * sink);
+
+/* index is prop_id - first_id. Called without the object lock. */
+void seecitv_sink_upload_set_property (GstElement * sink, guint index,
+    const GValue * value);
+void seecitv_sink_upload_get_property (GstElement * sink, guint index,
+    GValue * value);
+
+/* READY->PAUSED: opens the queue beside keystore and resumes it. FALSE
+ * after posting an error. Does nothing when `upload` is unset. */
+gboolean seecitv_sink_upload_start (GstElement * sink,
+    const gchar * keystore);
+/* PAUSED->READY, before the children stop: ends a drain at once (it runs
+ * in a streaming thread) and stops uploading; clips closing meanwhile are
+ * still queued. */
+void seecitv_sink_upload_interrupt (GstElement * sink);
+/* PAUSED->READY, after: frees the queue; what is left stays queued. */
+void seecitv_sink_upload_stop (GstElement * sink);
+
+G_END_DECLS
+
+#endif /* __SEECITV_SINK_UPLOAD_H__ */
