@@ -95,15 +95,21 @@ typedef enum
   IMPL_SEECITV,                 /* default settings */
   IMPL_SEECITV_EQ,              /* seecitvmotion max-analysis-rate=5 */
   IMPL_PEER,                    /* motioncells ! faceblur ! splitmuxsink */
+  /* where the time goes, one camera: one part of the chain alone */
+  IMPL_PART_MOTION,
+  IMPL_PART_REDACT,
+  IMPL_PART_REC,
+  IMPL_PART_CODEC,
   N_IMPLS
 } Impl;
 
 static const gchar *impl_names[N_IMPLS] = {
-  "harness", "seecitv", "seecitv-eq", "peer"
+  "harness", "seecitv", "seecitv-eq", "peer", "only-motion", "only-redact",
+  "only-recorder", "only-decode-encode"
 };
 
-/* One camera's pipeline; %1$s is replaced by the per-camera settings
- * (names, paths) in build_camera (). */
+/* One camera's pipeline (NULL: not measured in this mode); camera_new ()
+ * sets names, paths and the encoder's settings. */
 static const gchar *chains[N_MODES][N_IMPLS] = {
   {
         "appsrc name=raw ! fakesink name=rawsink sync=false "
@@ -118,6 +124,13 @@ static const gchar *chains[N_MODES][N_IMPLS] = {
         "motioncells name=motion ! faceblur name=redact ! videoconvert ! "
         "video/x-raw,format=I420 ! fakesink name=rawsink sync=false "
         "appsrc name=enc ! splitmuxsink name=rec muxer-factory=matroskamux",
+        "appsrc name=raw ! seecitvmotion name=motion ! fakesink sync=false "
+        "appsrc name=enc ! fakesink name=encsink sync=false",
+        "appsrc name=raw ! seecitvredact name=redact ! fakesink sync=false "
+        "appsrc name=enc ! fakesink name=encsink sync=false",
+        "appsrc name=raw ! fakesink name=rawsink sync=false "
+        "appsrc name=enc ! seecitvsink name=rec trigger=continuous",
+        NULL,
       },
   {
         "appsrc name=jpg ! fakesink name=encsink sync=false",
@@ -131,6 +144,9 @@ static const gchar *chains[N_MODES][N_IMPLS] = {
         "motioncells name=motion ! faceblur name=redact ! videoconvert ! "
         "video/x-raw,format=I420 ! x264enc name=x264 ! h264parse ! "
         "splitmuxsink name=rec muxer-factory=matroskamux",
+        NULL, NULL, NULL,
+        "appsrc name=jpg ! jpegdec ! x264enc name=x264 ! h264parse ! "
+        "fakesink name=encsink sync=false",
       },
 };
 
@@ -216,6 +232,7 @@ static gint opt_pool = 60;
 static gchar *opt_x264 = NULL;
 static gchar *opt_dir = NULL;
 static gchar *opt_testdata = NULL;
+static gchar *opt_keystore_clips = NULL;
 static gboolean opt_no_peer = FALSE;
 static gboolean opt_verbose = FALSE;
 
@@ -250,6 +267,10 @@ static GOptionEntry entries[] = {
   {"testdata", 0, 0, G_OPTION_ARG_FILENAME, &opt_testdata,
       "Directory with vtest.avi and astronaut.png (default "
         SEECITV_TESTDATA_DIR ")", "DIR"},
+  {"keystore-clips", 0, 0, G_OPTION_ARG_STRING, &opt_keystore_clips,
+      "Time a clip's keystore work (opening: new clip key; closing: end "
+        "time) with this many clips already indexed (default "
+        "0,1000,10000; quick 0,1000)", "K[,K...]"},
   {"no-peer", 0, 0, G_OPTION_ARG_NONE, &opt_no_peer,
       "Leave out the gst-plugins-bad peer", NULL},
   {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
@@ -672,7 +693,7 @@ camera_new (Mode mode, Impl impl, guint index, guint n_cameras,
   }
 
   /* after the redaction, in both modes (the harness: its sink) */
-  if (impl == IMPL_HARNESS)
+  if (impl == IMPL_HARNESS || impl == IMPL_PART_REC)
     probe_pad (cam->pipeline, "rawsink", "sink", raw_probe, cam);
   else
     probe_pad (cam->pipeline, "redact", "src", raw_probe, cam);
@@ -772,7 +793,7 @@ run_once (Mode mode, Impl impl, guint n, guint frames, const Pool * pool,
   gint n_feeds = 0;
 
   memset (r, 0, sizeof (*r));
-  if (impl != IMPL_PEER && impl != IMPL_HARNESS)
+  if (strstr (chains[mode][impl], "seecitvsink") != NULL)
     fresh_keystore (run_dir);
   for (guint i = 0; i < n; i++)
     cams[i] = camera_new (mode, impl, i, n, pool, frames, run_dir, cascade,
@@ -860,6 +881,87 @@ run_once (Mode mode, Impl impl, guint n, guint frames, const Pool * pool,
   return ok;
 }
 
+/* ---- the keystore as it grows ---- */
+
+/* Every clip costs the recorder two keystore rewrites (seecitvcryptsink:
+ * open, new clip key, save when a clip opens; open, end time, save when it
+ * closes), each reading, decrypting, re-encrypting and syncing the whole
+ * file: the cost grows with the clips indexed. Times both, median of
+ * STEP runs, for each count of clips already in the keystore. */
+static void
+keystore_costs (const gchar * run_dir, GArray * counts)
+{
+  gchar *path = g_build_filename (run_dir, "keys", "keystore", NULL);
+
+  g_print ("\n== keystore work per clip (seecitvcryptsink's pattern: open, "
+      "change, save with fsync), %d runs each, median ==\n", STEP);
+  g_print ("  %-8s %-10s %-22s %-22s\n", "clips", "file KB",
+      "clip opens: cpu (wall)", "clip closes: cpu (wall)");
+  for (guint c = 0; c < counts->len; c++) {
+    guint k = g_array_index (counts, guint, c);
+    gint64 cpu[2][STEP], wall[2][STEP];
+    SeecitvKeystore *ks;
+    GError *error = NULL;
+    guint8 key[SEECITV_CLIP_KEY_SIZE];
+    SeecitvClipIds ids;
+    GStatBuf st;
+    gboolean ok = TRUE;
+
+    fresh_keystore (run_dir);
+    ks = seecitv_keystore_open_default (path, NULL, &error);
+    ok = ks != NULL && seecitv_keystore_add_device (ks, "cam00", &error);
+    for (guint i = 0; ok && i < k; i++) {
+      gchar *clip = g_strdup_printf ("/srv/recordings/cam00-%08u.seecitv",
+          i);
+
+      ok = seecitv_keystore_new_clip_key (ks, "cam00", clip,
+          g_get_real_time (), key, &ids, &error) &&
+          seecitv_keystore_set_clip_info (ks, ids.clip_id, clip,
+          g_get_real_time (), &error);
+      g_free (clip);
+    }
+    ok = ok && seecitv_keystore_save (ks, &error);
+    if (ks != NULL)
+      seecitv_keystore_free (ks);
+    for (gint r = 0; ok && r < STEP; r++) {
+      for (gint w = 0; ok && w < 2; w++) {
+        gint64 c0 = clock_ns (CLOCK_PROCESS_CPUTIME_ID);
+        gint64 w0 = clock_ns (CLOCK_MONOTONIC);
+
+        ks = seecitv_keystore_open_default (path, NULL, &error);
+        if (ks == NULL) {
+          ok = FALSE;
+          break;
+        }
+        if (w == 0)
+          ok = seecitv_keystore_new_clip_key (ks, "cam00",
+              "/srv/recordings/new.seecitv", g_get_real_time (), key, &ids,
+              &error);
+        else
+          ok = seecitv_keystore_set_clip_info (ks, ids.clip_id,
+              "/srv/recordings/new.seecitv", g_get_real_time (), &error);
+        ok = ok && seecitv_keystore_save (ks, &error);
+        seecitv_keystore_free (ks);
+        cpu[w][r] = clock_ns (CLOCK_PROCESS_CPUTIME_ID) - c0;
+        wall[w][r] = clock_ns (CLOCK_MONOTONIC) - w0;
+      }
+    }
+    memset (key, 0, sizeof (key));
+    if (!ok) {
+      g_print ("  %-8u failed: %s\n", k, error ? error->message : "?");
+      g_clear_error (&error);
+      continue;
+    }
+    if (g_stat (path, &st) != 0)
+      st.st_size = 0;
+    g_print ("  %-8u %-10.0f %6.2f (%6.2f) ms       %6.2f (%6.2f) ms\n", k,
+        st.st_size / 1024.0, median_ms (cpu[0], STEP),
+        median_ms (wall[0], STEP), median_ms (cpu[1], STEP),
+        median_ms (wall[1], STEP));
+  }
+  g_free (path);
+}
+
 /* ---- the measurement ---- */
 
 typedef struct
@@ -897,7 +999,7 @@ per_camera (gint total, guint n, guint min)
 }
 
 static gboolean
-parse_list (const gchar * str, GArray * out)
+parse_list (const gchar * str, guint64 min, guint64 max, GArray * out)
 {
   gchar **parts = g_strsplit (str, ",", -1);
   gboolean ok = TRUE;
@@ -906,7 +1008,7 @@ parse_list (const gchar * str, GArray * out)
     gchar *end = NULL;
     guint64 v = g_ascii_strtoull (*p, &end, 10);
 
-    if (end == *p || *end != '\0' || v < 1 || v > 64)
+    if (end == *p || *end != '\0' || v < min || v > max)
       ok = FALSE;
     else {
       guint u = v;
@@ -962,6 +1064,7 @@ main (int argc, char **argv)
   GOptionContext *context;
   GError *error = NULL;
   GArray *cameras = g_array_new (FALSE, FALSE, sizeof (guint));
+  GArray *keystore_clips = g_array_new (FALSE, FALSE, sizeof (guint));
   gboolean modes[N_MODES] = { FALSE, FALSE };
   GPtrArray *configs = g_ptr_array_new_with_free_func ((GDestroyNotify)
       config_free);
@@ -1001,8 +1104,14 @@ main (int argc, char **argv)
     if (opt_peer_short == 2 && opt_peer_long == 6)
       opt_peer_long = 4;
   }
-  if (!parse_list (opt_cameras ? opt_cameras : "1,2,4,8,16", cameras)) {
+  if (!parse_list (opt_cameras ? opt_cameras : "1,2,4,8,16", 1, 64,
+          cameras)) {
     g_printerr ("--cameras: a list of counts from 1 to 64\n");
+    return 2;
+  }
+  if (!parse_list (opt_keystore_clips ? opt_keystore_clips : opt_quick ?
+          "0,1000" : "0,1000,10000", 0, 1000000, keystore_clips)) {
+    g_printerr ("--keystore-clips: a list of counts from 0 to 1000000\n");
     return 2;
   }
   {
@@ -1121,7 +1230,7 @@ main (int argc, char **argv)
     for (gint impl = 0; impl < N_IMPLS; impl++) {
       guint n_list = impl == IMPL_SEECITV ? cameras->len : 1;
 
-      if (impl == IMPL_PEER && opt_no_peer)
+      if ((impl == IMPL_PEER && opt_no_peer) || chains[m][impl] == NULL)
         continue;
       for (guint i = 0; i < n_list; i++) {
         Config *c = g_new0 (Config, 1);
@@ -1156,7 +1265,8 @@ main (int argc, char **argv)
     if (!modes[m])
       continue;
     for (gint impl = IMPL_SEECITV; impl < N_IMPLS; impl++) {
-      if ((impl == IMPL_PEER && opt_no_peer) || impl == IMPL_SEECITV_EQ)
+      if ((impl == IMPL_PEER && opt_no_peer) || impl == IMPL_SEECITV_EQ ||
+          impl >= IMPL_PART_MOTION)
         continue;
       g_print (" mode %s, %s: %s\n", mode_names[m], impl_names[impl],
           chains[m][impl]);
@@ -1240,6 +1350,8 @@ main (int argc, char **argv)
   /* ---- summary ---- */
   for (gint m = 0; m < N_MODES; m++) {
     const Config *one = NULL, *eq = NULL, *peer = NULL, *harness = NULL;
+    GString *parts = g_string_new (NULL);
+    gdouble parts_sum = 0;
     gchar ratio[32];
 
     if (!modes[m])
@@ -1259,6 +1371,11 @@ main (int argc, char **argv)
         eq = c;
       if (c->impl == IMPL_PEER)
         peer = c;
+      if (c->impl >= IMPL_PART_MOTION && !c->failed) {
+        g_string_append_printf (parts, " %s %.2f,", impl_names[c->impl],
+            c->cpu_ms);
+        parts_sum += c->cpu_ms;
+      }
       if (c->impl != IMPL_SEECITV)
         continue;
       if (c->cameras == 1)
@@ -1280,6 +1397,14 @@ main (int argc, char **argv)
       g_print ("  harness alone (appsrc ! fakesink for the same streams): "
           "%.3f ms per frame per camera, included above\n",
           harness->cpu_ms);
+    if (parts->len > 0) {
+      g_print ("  where the time goes (N=1, one part alone, cpu ms per "
+          "frame):%s sum %.2f", parts->str, parts_sum);
+      if (one != NULL && !one->failed)
+        g_print (" (the whole chain: %.2f)", one->cpu_ms);
+      g_print ("\n");
+    }
+    g_string_free (parts, TRUE);
     if (eq && !eq->failed)
       g_print ("  seecitv-eq (N=1, seecitvmotion max-analysis-rate=5, the "
           "rate motioncells analyses at 15 fps): %.2f ms, %.2f cameras per "
@@ -1291,10 +1416,13 @@ main (int argc, char **argv)
         g_print ("  RATIO peer / seecitv at equal analysis rate: %.1f\n",
             peer->cpu_ms / eq->cpu_ms);
       if (one && !one->failed)
-        g_print ("  RATIO peer / seecitv default (it analyses 3x as many "
-            "frames): %.1f\n", peer->cpu_ms / one->cpu_ms);
+        g_print ("  RATIO peer / seecitv default (seecitvmotion analyses "
+            "every frame, 3x as many as motioncells): %.1f\n",
+            peer->cpu_ms / one->cpu_ms);
     }
   }
+
+  keystore_costs (run_dir, keystore_clips);
 
   load = load_average ();
   g_print ("\nload average at end: %s; total time %.0f s\n", load,
@@ -1312,6 +1440,7 @@ main (int argc, char **argv)
   pool_free (pool);
   g_ptr_array_unref (configs);
   g_array_unref (cameras);
+  g_array_unref (keystore_clips);
   g_free (cpus);
   g_free (cascade);
   g_free (run_dir);
