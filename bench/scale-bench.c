@@ -223,8 +223,8 @@ typedef struct
 static gboolean opt_quick = FALSE;
 static gchar *opt_cameras = NULL;
 static gchar *opt_modes = NULL;
-static gint opt_total_short = 60;
-static gint opt_total_long = 180;
+static gint opt_total_short = 90;
+static gint opt_total_long = 270;
 static gint opt_peer_short = 2;
 static gint opt_peer_long = 6;
 static gint opt_repeats = 3;
@@ -238,18 +238,18 @@ static gboolean opt_verbose = FALSE;
 
 static GOptionEntry entries[] = {
   {"quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick,
-        "A look in about half a minute: 1, 2 and 4 cameras, one repeat, "
-        "short runs, a 30-frame pool (explicit options still win)", NULL},
+        "A look in about half a minute: 1 and 2 cameras, one repeat, short "
+        "runs, a 30-frame pool (explicit options still win)", NULL},
   {"cameras", 'n', 0, G_OPTION_ARG_STRING, &opt_cameras,
       "Camera counts (default 1,2,4,8,16)", "N[,N...]"},
   {"modes", 'm', 0, G_OPTION_ARG_STRING, &opt_modes,
       "a (decode/encode excluded), b (included) or a,b (default)", "M"},
   {"short", 's', 0, G_OPTION_ARG_INT, &opt_total_short,
-        "Frames of all cameras together in a short run (default 60; each "
-        "camera gets a multiple of 5, at least 5)", "F"},
+        "Frames of all cameras together in a short run (default 90; each "
+        "camera gets a multiple of 5, at least 10)", "F"},
   {"long", 'l', 0, G_OPTION_ARG_INT, &opt_total_long,
-        "Frames of all cameras together in a long run (default 180; at "
-        "least 5 per camera more than the short run)", "F"},
+        "Frames of all cameras together in a long run (default 270; at "
+        "least 10 per camera more than the short run)", "F"},
   {"peer-short", 0, 0, G_OPTION_ARG_INT, &opt_peer_short,
       "Frames in a short run of the peer (one camera; default 2)", "F"},
   {"peer-long", 0, 0, G_OPTION_ARG_INT, &opt_peer_long,
@@ -1092,8 +1092,8 @@ main (int argc, char **argv)
   if (opt_quick) {
     /* Only what was not given explicitly; GOption leaves defaults. */
     if (opt_cameras == NULL)
-      opt_cameras = g_strdup ("1,2,4");
-    if (opt_total_short == 60 && opt_total_long == 180) {
+      opt_cameras = g_strdup ("1,2");
+    if (opt_total_short == 90 && opt_total_long == 270) {
       opt_total_short = 10;
       opt_total_long = 20;
     }
@@ -1101,8 +1101,10 @@ main (int argc, char **argv)
       opt_repeats = 1;
     if (opt_pool == 60)
       opt_pool = 30;
-    if (opt_peer_short == 2 && opt_peer_long == 6)
-      opt_peer_long = 4;
+    if (opt_peer_short == 2 && opt_peer_long == 6) {
+      opt_peer_short = 1;
+      opt_peer_long = 2;
+    }
   }
   if (!parse_list (opt_cameras ? opt_cameras : "1,2,4,8,16", 1, 64,
           cameras)) {
@@ -1216,12 +1218,14 @@ main (int argc, char **argv)
   g_print ("faceblur profile=%s (the cascade seecitvredact uses)\n",
       cascade);
   g_print ("runs: per camera count N, a short and a long run; frames per "
-      "camera = total/N in multiples of %d (totals %d and %d); the peer "
-      "%d and %d frames, one camera; %d repeats, median; cost per frame "
-      "per camera = (cpu long - cpu short) / (N x (frames long - frames "
-      "short)), cpu = CLOCK_PROCESS_CPUTIME_ID (every thread)\n", STEP,
-      opt_total_short, opt_total_long, opt_peer_short, opt_peer_long,
-      opt_repeats);
+      "camera = total/N in multiples of %d, at least %d, the long run at "
+      "least %d more (totals %d and %d); the peer %d and %d frames, one "
+      "camera; %d repeats, median; cost per frame per camera = (cpu long - "
+      "cpu short) / (N x (frames long - frames short)), cpu = "
+      "CLOCK_PROCESS_CPUTIME_ID (every thread), timed from the moment every "
+      "camera's elements have started and its appsrc asks for data to the "
+      "last EOS\n", STEP, 2 * STEP, 2 * STEP, opt_total_short,
+      opt_total_long, opt_peer_short, opt_peer_long, opt_repeats);
 
   /* ---- the configurations ---- */
   for (gint m = 0; m < N_MODES; m++) {
@@ -1243,9 +1247,10 @@ main (int argc, char **argv)
           c->frames[0] = opt_peer_short;
           c->frames[1] = opt_peer_long;
         } else {
-          c->frames[0] = per_camera (opt_total_short, c->cameras, STEP);
+          /* at least two detection intervals in each, and between them */
+          c->frames[0] = per_camera (opt_total_short, c->cameras, 2 * STEP);
           c->frames[1] = per_camera (opt_total_long, c->cameras,
-              c->frames[0] + STEP);
+              c->frames[0] + 2 * STEP);
         }
         for (gint k = 0; k < 2; k++) {
           c->wall[k] = g_new0 (gint64, opt_repeats);
