@@ -705,8 +705,10 @@ device_start (const gchar * const *args)
   g_ptr_array_free (argv, TRUE);
   g_object_unref (l);
   fail_unless (d->proc != NULL, "%s", err ? err->message : "");
-  /* It flushes stdout after printing its URL. */
-  for (i = 0; d->url == NULL && i < 2000; i++) {
+  /* It flushes stdout after printing its URL; a loaded machine running
+   * it under ASan may take its time, an exited device fails at once. */
+  for (i = 0; d->url == NULL && i < 6000 &&
+      g_subprocess_get_identifier (d->proc) != NULL; i++) {
     gchar *log = NULL, *line;
 
     if (g_file_get_contents (d->log_path, &log, NULL, NULL) &&
