@@ -2,14 +2,24 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Security tests: secrets never leave the elements, and files are private.
- * Every debug line at GST_DEBUG=*:9 is collected in-process (the default
- * handler removed), every bus message is serialised from a sync handler,
- * and every readable property of every element is read back; then each
- * secret is searched in all of it in the spellings a leak would take (hex
+ * Security tests: secrets never leave the elements and tools, and files
+ * are private. Every debug line at GST_DEBUG=*:9 is collected in-process
+ * (the default handler removed), every bus message is serialised from a
+ * sync handler (error and warning texts, debug strings and details
+ * included), every readable property of every element is read back, and
+ * everything the process prints or logs through GLib (g_print, g_printerr,
+ * g_log, structured logging, debug messages enabled) is kept. The tools run
+ * as subprocesses at GST_DEBUG=*:9 with G_MESSAGES_DEBUG=all, and their
+ * stdout and stderr are kept: seecitv-device while seecitvsrc talks to it
+ * (also with a wrong pairing secret and a wrong password), and every
+ * `seecitv` command over a keystore with a master key and one with a
+ * passphrase (also a wrong one). Then each secret (pairing secret, master
+ * key, passphrase, clip data keys, password, Basic credentials, the device
+ * MAC) is searched in all of it in the spellings a leak would take (hex
  * both cases, with separators, raw bytes, base64, substrings of the long
- * ones). A canary secret logged by the test itself proves the search
- * finds what is there. File modes are checked under umask 022 and 000.
+ * ones). A canary secret logged by the test itself through each channel
+ * proves the search finds what is there. File modes are checked under
+ * umask 022 and 000.
  * Network traffic stays on 127.0.0.1 with ports chosen by the OS.
  * The fault tests are in faults.c.
  */
@@ -23,6 +33,7 @@
 #include <gst/app/gstappsink.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -40,6 +51,77 @@ static GMutex collect_lock;
 static GString *log_text;       /* protected by collect_lock */
 static GString *bus_text;       /* protected by collect_lock */
 static guint log_lines;         /* protected by collect_lock */
+/* g_print, g_printerr and g_log of this process; protected by
+ * collect_lock */
+static GString *glib_text;
+/* stdout and stderr of the tools run as subprocesses; main thread only */
+static GString *tool_text;
+
+static GPrintFunc old_print, old_printerr;
+
+static void
+collect_glib (const gchar * channel, const gchar * domain, const gchar * s)
+{
+  g_mutex_lock (&collect_lock);
+  if (glib_text != NULL)
+    g_string_append_printf (glib_text, "%s %s: %s\n", channel,
+        domain ? domain : "-", s ? s : "(null)");
+  g_mutex_unlock (&collect_lock);
+}
+
+static void
+collect_print (const gchar * s)
+{
+  collect_glib ("g_print", NULL, s);
+  if (old_print != NULL)
+    old_print (s);
+  else
+    fputs (s, stdout);
+}
+
+static void
+collect_printerr (const gchar * s)
+{
+  collect_glib ("g_printerr", NULL, s);
+  if (old_printerr != NULL)
+    old_printerr (s);
+  else
+    fputs (s, stderr);
+}
+
+/* g_log () for domains without a handler of their own (GstCheck has its
+ * own for GStreamer and GLib: they print with g_print, caught above). */
+static void
+collect_log_default (const gchar * domain, GLogLevelFlags level,
+    const gchar * message, gpointer user_data)
+{
+  collect_glib ("g_log", domain, message);
+  /* debug messages are enabled for the search, not for the test's log */
+  if (!(level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)))
+    g_log_default_handler (domain, level, message, user_data);
+}
+
+/* Structured logging (g_log_structured, and g_log once GLib routes it). */
+static GLogWriterOutput
+collect_log_writer (GLogLevelFlags level, const GLogField * fields,
+    gsize n_fields, gpointer user_data)
+{
+  const gchar *domain = NULL;
+  gchar *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++) {
+    if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+      domain = fields[i].value;
+    else if (strcmp (fields[i].key, "MESSAGE") == 0)
+      message = fields[i].length < 0 ? g_strdup (fields[i].value) :
+          g_strndup (fields[i].value, fields[i].length);
+  }
+  collect_glib ("g_log_structured", domain, message);
+  g_free (message);
+  if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO))
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
 
 static void
 collect_log (GstDebugCategory * category, GstDebugLevel level,
@@ -97,8 +179,10 @@ collect_start (void)
   g_mutex_lock (&collect_lock);
   log_text = g_string_new (NULL);
   bus_text = g_string_new (NULL);
+  glib_text = g_string_new (NULL);
   log_lines = 0;
   g_mutex_unlock (&collect_lock);
+  tool_text = g_string_new (NULL);
   gst_debug_set_active (TRUE);
   gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
   gst_debug_set_threshold_from_string ("*:9", TRUE);
@@ -117,8 +201,11 @@ collect_free (void)
   g_mutex_lock (&collect_lock);
   g_string_free (log_text, TRUE);
   g_string_free (bus_text, TRUE);
-  log_text = bus_text = NULL;
+  g_string_free (glib_text, TRUE);
+  log_text = bus_text = glib_text = NULL;
   g_mutex_unlock (&collect_lock);
+  g_string_free (tool_text, TRUE);
+  tool_text = NULL;
 }
 
 /* Every readable property of every element of @bin (and of @bin), as
@@ -153,7 +240,11 @@ collect_properties (GstElement * bin, GString * out)
         continue;
       g_value_init (&v, specs[i]->value_type);
       g_object_get_property (obj, specs[i]->name, &v);
-      s = g_strdup_value_contents (&v);
+      /* a NULL GstStructure cannot be serialised (a critical) */
+      if (G_VALUE_HOLDS_BOXED (&v) && g_value_get_boxed (&v) == NULL)
+        s = g_strdup ("NULL");
+      else
+        s = g_strdup_value_contents (&v);
       g_string_append_printf (out, "%s.%s=%s\n", GST_OBJECT_NAME (obj),
           specs[i]->name, s);
       g_free (s);
@@ -343,14 +434,19 @@ assert_nothing_leaked (GString * props)
   fail_unless (log_lines > 100, "only %u log lines", log_lines);
   assert_no_secret ("the debug log", log_text);
   assert_no_secret ("a bus message", bus_text);
+  assert_no_secret ("g_print/g_printerr/g_log", glib_text);
   g_mutex_unlock (&collect_lock);
+  assert_no_secret ("a tool's output", tool_text);
   if (props != NULL)
     assert_no_secret ("a property", props);
 }
 
+static gint run_seecitv (const gchar * const *args);
+
 /* The search must be able to fail: a canary secret logged at the highest
- * level, in a message, and in the middle of a line in another spelling,
- * is found each time. */
+ * level, in a message, in the middle of a line in another spelling,
+ * through g_printerr, g_log and g_log_structured, and in a tool's output
+ * (a keystore path `seecitv` reports), is found each time. */
 static void
 check_canary (void)
 {
@@ -405,6 +501,37 @@ check_canary (void)
   g_mutex_unlock (&collect_lock);
   gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (bus);
+
+  /* GLib's channels: g_printerr, g_log (a domain without a handler of
+   * its own, at debug level), structured logging */
+  g_printerr ("canary: %s\n", hexsp);
+  g_log ("seecitvcanary", G_LOG_LEVEL_DEBUG, "canary %s", hex);
+  g_mutex_lock (&collect_lock);
+  n = find_secret (glib_text->str, glib_text->len, NULL);
+  fail_unless (n != NULL, "the canary in g_printerr was not caught");
+  fail_unless (strstr (glib_text->str, "g_log seecitvcanary") != NULL,
+      "g_log at debug level was not caught: %s", glib_text->str);
+  g_string_truncate (glib_text, 0);
+  g_mutex_unlock (&collect_lock);
+  g_log_structured ("seecitvcanary", G_LOG_LEVEL_DEBUG, "MESSAGE",
+      "canary %s", hex);
+  g_mutex_lock (&collect_lock);
+  n = find_secret (glib_text->str, glib_text->len, NULL);
+  fail_unless (n != NULL, "the canary in g_log_structured was not caught");
+  g_string_truncate (glib_text, 0);
+  g_mutex_unlock (&collect_lock);
+
+  /* a tool's output: seecitv names the keystore it cannot open */
+  if (tool_text != NULL) {
+    gchar *path = g_strdup_printf ("%s/missing-%s", tmpdir, hex);
+    const gchar *args[] = { "--keystore", path, "list", NULL };
+
+    fail_unless (run_seecitv (args) != 0);
+    n = find_secret (tool_text->str, tool_text->len, NULL);
+    fail_unless (n != NULL, "the canary in a tool's output was not caught");
+    g_string_truncate (tool_text, 0);
+    g_free (path);
+  }
 
   fake = g_string_new ("x.location=/tmp\n");
   g_string_append_printf (fake, "x.secret=%s\n", hex);
@@ -480,51 +607,134 @@ write_private (const gchar * path, const gchar * data, gssize len)
   fail_unless_equals_int (g_chmod (path, 0600), 0);
 }
 
-/* ---- seecitv-device as a subprocess (as tests/check/elements) ---- */
+/* ---- the tools as subprocesses ---- */
 
+/* Everything a tool could print about what it does. */
+static GSubprocessLauncher *
+tool_launcher (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_setenv (l, "GST_DEBUG", "*:9", TRUE);
+  g_subprocess_launcher_setenv (l, "GST_DEBUG_NO_COLOR", "1", TRUE);
+  g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_subprocess_launcher_unsetenv (l, "GST_DEBUG_FILE");
+  return l;
+}
+
+/* Appends @path's contents to the tool output that is searched. */
+static void
+collect_file (const gchar * what, const gchar * path)
+{
+  gchar *data = NULL;
+  gsize len = 0;
+
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  g_string_append_printf (tool_text, "==== %s (%" G_GSIZE_FORMAT
+      " bytes)\n", what, len);
+  g_string_append_len (tool_text, data, len);
+  g_free (data);
+}
+
+/* Runs `seecitv` with @args (NULL-terminated), stdout and stderr kept for
+ * the search; returns its exit status. */
+static gint
+run_seecitv (const gchar * const *args)
+{
+  GSubprocessLauncher *l = tool_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  GPtrArray *argv = g_ptr_array_new ();
+  GSubprocess *proc;
+  GBytes *out = NULL;
+  GError *err = NULL;
+  gchar *cmd;
+  gint status;
+
+  g_ptr_array_add (argv, (gpointer) SEECITV_TOOL);
+  for (; *args != NULL; args++)
+    g_ptr_array_add (argv, (gpointer) * args);
+  g_ptr_array_add (argv, NULL);
+  cmd = g_strjoinv (" ", (gchar **) argv->pdata);
+  proc = g_subprocess_launcher_spawnv (l, (const gchar * const *)
+      argv->pdata, &err);
+  fail_unless (proc != NULL, "%s: %s", cmd, err ? err->message : "");
+  fail_unless (g_subprocess_communicate (proc, NULL, NULL, &out, NULL, &err),
+      "%s: %s", cmd, err ? err->message : "");
+  status = g_subprocess_get_exit_status (proc);
+  g_string_append_printf (tool_text, "==== %s: exit %d, %" G_GSIZE_FORMAT
+      " bytes\n", cmd, status, out ? g_bytes_get_size (out) : 0);
+  if (out != NULL)
+    g_string_append_len (tool_text, g_bytes_get_data (out, NULL),
+        g_bytes_get_size (out));
+  g_bytes_unref (out);
+  g_object_unref (proc);
+  g_object_unref (l);
+  g_ptr_array_free (argv, TRUE);
+  g_free (cmd);
+  return status;
+}
+
+/* seecitv-device, its stdout and stderr in a file. */
 typedef struct
 {
   GSubprocess *proc;
   gchar *url;
+  gchar *log_path;
 } Device;
 
 static Device *
 device_start (const gchar * const *args)
 {
+  GSubprocessLauncher *l = tool_launcher (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   GPtrArray *argv = g_ptr_array_new ();
   Device *d = g_new0 (Device, 1);
   GError *err = NULL;
-  GDataInputStream *out;
-  gchar *line;
+  guint i;
 
+  d->log_path = g_strdup_printf ("%s/device-%08x.log", tmpdir,
+      g_random_int ());
+  g_subprocess_launcher_set_stdout_file_path (l, d->log_path);
   g_ptr_array_add (argv, (gpointer) SEECITV_DEVICE_TOOL);
   g_ptr_array_add (argv, (gpointer) "--port=0");
+  g_ptr_array_add (argv, (gpointer) "--verbose");
   for (; *args != NULL; args++)
     g_ptr_array_add (argv, (gpointer) * args);
   g_ptr_array_add (argv, NULL);
-  d->proc = g_subprocess_newv ((const gchar * const *) argv->pdata,
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
+  d->proc = g_subprocess_launcher_spawnv (l, (const gchar * const *)
+      argv->pdata, &err);
   g_ptr_array_free (argv, TRUE);
+  g_object_unref (l);
   fail_unless (d->proc != NULL, "%s", err ? err->message : "");
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
-  while (d->url == NULL &&
-      (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
-    if (g_str_has_prefix (line, "url: "))
-      d->url = g_strdup (line + 5);
-    g_free (line);
+  /* It flushes stdout after printing its URL; a loaded machine running
+   * it under ASan may take its time, an exited device fails at once. */
+  for (i = 0; d->url == NULL && i < 6000 &&
+      g_subprocess_get_identifier (d->proc) != NULL; i++) {
+    gchar *log = NULL, *line;
+
+    if (g_file_get_contents (d->log_path, &log, NULL, NULL) &&
+        (line = strstr (log, "\nurl: ")) != NULL)
+      d->url = g_strndup (line + 6, strcspn (line + 6, "\n"));
+    else if (log != NULL && g_str_has_prefix (log, "url: "))
+      d->url = g_strndup (log + 5, strcspn (log + 5, "\n"));
+    g_free (log);
+    if (d->url == NULL)
+      g_usleep (10000);
   }
-  g_object_unref (out);
   fail_unless (d->url != NULL, "seecitv-device printed no url");
   fail_unless (g_str_has_prefix (d->url, "http://127.0.0.1:"));
   return d;
 }
 
+/* Stops the device; its output joins the tool output searched. */
 static void
 device_stop (Device * d)
 {
   g_subprocess_send_signal (d->proc, SIGTERM);
   g_subprocess_wait (d->proc, NULL, NULL);
+  collect_file ("seecitv-device", d->log_path);
   g_object_unref (d->proc);
+  g_unlink (d->log_path);
+  g_free (d->log_path);
   g_free (d->url);
   g_free (d);
 }
@@ -688,10 +898,9 @@ GST_START_TEST (test_src_secrets)
   src_run (d->url, key_file, NULL, NULL, 10, props);
   src_run (d2->url, NULL, "watcher", password, 3, props);
   collect_stop ();
-  assert_nothing_leaked (props);
-
   device_stop (d);
   device_stop (d2);
+  assert_nothing_leaked (props);
   collect_free ();
   g_string_free (props, TRUE);
   g_free (b64);
@@ -731,9 +940,8 @@ GST_START_TEST (test_src_url_credentials)
   check_canary ();
   src_run (url, NULL, NULL, NULL, 3, props);
   collect_stop ();
-  assert_nothing_leaked (NULL);
-
   device_stop (d);
+  assert_nothing_leaked (NULL);
   collect_free ();
   g_string_free (props, TRUE);
   g_free (url);
@@ -867,6 +1075,306 @@ GST_START_TEST (test_crypt_secrets_passphrase)
 
 GST_END_TEST;
 
+/* seecitvsrc against a device that refuses it: the error (RESOURCE
+ * NOT_AUTHORIZED, never retried) is collected with the rest. */
+static void
+src_refused (const gchar * url, const gchar * key_file, const gchar * user,
+    const gchar * pw, GString * props)
+{
+  GstElement *pipeline, *src;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+
+  pipeline = launch ("seecitvsrc name=src retry-delay=50000000 "
+      "timeout=5000000000 max-retries=2 ! fakesink");
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "location", url, NULL);
+  if (key_file != NULL)
+    g_object_set (src, "device-id", DEVICE, "device-key-file", key_file,
+        NULL);
+  if (user != NULL)
+    g_object_set (src, "user-id", user, "user-pw", pw, NULL);
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_set_sync_handler (bus, collect_bus, NULL, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  fail_unless (msg != NULL, "no error within 60 s");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  collect_properties (pipeline, props);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+}
+
+/* A wrong pairing secret and a wrong password: neither the right one nor
+ * the wrong one appears in the element's log, messages and error, nor in
+ * the device's output at GST_DEBUG=*:9 (it says it refused a client). */
+GST_START_TEST (test_src_refused_secrets)
+{
+  guint8 secret[32], wrong[32], mac[6];
+  gchar *secret_hex, *wrong_hex, *mac_str, *key_file, *wrong_file;
+  gchar *password, *wrong_pw, *basic;
+  Device *d, *d2;
+  GString *props = g_string_new (NULL);
+
+  random_bytes (secret, sizeof (secret));
+  random_bytes (wrong, sizeof (wrong));
+  random_bytes (mac, sizeof (mac));
+  mac[0] = (mac[0] & 0xfc) | 0x02;
+  secret_hex = to_hex (secret, sizeof (secret), "", FALSE);
+  wrong_hex = to_hex (wrong, sizeof (wrong), "", FALSE);
+  mac_str = to_hex (mac, sizeof (mac), ":", FALSE);
+  password = g_strdup_printf ("Pw-%08x-%08x", g_random_int (),
+      g_random_int ());
+  wrong_pw = g_strdup_printf ("Wr-%08x-%08x", g_random_int (),
+      g_random_int ());
+  basic = g_strdup_printf ("watcher:%s", password);
+
+  add_binary_secret ("pairing secret", secret, sizeof (secret));
+  add_text_secret ("pairing secret file", secret_hex);
+  add_binary_secret ("wrong pairing secret", wrong, sizeof (wrong));
+  add_text_secret ("wrong pairing secret file", wrong_hex);
+  add_mac_secret (mac);
+  add_string ("password", password);
+  add_string ("wrong password", wrong_pw);
+
+  key_file = tmp_path ("cam.key");
+  write_private (key_file, secret_hex, -1);
+  wrong_file = tmp_path ("wrong.key");
+  write_private (wrong_file, wrong_hex, -1);
+  {
+    const gchar *args[] = { "--key-file", key_file, "--device-id", DEVICE,
+      "--mac", mac_str, NULL
+    };
+    d = device_start (args);
+  }
+  {
+    const gchar *args[] = { "--device-id", DEVICE, "--basic", basic, NULL };
+    d2 = device_start (args);
+  }
+
+  collect_start ();
+  check_canary ();
+  src_refused (d->url, wrong_file, NULL, NULL, props);
+  src_refused (d2->url, NULL, "watcher", wrong_pw, props);
+  collect_stop ();
+  device_stop (d);
+  device_stop (d2);
+  /* the device did refuse (so its output was worth searching) */
+  fail_unless (strstr (tool_text->str, "refused") != NULL,
+      "the device logged no refusal");
+  assert_nothing_leaked (props);
+  collect_free ();
+
+  g_string_free (props, TRUE);
+  g_free (basic);
+  g_free (wrong_pw);
+  g_free (password);
+  g_free (wrong_file);
+  g_free (key_file);
+  g_free (mac_str);
+  g_free (wrong_hex);
+  g_free (secret_hex);
+}
+
+GST_END_TEST;
+
+#define SINK_RECORD \
+  "videotestsrc num-buffers=30 ! video/x-raw,width=64,height=48," \
+  "framerate=15/1 ! x264enc tune=zerolatency key-int-max=5 ! h264parse ! " \
+  "seecitvsink trigger=continuous location=\"%s\" keystore=\"%s\" " \
+  "device-id=" DEVICE " sync-interval=0"
+
+/* Returns a newly allocated path of the first file in @dir. */
+static gchar *
+first_file (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+  gchar *path = NULL;
+
+  fail_unless (d != NULL);
+  if ((name = g_dir_read_name (d)) != NULL)
+    path = g_build_filename (dir, name, NULL);
+  g_dir_close (d);
+  fail_unless (path != NULL, "no file in %s", dir);
+  return path;
+}
+
+/* Runs `seecitv --keystore @keystore [--passphrase-file @pass_file]`
+ * followed by the NULL-terminated arguments; returns its exit status. */
+static gint
+run_seecitv_on (const gchar * keystore, const gchar * pass_file, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  const gchar *arg;
+  va_list ap;
+  gint status;
+
+  g_ptr_array_add (argv, (gpointer) "--keystore");
+  g_ptr_array_add (argv, (gpointer) keystore);
+  if (pass_file != NULL) {
+    g_ptr_array_add (argv, (gpointer) "--passphrase-file");
+    g_ptr_array_add (argv, (gpointer) pass_file);
+  }
+  va_start (ap, pass_file);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  status = run_seecitv ((const gchar * const *) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+  return status;
+}
+
+/* Every `seecitv` command on @keystore (with @pass_file, or its master
+ * key) and the clip in @clip_dir; ends with forgetting the device. */
+static void
+run_every_command (const gchar * keystore, const gchar * pass_file,
+    const gchar * clip_dir)
+{
+  gchar *clip = first_file (clip_dir);
+  gchar *out = tmp_path ("export.mkv");
+
+  fail_unless_equals_int (run_seecitv_on (keystore, pass_file, "list",
+          NULL), 0);
+  fail_unless_equals_int (run_seecitv_on (keystore, pass_file, "list",
+          "--json", NULL), 0);
+  fail_unless_equals_int (run_seecitv_on (keystore, pass_file, "verify",
+          NULL), 0);
+  fail_unless_equals_int (run_seecitv_on (keystore, pass_file, "export",
+          clip, "-o", out, NULL), 0);
+  /* the tool did log at GST_DEBUG=*:9, so the search had something */
+  fail_unless (strstr (tool_text->str, "seecitvdecrypt") != NULL,
+      "export logged nothing of seecitvdecrypt");
+  /* a usage error */
+  fail_unless_equals_int (run_seecitv_on (keystore, pass_file, "purge",
+          NULL), 2);
+  fail_unless_equals_int (run_seecitv_on (keystore, pass_file, "forget",
+          "--device", DEVICE, NULL), 0);
+  /* the clip went with its key */
+  fail_unless (run_seecitv_on (keystore, pass_file, "export", clip, "-o",
+          out, "--force", NULL) != 0);
+  g_unlink (out);
+  g_free (out);
+  g_free (clip);
+}
+
+/* A keystore made by `seecitv keys init` (master key file), a clip
+ * recorded by seecitvsink, then every `seecitv` command; the master key
+ * and the clip's data key appear nowhere. */
+GST_START_TEST (test_sink_and_tool_master_key)
+{
+  gchar *keystore = tmp_path ("keys.db");
+  gchar *key_path = seecitv_keystore_default_key_path (keystore);
+  gchar *clips = tmp_path ("clips");
+  gchar *desc, *master = NULL;
+  gsize master_len = 0;
+  GstElement *p;
+  GString *props = g_string_new (NULL);
+
+  fail_unless_equals_int (g_mkdir (clips, 0700), 0);
+  collect_start ();
+  check_canary ();
+  fail_unless_equals_int (run_seecitv_on (keystore, NULL, "keys", "init",
+          "--recordings", clips, NULL), 0);
+  fail_unless (g_file_get_contents (key_path, &master, &master_len, NULL));
+  fail_unless_equals_int (master_len, SEECITV_KEYSTORE_MASTER_KEY_SIZE);
+  add_binary_secret ("master key", (guint8 *) master, master_len);
+
+  desc = g_strdup_printf (SINK_RECORD, clips, keystore);
+  p = launch (desc);
+  run_to_eos (p, props);
+  gst_object_unref (p);
+  g_free (desc);
+  add_clip_keys (keystore, NULL);
+
+  run_every_command (keystore, NULL, clips);
+  collect_stop ();
+  assert_nothing_leaked (props);
+  collect_free ();
+
+  g_string_free (props, TRUE);
+  g_free (master);
+  g_free (clips);
+  g_free (key_path);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
+/* A passphrase keystore made by `seecitv keys init`, a clip recorded by
+ * seecitvcryptsink, every `seecitv` command, and a wrong passphrase (the
+ * tool fails and says so): neither passphrase nor the clip's data key
+ * appears anywhere. */
+GST_START_TEST (test_tool_passphrase)
+{
+  gchar *keystore = tmp_path ("keys.db");
+  gchar *pass_file = tmp_path ("pass");
+  gchar *wrong_file = tmp_path ("wrong");
+  gchar *clips = tmp_path ("clips");
+  gchar *clip = g_build_filename (clips, "clip.sctv", NULL);
+  gchar *pass = g_strdup_printf ("tulip %08x orbit %08x", g_random_int (),
+      g_random_int ());
+  gchar *wrong = g_strdup_printf ("maple %08x delta %08x", g_random_int (),
+      g_random_int ());
+  gchar *line, *desc, *extra;
+  GstElement *p;
+  GString *props = g_string_new (NULL);
+
+  fail_unless_equals_int (g_mkdir (clips, 0700), 0);
+  line = g_strdup_printf ("%s\n", pass);
+  write_private (pass_file, line, -1);
+  g_free (line);
+  line = g_strdup_printf ("%s\n", wrong);
+  write_private (wrong_file, line, -1);
+  g_free (line);
+  add_string ("passphrase", pass);
+  add_text_secret ("passphrase text", pass);
+  add_string ("wrong passphrase", wrong);
+  add_text_secret ("wrong passphrase text", wrong);
+
+  collect_start ();
+  check_canary ();
+  fail_unless_equals_int (run_seecitv_on (keystore, pass_file, "keys",
+          "init", "--scrypt-log2-n", "10", NULL), 0);
+  extra = g_strdup_printf ("passphrase-file=\"%s\"", pass_file);
+  desc = g_strdup_printf (RECORD, clip, keystore, extra);
+  p = launch (desc);
+  run_to_eos (p, props);
+  gst_object_unref (p);
+  g_free (desc);
+  g_free (extra);
+  add_clip_keys (keystore, pass_file);
+  fail_unless_equals_int (run_seecitv_on (keystore, wrong_file, "list",
+          NULL), 1);
+  fail_unless (run_seecitv_on (keystore, wrong_file, "verify", NULL) != 0);
+  run_every_command (keystore, pass_file, clips);
+  collect_stop ();
+  assert_nothing_leaked (props);
+  collect_free ();
+
+  g_string_free (props, TRUE);
+  g_free (wrong);
+  g_free (pass);
+  g_free (clip);
+  g_free (clips);
+  g_free (wrong_file);
+  g_free (pass_file);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
 static void
 assert_mode (const gchar * path, guint mode)
 {
@@ -978,11 +1486,21 @@ security_secrets_suite (void)
   /* every line goes to collect_log, none to stderr */
   gst_debug_remove_log_function (gst_debug_log_default);
   gst_debug_add_log_function (collect_log, NULL, NULL);
+  /* GLib's channels, debug messages included (GstCheck has set its own
+   * handlers for some domains by now; they print through g_print) */
+  old_print = g_set_print_handler (collect_print);
+  old_printerr = g_set_printerr_handler (collect_printerr);
+  g_log_set_default_handler (collect_log_default, NULL);
+  g_log_set_writer_func (collect_log_writer, NULL, NULL);
+  g_log_set_debug_enabled (TRUE);
 
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_src_secrets);
   tcase_add_test (tc, test_src_url_credentials);
+  tcase_add_test (tc, test_src_refused_secrets);
+  tcase_add_test (tc, test_sink_and_tool_master_key);
+  tcase_add_test (tc, test_tool_passphrase);
   tcase_add_test (tc, test_crypt_secrets_master_key);
   tcase_add_test (tc, test_crypt_secrets_passphrase);
   tcase_add_test (tc, test_file_modes);
