@@ -111,6 +111,10 @@
  * * `path` (gchararray): the clip file.
  * * `reason` (gchararray): "retention", "max-size" or "disk-full".
  *
+ * With #SeecitvSink:upload set, "seecitvsink-upload-done" and
+ * "seecitvsink-upload-failed" report each upload (fields in
+ * seecitvsinkupload.c and docs/upload.md).
+ *
  * ## Errors
  *
  * * CORE / MISSING_PLUGIN: splitmuxsink, matroskamux, seecitvcryptsink or
