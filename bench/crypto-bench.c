@@ -8,10 +8,10 @@
  * 1. Encryption throughput: seecitvcryptsink (fakesrc ! seecitvcryptsink,
  *    64 KiB buffers, its default 64 KiB chunks, into a tmpfs so that the
  *    disk does not count) against OpenSSL's raw AES-256-GCM through EVP on
- *    the same chunk size (one key schedule, a fresh nonce, 20 bytes of
- *    additional data and a tag per chunk: what the clip format needs), in
- *    bytes per CPU second of the process. filesink writing the same bytes in
- *    clear and fakesink are printed for context.
+ *    the same chunk size (one key schedule, a fresh nonce, the 88-byte clip
+ *    header as additional data and a tag per chunk: what the clip format
+ *    needs), in bytes per CPU second of the process. filesink writing the
+ *    same bytes in clear and fakesink are printed for context.
  * 2. seecitvsink (trigger=continuous, its defaults otherwise) against
  *    splitmuxsink (matroskamux streamable=true, filesink: the same stream
  *    written in clear) on one 1080p H.264 stream encoded once and pushed
@@ -70,7 +70,8 @@ static GOptionEntry entries[] = {
 };
 
 #define CHUNK 65536
-#define AAD_SIZE 20
+/* Every chunk authenticates the whole clip header (docs/clip-format.md). */
+#define AAD_SIZE SEECITV_CLIP_HEADER_SIZE
 
 typedef struct
 {

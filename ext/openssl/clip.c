@@ -211,10 +211,13 @@ struct _SeecitvClipWriter
 
   guint8 header[SEECITV_CLIP_HEADER_SIZE];
   gsize chunk_size;
-  guint8 *plain;                /* chunk_size bytes, plain_len used */
-  gsize plain_len;
-  guint8 *out;                  /* one sealed chunk */
-  guint64 counter;              /* index of the next chunk */
+  /* One sealed chunk: length, ciphertext, tag. Appended bytes are
+   * encrypted straight into it (GCM is a stream mode), so plaintext is
+   * never copied or kept; pending bytes of it are used, under the
+   * non-final nonce of chunk @counter. */
+  guint8 *out;
+  gsize pending;
+  guint64 counter;              /* index of the chunk being filled */
 
   guint64 bytes_written;
   guint64 bytes_appended;
@@ -269,41 +272,110 @@ writer_check_usable (SeecitvClipWriter * w, GError ** error)
 }
 
 static gboolean
-writer_seal (SeecitvClipWriter * w, const guint8 * data, gsize len,
-    gboolean final, GError ** error)
+writer_crypto_failed (SeecitvClipWriter * w, GError ** error)
 {
-  guint8 nonce[NONCE_SIZE];
-  guint8 *ct = w->out + 4;
-  int outl, finl;
+  seecitv_crypto_set_error (error, SEECITV_CLIP_ERROR,
+      SEECITV_CLIP_ERROR_CRYPTO, "sealing a clip chunk");
+  w->failed = TRUE;
+  return FALSE;
+}
 
-  g_assert (len <= w->chunk_size);
-  /* A non-final chunk must leave an index for the final one. */
+/* A non-final chunk must leave an index for the final one. Checked when
+ * a chunk is sealed: the pending one may still become the final one. */
+static gboolean
+writer_check_index (SeecitvClipWriter * w, gboolean final, GError ** error)
+{
   if (w->counter + (final ? 0 : 1) >= MAX_CHUNKS) {
     g_set_error_literal (error, SEECITV_CLIP_ERROR,
         SEECITV_CLIP_ERROR_TOO_LONG, "clip has too many chunks");
     w->failed = TRUE;
     return FALSE;
   }
+  return TRUE;
+}
 
+/* Sets the nonce of chunk @counter and the header as additional data. */
+static gboolean
+writer_begin (SeecitvClipWriter * w, gboolean final, GError ** error)
+{
+  guint8 nonce[NONCE_SIZE];
+  int outl;
+
+  if (!writer_check_index (w, TRUE, error))
+    return FALSE;
   make_nonce (nonce, w->header + OFF_NONCE_PREFIX, (guint32) w->counter,
       final ? FLAG_FINAL : FLAG_NON_FINAL);
   seecitv_crypto_clear_errors ();
   if (EVP_EncryptInit_ex2 (w->ctx, NULL, NULL, nonce, NULL) != 1 ||
       EVP_EncryptUpdate (w->ctx, NULL, &outl, w->header,
-          SEECITV_CLIP_HEADER_SIZE) != 1 ||
-      (len > 0 && EVP_EncryptUpdate (w->ctx, ct, &outl, data,
-              (int) len) != 1) ||
-      EVP_EncryptFinal_ex (w->ctx, ct + len, &finl) != 1 ||
-      EVP_CIPHER_CTX_ctrl (w->ctx, EVP_CTRL_AEAD_GET_TAG,
-          SEECITV_CLIP_TAG_SIZE, ct + len) != 1) {
-    seecitv_crypto_set_error (error, SEECITV_CLIP_ERROR,
-        SEECITV_CLIP_ERROR_CRYPTO, "sealing a clip chunk");
-    w->failed = TRUE;
+          SEECITV_CLIP_HEADER_SIZE) != 1)
+    return writer_crypto_failed (w, error);
+  return TRUE;
+}
+
+/* Encrypts @len more bytes of the current chunk into w->out. */
+static gboolean
+writer_update (SeecitvClipWriter * w, const guint8 * data, gsize len,
+    GError ** error)
+{
+  int outl;
+
+  g_assert (w->pending + len <= w->chunk_size);
+  if (EVP_EncryptUpdate (w->ctx, w->out + 4 + w->pending, &outl, data,
+          (int) len) != 1)
+    return writer_crypto_failed (w, error);
+  w->pending += len;
+  return TRUE;
+}
+
+/* Adds the tag and the length to the current chunk and writes it. */
+static gboolean
+writer_end (SeecitvClipWriter * w, gboolean final, GError ** error)
+{
+  guint8 *tag = w->out + 4 + w->pending;
+  gsize len = w->pending;
+  int outl;
+
+  if (!writer_check_index (w, final, error))
     return FALSE;
-  }
+  if (EVP_EncryptFinal_ex (w->ctx, tag, &outl) != 1 ||
+      EVP_CIPHER_CTX_ctrl (w->ctx, EVP_CTRL_AEAD_GET_TAG,
+          SEECITV_CLIP_TAG_SIZE, tag) != 1)
+    return writer_crypto_failed (w, error);
   seecitv_store_be32 (w->out, (guint32) len | (final ? LENGTH_FINAL_BIT : 0));
   w->counter++;
+  w->pending = 0;
   return writer_emit (w, w->out, len + SEECITV_CLIP_CHUNK_OVERHEAD, error);
+}
+
+/* The pending bytes were encrypted as a non-final chunk: decrypt them in
+ * place (the same keystream) and encrypt them again under the final nonce,
+ * so that the output is what sealing them at once as final would give. */
+static gboolean
+writer_end_final (SeecitvClipWriter * w, GError ** error)
+{
+  guint8 nonce[NONCE_SIZE];
+  guint8 *ct = w->out + 4;
+  gsize len = w->pending;
+  int outl;
+
+  if (len > 0) {
+    make_nonce (nonce, w->header + OFF_NONCE_PREFIX, (guint32) w->counter,
+        FLAG_NON_FINAL);
+    seecitv_crypto_clear_errors ();
+    if (EVP_DecryptInit_ex2 (w->ctx, NULL, NULL, nonce, NULL) != 1 ||
+        EVP_DecryptUpdate (w->ctx, ct, &outl, ct, (int) len) != 1) {
+      OPENSSL_cleanse (ct, len);
+      return writer_crypto_failed (w, error);
+    }
+  }
+  w->pending = 0;
+  if (!writer_begin (w, TRUE, error) ||
+      (len > 0 && !writer_update (w, ct, len, error))) {
+    OPENSSL_cleanse (ct, len);
+    return FALSE;
+  }
+  return writer_end (w, TRUE, error);
 }
 
 SeecitvClipWriter *
@@ -350,7 +422,6 @@ seecitv_clip_writer_new_with_nonce_prefix (const guint8 * key,
   if (w->ctx == NULL || !header_tag (w->ctx, h, h + OFF_TAG, error))
     goto fail;
 
-  w->plain = g_malloc (chunk_size);
   w->out = g_malloc (chunk_size + SEECITV_CLIP_CHUNK_OVERHEAD);
   if (!writer_emit (w, h, SEECITV_CLIP_HEADER_SIZE, error))
     goto fail;
@@ -406,8 +477,9 @@ seecitv_clip_writer_new_for_fd (const guint8 * key,
 /**
  * seecitv_clip_writer_append:
  *
- * Buffers @data; every full chunk is sealed and written at once. On
- * failure the writer is unusable (see #SeecitvClipWriteFunc).
+ * Encrypts @data into the current chunk (no plaintext is kept); every
+ * full chunk is written at once. On failure the writer is unusable (see
+ * #SeecitvClipWriteFunc).
  */
 gboolean
 seecitv_clip_writer_append (SeecitvClipWriter * w, const guint8 * data,
@@ -422,26 +494,16 @@ seecitv_clip_writer_append (SeecitvClipWriter * w, const guint8 * data,
 
   w->bytes_appended += len;
   while (len > 0) {
-    gsize n;
+    gsize n = MIN (w->chunk_size - w->pending, len);
 
-    /* Whole chunks straight from the caller's memory, no copy. */
-    if (w->plain_len == 0 && len >= w->chunk_size) {
-      if (!writer_seal (w, data, w->chunk_size, FALSE, error))
-        return FALSE;
-      data += w->chunk_size;
-      len -= w->chunk_size;
-      continue;
-    }
-    n = MIN (w->chunk_size - w->plain_len, len);
-    memcpy (w->plain + w->plain_len, data, n);
-    w->plain_len += n;
+    if (w->pending == 0 && !writer_begin (w, FALSE, error))
+      return FALSE;
+    if (!writer_update (w, data, n, error))
+      return FALSE;
     data += n;
     len -= n;
-    if (w->plain_len == w->chunk_size) {
-      if (!writer_seal (w, w->plain, w->plain_len, FALSE, error))
-        return FALSE;
-      w->plain_len = 0;
-    }
+    if (w->pending == w->chunk_size && !writer_end (w, FALSE, error))
+      return FALSE;
   }
   return TRUE;
 }
@@ -461,13 +523,9 @@ seecitv_clip_writer_flush (SeecitvClipWriter * w, GError ** error)
 
   if (!writer_check_usable (w, error))
     return FALSE;
-  if (w->plain_len == 0)
+  if (w->pending == 0)
     return TRUE;
-  if (!writer_seal (w, w->plain, w->plain_len, FALSE, error))
-    return FALSE;
-  OPENSSL_cleanse (w->plain, w->plain_len);
-  w->plain_len = 0;
-  return TRUE;
+  return writer_end (w, FALSE, error);
 }
 
 /**
@@ -486,9 +544,7 @@ seecitv_clip_writer_finish (SeecitvClipWriter * w, GError ** error)
 
   if (!writer_check_usable (w, error))
     return FALSE;
-  ret = writer_seal (w, w->plain, w->plain_len, TRUE, error);
-  OPENSSL_cleanse (w->plain, w->chunk_size);
-  w->plain_len = 0;
+  ret = writer_end_final (w, error);
   w->finished = TRUE;
   return ret;
 }
@@ -513,11 +569,11 @@ seecitv_clip_writer_free (SeecitvClipWriter * w)
 {
   if (w == NULL)
     return;
-  if (w->plain != NULL) {
-    OPENSSL_cleanse (w->plain, w->chunk_size);
-    g_free (w->plain);
+  if (w->out != NULL) {
+    /* Ciphertext only, except during writer_end_final(). */
+    OPENSSL_cleanse (w->out, w->chunk_size + SEECITV_CLIP_CHUNK_OVERHEAD);
+    g_free (w->out);
   }
-  g_free (w->out);
   /* EVP_CIPHER_CTX_free wipes the key schedule. */
   EVP_CIPHER_CTX_free (w->ctx);
   g_free (w);

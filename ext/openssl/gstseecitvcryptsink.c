@@ -739,28 +739,37 @@ buffer_running_time (SeecitvCryptSink * self, GstBuffer * buffer)
 static GstFlowReturn
 seecitv_crypt_sink_append (SeecitvCryptSink * self, GstBuffer * buffer)
 {
-  GstMapInfo map;
   GError *err = NULL;
-  gboolean ok;
+  guint i, n;
 
   if (self->writer == NULL || self->finished) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("Data after the end of the clip."), (NULL));
     return GST_FLOW_ERROR;
   }
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot map a buffer."), (NULL));
-    return GST_FLOW_ERROR;
+  /* Each memory on its own: gst_buffer_map() would first copy a buffer of
+   * several memories into one. */
+  n = gst_buffer_n_memory (buffer);
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buffer, i);
+    GstMapInfo map;
+    gboolean ok;
+
+    if (!gst_memory_map (mem, &map, GST_MAP_READ)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot map a buffer."),
+          (NULL));
+      return GST_FLOW_ERROR;
+    }
+    ok = seecitv_clip_writer_append (self->writer, map.data, map.size, &err);
+    gst_memory_unmap (mem, &map);
+    if (!ok) {
+      post_write_error (self, err);
+      g_clear_error (&err);
+      return GST_FLOW_ERROR;
+    }
+    if (map.size > 0)
+      self->dirty = TRUE;
   }
-  ok = seecitv_clip_writer_append (self->writer, map.data, map.size, &err);
-  gst_buffer_unmap (buffer, &map);
-  if (!ok) {
-    post_write_error (self, err);
-    g_clear_error (&err);
-    return GST_FLOW_ERROR;
-  }
-  if (map.size > 0)
-    self->dirty = TRUE;
   return GST_FLOW_OK;
 }
 

@@ -135,6 +135,47 @@ GST_START_TEST (test_ring)
 
 GST_END_TEST;
 
+/* Many GOPs through the ring: the storage wraps around and grows while
+ * its first entry is not at the start; order and ownership must hold. */
+GST_START_TEST (test_ring_wrap)
+{
+  SeecitvRing *ring = seecitv_ring_new (ring_item_free);
+  guint n = 0, i, oldest;
+
+  ring_freed = 0;
+  /* GOPs of 10 frames, 10 ns apart, trimmed to the last 25 ns. */
+  for (; n < 1000; n++) {
+    seecitv_ring_push (ring, ITEM (n), n * 10, n % 10 == 0);
+    seecitv_ring_trim (ring, n * 10 > 250 ? n * 10 - 250 : 0);
+    fail_unless (seecitv_ring_length (ring) <= 40);
+  }
+  oldest = seecitv_ring_first_time (ring) / 10;
+  fail_unless_equals_int (oldest % 10, 0);
+  fail_unless_equals_int (ring_freed, oldest);
+  /* One long GOP: the ring grows past its oldest size. */
+  for (i = 0; i < 300; i++, n++)
+    seecitv_ring_push (ring, ITEM (n), n * 10, i == 0);
+  fail_unless_equals_int (seecitv_ring_length (ring), n - oldest);
+  for (i = oldest; i < n; i++)
+    fail_unless (seecitv_ring_pop (ring) == ITEM (i));
+  fail_unless (seecitv_ring_pop (ring) == NULL);
+  fail_unless_equals_int (ring_freed, oldest);
+
+  /* Cleared after growing, then used again. */
+  for (i = 0; i < 300; i++)
+    seecitv_ring_push (ring, ITEM (i), i, i % 100 == 0);
+  seecitv_ring_clear (ring);
+  fail_unless_equals_int (ring_freed, oldest + 300);
+  fail_unless_equals_uint64 (seecitv_ring_first_time (ring), G_MAXUINT64);
+  seecitv_ring_push (ring, ITEM (1), 1, TRUE);
+  seecitv_ring_push (ring, ITEM (2), 2, FALSE);
+  fail_unless_equals_int (seecitv_ring_length (ring), 2);
+  seecitv_ring_free (ring);
+  fail_unless_equals_int (ring_freed, oldest + 302);
+}
+
+GST_END_TEST;
+
 /* ---- recording ---- */
 
 typedef enum
@@ -1218,6 +1259,7 @@ seecitvsink_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_ring);
+  tcase_add_test (tc, test_ring_wrap);
   tcase_add_test (tc, test_settings);
   tcase_add_test (tc, test_motion);
   tcase_add_test (tc, test_motion_late_event);

@@ -950,9 +950,12 @@ doc_vector_hex (const gchar * begin_marker)
   return g_string_free (hex, FALSE);
 }
 
+static const guint8 vector_nonce_prefix[] = {
+  0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6
+};
+
 GST_START_TEST (test_vector)
 {
-  const guint8 nonce_prefix[] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6 };
   GByteArray *file = g_byte_array_new ();
   SeecitvClipWriter *w;
   GError *err = NULL;
@@ -962,7 +965,7 @@ GST_START_TEST (test_vector)
   setup_keys ();
   fail_unless_equals_int (strlen (vector_plaintext), 39);
   w = seecitv_clip_writer_new_with_nonce_prefix (test_key, &test_ids,
-      nonce_prefix, 16, append_to_array, file, &err);
+      vector_nonce_prefix, 16, append_to_array, file, &err);
   g_assert_no_error (err);
   /* 16 + 16 + final 7 */
   fail_unless (seecitv_clip_writer_append (w,
@@ -996,6 +999,39 @@ GST_START_TEST (test_vector)
 
 GST_END_TEST;
 
+/* The writer encrypts appended bytes as they come (no plaintext kept): the
+ * vector must come out the same however the plaintext is split. */
+GST_START_TEST (test_vector_pieces)
+{
+  gsize piece;
+
+  setup_keys ();
+  for (piece = 1; piece <= 39; piece++) {
+    GByteArray *file = g_byte_array_new ();
+    SeecitvClipWriter *w;
+    GError *err = NULL;
+    gchar *hex;
+    gsize off;
+
+    w = seecitv_clip_writer_new_with_nonce_prefix (test_key, &test_ids,
+        vector_nonce_prefix, 16, append_to_array, file, &err);
+    g_assert_no_error (err);
+    for (off = 0; off < 39; off += piece)
+      fail_unless (seecitv_clip_writer_append (w,
+              (const guint8 *) vector_plaintext + off, MIN (piece, 39 - off),
+              &err));
+    fail_unless (seecitv_clip_writer_finish (w, &err));
+    g_assert_no_error (err);
+    seecitv_clip_writer_free (w);
+    hex = to_hex (file->data, file->len);
+    fail_unless_equals_string (hex, vector_hex);
+    g_free (hex);
+    g_byte_array_unref (file);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 clip_suite (void)
 {
@@ -1016,6 +1052,7 @@ clip_suite (void)
   tcase_add_test (tc, test_write_failure);
   tcase_add_test (tc, test_fd_and_verify_only);
   tcase_add_test (tc, test_vector);
+  tcase_add_test (tc, test_vector_pieces);
   return s;
 }
 
