@@ -169,3 +169,32 @@ test_certificate_pin (GTlsCertificate * cert)
   g_byte_array_unref (der);
   return pin;
 }
+
+TestPipe
+test_pipe_new (const gchar * launch, const gchar * url)
+{
+  TestPipe p;
+
+  p.pipeline = gst_parse_launch (launch, NULL);
+  fail_unless (p.pipeline != NULL);
+  p.src = gst_bin_get_by_name (GST_BIN (p.pipeline), "src");
+  p.sink = gst_bin_get_by_name (GST_BIN (p.pipeline), "sink");
+  g_object_set (p.src, "location", url, NULL);
+  return p;
+}
+
+void
+test_pipe_unref (TestPipe * p)
+{
+  gst_object_unref (p->src);
+  gst_object_unref (p->sink);
+  gst_object_unref (p->pipeline);
+}
+
+void
+test_pipe_free (TestPipe * p)
+{
+  fail_unless_equals_int (gst_element_set_state (p->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  test_pipe_unref (p);
+}

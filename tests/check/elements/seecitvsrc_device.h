@@ -6,12 +6,14 @@
  * subprocess (tests/check/elements/seecitvsrc.c, security/bruteforce.c,
  * security/faults_net.c): start it on 127.0.0.1, read the url and pin it
  * prints, stop it; a free loopback port; a self-signed certificate and
- * its pin. GstCheck asserts inside.
+ * its pin; a seecitvsrc ! appsink pipeline to pull from it. GstCheck
+ * asserts inside.
  */
 #ifndef __SEECITVSRC_DEVICE_H__
 #define __SEECITVSRC_DEVICE_H__
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +39,23 @@ guint16 test_free_port (void);
 gchar *test_make_certificate_pem (void);
 /* sha256:<hex> of @cert's DER (g_free ()). */
 gchar *test_certificate_pin (GTlsCertificate * cert);
+
+/* A pipeline "seecitvsrc name=src ... ! appsink name=sink ..." with the
+ * elements named src and sink held. */
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *src;
+  GstElement *sink;
+} TestPipe;
+
+/* Parses @launch (it must name the elements src and sink) and sets the
+ * source's location to @url. */
+TestPipe test_pipe_new (const gchar * launch, const gchar * url);
+/* To NULL (asserted to succeed at once), then test_pipe_unref (). */
+void test_pipe_free (TestPipe * p);
+/* Drops the three references (the state is the caller's business). */
+void test_pipe_unref (TestPipe * p);
 
 G_END_DECLS
 

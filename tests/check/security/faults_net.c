@@ -244,35 +244,11 @@ cutter_stop (Cutter * c)
 
 /* ---- the pipeline ---- */
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *src;
-  GstElement *sink;
-} Pipe;
-
-static Pipe
+static TestPipe
 pipe_new (const gchar * url)
 {
-  Pipe p;
-
-  p.pipeline = gst_parse_launch ("seecitvsrc name=src retry-delay=50000000 "
-      "timeout=1000000000 ! appsink name=sink sync=false", NULL);
-  fail_unless (p.pipeline != NULL);
-  p.src = gst_bin_get_by_name (GST_BIN (p.pipeline), "src");
-  p.sink = gst_bin_get_by_name (GST_BIN (p.pipeline), "sink");
-  g_object_set (p.src, "location", url, NULL);
-  return p;
-}
-
-static void
-pipe_free (Pipe * p)
-{
-  fail_unless_equals_int (gst_element_set_state (p->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (p->src);
-  gst_object_unref (p->sink);
-  gst_object_unref (p->pipeline);
+  return test_pipe_new ("seecitvsrc name=src retry-delay=50000000 "
+      "timeout=1000000000 ! appsink name=sink sync=false", url);
 }
 
 /* The device's URL, through the cutter's port. */
@@ -298,7 +274,7 @@ url_port (const gchar * url)
 
 /* No error on the bus (warnings about plain HTTP etc. are fine). */
 static void
-expect_no_error (Pipe * p)
+expect_no_error (TestPipe * p)
 {
   GstBus *bus = gst_element_get_bus (p->pipeline);
   GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
@@ -319,7 +295,7 @@ check_interrupted_then_streams (Cut cut)
   TestDevice *d = test_device_start ("--key-file", key, "--device-id",
       DEVICE, "--tls-generate", "--no-face", NULL);
   Cutter *c = cutter_start (cut, 3, url_port (d->url));
-  Pipe p;
+  TestPipe p;
   GstSample *sample;
 
   url = cut_url (d, c);
@@ -335,7 +311,7 @@ check_interrupted_then_streams (Cut cut)
   fail_unless (g_atomic_int_get (&c->connections) >= 4, "%d connections",
       g_atomic_int_get (&c->connections));
   expect_no_error (&p);
-  pipe_free (&p);
+  test_pipe_free (&p);
   cutter_stop (c);
   test_device_stop (d);
   g_free (url);
@@ -363,7 +339,7 @@ GST_START_TEST (test_handshake_always_cut)
   Cutter *c = cutter_start (CUT_HALF_SERVER_HELLO, -1, 0);
   gchar *url = g_strdup_printf ("https://127.0.0.1:%u/seecitv/v1/stream",
       c->port);
-  Pipe p = pipe_new (url);
+  TestPipe p = pipe_new (url);
   GstBus *bus = gst_element_get_bus (p.pipeline);
   const GstStructure *details = NULL;
   GstMessage *m;
@@ -389,7 +365,7 @@ GST_START_TEST (test_handshake_always_cut)
   g_error_free (err);
   gst_message_unref (m);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   cutter_stop (c);
   g_free (url);
 }
@@ -403,7 +379,7 @@ GST_START_TEST (test_trust_failure_not_retried)
   TestDevice *d = test_device_start ("--tls-generate", "--no-face", NULL);
   Cutter *c = cutter_start (CUT_STALL, 0, url_port (d->url));
   gchar *url = cut_url (d, c);
-  Pipe p = pipe_new (url);
+  TestPipe p = pipe_new (url);
   GstBus *bus = gst_element_get_bus (p.pipeline);
   const GstStructure *details = NULL;
   GstMessage *m;
@@ -428,7 +404,7 @@ GST_START_TEST (test_trust_failure_not_retried)
   g_usleep (500 * 1000);
   fail_unless_equals_int (g_atomic_int_get (&c->connections), 1);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   cutter_stop (c);
   test_device_stop (d);
   g_free (url);
@@ -445,7 +421,7 @@ check_clock_jump (const gchar * jump)
   TestDevice *d = test_device_start ("--key-file", key, "--device-id",
       DEVICE, "--no-face", "--time-jump-after", "6", "--time-jump", jump,
       NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstClockTime pts[16];
   GstBus *bus;
   GstMessage *m;
@@ -502,7 +478,7 @@ check_clock_jump (const gchar * jump)
   }
   gst_object_unref (bus);
   fail_unless_equals_int (warnings, 1);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
