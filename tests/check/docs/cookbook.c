@@ -24,6 +24,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include "../common/testfs.h"
 
 #ifndef SEECITV_COOKBOOK_DOC
 #error SEECITV_COOKBOOK_DOC must name docs/cookbook.md
@@ -294,28 +295,6 @@ replace_all (const gchar * text, const gchar * from, const gchar * to)
   return r;
 }
 
-static void
-remove_tree (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *n;
-
-  if (d != NULL) {
-    while ((n = g_dir_read_name (d))) {
-      gchar *p = g_build_filename (path, n, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) &&
-          !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (p);
-      else
-        g_unlink (p);
-      g_free (p);
-    }
-    g_dir_close (d);
-  }
-  g_rmdir (path);
-}
-
 /* Runs @b in @dir with @envp; returns TRUE when it exits 0. */
 static gboolean
 run_block (Block * b, const gchar * dir, gchar ** envp)
@@ -362,8 +341,7 @@ GST_START_TEST (test_cookbook_runs)
   /* the five situations at least */
   fail_unless (launches >= 5, "only %u gst-launch-1.0 lines found", launches);
 
-  dir = g_dir_make_tmp ("seecitv-cookbook-XXXXXX", NULL);
-  fail_unless (dir != NULL);
+  dir = test_tmpdir_new ("seecitv-cookbook-XXXXXX");
   key = write_pair_key (dir);
   device = device_start (key);
   nvr = nvr_start ();
@@ -416,7 +394,7 @@ GST_START_TEST (test_cookbook_runs)
 
   nvr_stop (nvr);
   device_stop (device);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_strfreev (envp);
   g_free (path);
   g_free (tools);

@@ -28,6 +28,7 @@
 
 #include "clip.h"
 #include "keystore.h"
+#include "../common/testfs.h"
 
 #define N_FRAMES 30
 #define SMALL_CHUNK 4096
@@ -44,27 +45,6 @@ setup (void)
 }
 
 static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
 teardown (void)
 {
   gchar *mnt = g_build_filename (tmpdir, "small", NULL);
@@ -72,7 +52,7 @@ teardown (void)
   /* test_no_space's tmpfs, if a failed assertion left it mounted */
   umount2 (mnt, MNT_DETACH);
   g_free (mnt);
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

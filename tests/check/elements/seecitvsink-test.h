@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Helpers shared by the seecitvsink tests (seecitvsink.c,
- * seecitvsink_diskfull.c): a directory tree removed, a fresh keystore with
- * its master key file beside it.
+ * seecitvsink_diskfull.c): a fresh keystore with its master key file
+ * beside it.
  */
 #ifndef __SEECITVSINK_TEST_H__
 #define __SEECITVSINK_TEST_H__
@@ -13,26 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "keystore.h"
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir != NULL)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
+#include "../common/testfs.h"
 
 /* Creates the keystore @path (replacing any) and its master key file. */
 static void

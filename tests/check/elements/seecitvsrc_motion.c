@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "seecitvsrc_device.h"
+#include "../common/testfs.h"
 
 #define WIDTH 384
 #define HEIGHT 288
@@ -64,8 +65,7 @@ motion_start (void)
   GError *err = NULL;
 
   fail_unless (cert != NULL);
-  m->dir = g_dir_make_tmp ("seecitvsrc-motion-XXXXXX", NULL);
-  fail_unless (m->dir != NULL);
+  m->dir = test_tmpdir_new ("seecitvsrc-motion-XXXXXX");
   g_object_get (cert, "certificate-pem", &cert_pem, "private-key-pem",
       &key_pem, NULL);
   fail_unless (cert_pem != NULL && key_pem != NULL);

@@ -24,6 +24,7 @@
 
 #include <protocol.h>
 #include "../elements/seecitvsrc_device.h"
+#include "../common/testfs.h"
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -35,24 +36,13 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("bruteforce-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("bruteforce-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  GDir *d = g_dir_open (tmpdir, 0, NULL);
-  const gchar *n;
-
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL) {
-    gchar *p = g_build_filename (tmpdir, n, NULL);
-    g_unlink (p);
-    g_free (p);
-  }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

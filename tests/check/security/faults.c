@@ -33,6 +33,7 @@
 #include "clip.h"
 #include "../elements/seecitvsrc_device.h"
 #include "keystore.h"
+#include "../common/testfs.h"
 
 #define DEVICE "cam-f"
 #define JPEG_SIZE 300
@@ -41,27 +42,6 @@
 static const guint8 ebml_magic[4] = { 0x1a, 0x45, 0xdf, 0xa3 };
 
 static gchar *tmpdir;
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
 
 static void
 setup (void)
@@ -73,7 +53,7 @@ setup (void)
 static void
 teardown (void)
 {
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 
 #include "keystore.h"
+#include "../common/testfs.h"
 
 #define DEVICE "cam-sec"
 
@@ -557,27 +558,6 @@ check_canary (void)
 /* ---- fixtures ---- */
 
 static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
 setup (void)
 {
   tmpdir = g_build_filename (g_get_tmp_dir (), "seecitv-sec-XXXXXX", NULL);
@@ -589,7 +569,7 @@ static void
 teardown (void)
 {
   collect_stop ();
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
   g_clear_pointer (&needles, g_ptr_array_unref);
 }

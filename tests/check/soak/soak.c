@@ -28,6 +28,7 @@
 
 #include "clip.h"
 #include "keystore.h"
+#include "../common/testfs.h"
 
 /* Stated bound on the growth of the resident set after warm-up. */
 #define SOAK_RSS_BOUND_MB 64
@@ -422,34 +423,13 @@ GST_END_TEST;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("seecitv-soak-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
-}
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (d != NULL) {
-    while ((name = g_dir_read_name (d))) {
-      gchar *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        remove_tree (p);
-      else
-        g_unlink (p);
-      g_free (p);
-    }
-    g_dir_close (d);
-  }
-  g_rmdir (path);
+  tmpdir = test_tmpdir_new ("seecitv-soak-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

@@ -37,14 +37,13 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("seecitv-serve-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("seecitv-serve-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
