@@ -198,3 +198,23 @@ test_pipe_free (TestPipe * p)
           GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   test_pipe_unref (p);
 }
+
+void
+test_no_proxy (void)
+{
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_unsetenv ("http_proxy");
+  g_unsetenv ("https_proxy");
+  g_unsetenv ("HTTP_PROXY");
+  g_unsetenv ("HTTPS_PROXY");
+}
+
+void
+test_asan_no_fork (void)
+{
+#ifdef __SANITIZE_ADDRESS__
+  /* GnuTLS threads are still around in such a child: run the tests in
+   * one process, leak-checked once at the end, unless told otherwise. */
+  g_setenv ("CK_FORK", "no", FALSE);
+#endif
+}

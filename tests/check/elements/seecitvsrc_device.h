@@ -40,6 +40,14 @@ gchar *test_make_certificate_pem (void);
 /* sha256:<hex> of @cert's DER (g_free ()). */
 gchar *test_certificate_pin (GTlsCertificate * cert);
 
+/* Everything is on 127.0.0.1: no proxy from the environment (GIO's
+ * dummy resolver; libproxy's C++ unwinding also upsets valgrind). Call
+ * before the first test. */
+void test_no_proxy (void);
+/* Under ASan only: CK_FORK=no unless set (LeakSanitizer's tracer crashes
+ * at exit in forked children that made a TLS handshake). */
+void test_asan_no_fork (void);
+
 /* A pipeline "seecitvsrc name=src ... ! appsink name=sink ..." with the
  * elements named src and sink held. */
 typedef struct

@@ -257,15 +257,8 @@ seecitvsrc_motion_suite (void)
   Suite *s = suite_create ("seecitvsrc_motion");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("https_proxy");
-  g_unsetenv ("HTTPS_PROXY");
-#ifdef __SANITIZE_ADDRESS__
-  /* LeakSanitizer's own tracer crashes at exit in forked children that
-   * made a TLS handshake (GnuTLS threads still around): one process,
-   * leak-checked once at the end, unless told otherwise */
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_no_proxy ();
+  test_asan_no_fork ();
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_motion_digest_tls_pin);

@@ -466,9 +466,7 @@ bruteforce_suite (void)
   Suite *s = suite_create ("bruteforce");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("HTTP_PROXY");
+  test_no_proxy ();
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_limiter_locks_after_n);

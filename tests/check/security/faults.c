@@ -1147,12 +1147,8 @@ security_faults_suite (void)
   Suite *s = suite_create ("security-faults");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("HTTP_PROXY");
-#ifdef __SANITIZE_ADDRESS__
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_no_proxy ();
+  test_asan_no_fork ();
 
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);

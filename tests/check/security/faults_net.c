@@ -493,17 +493,8 @@ faults_net_suite (void)
   Suite *s = suite_create ("faults_net");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("https_proxy");
-  g_unsetenv ("HTTP_PROXY");
-  g_unsetenv ("HTTPS_PROXY");
-#ifdef __SANITIZE_ADDRESS__
-  /* LeakSanitizer's own tracer crashes at exit in forked children that
-   * made a TLS handshake (GnuTLS threads still around): one process,
-   * leak-checked once at the end, unless told otherwise */
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_no_proxy ();
+  test_asan_no_fork ();
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_handshake_cut);

@@ -39,6 +39,7 @@
 
 #include "keystore.h"
 #include "../common/testfs.h"
+#include "../elements/seecitvsrc_device.h"
 
 #define DEVICE "cam-sec"
 
@@ -1455,13 +1456,9 @@ security_secrets_suite (void)
   Suite *s = suite_create ("security-secrets");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("HTTP_PROXY");
+  test_no_proxy ();
   g_setenv ("GST_DEBUG_NO_COLOR", "1", TRUE);
-#ifdef __SANITIZE_ADDRESS__
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_asan_no_fork ();
   GST_DEBUG_CATEGORY_INIT (canary_debug, "seecitvcanary", 0, "test canary");
   /* every line goes to collect_log, none to stderr */
   gst_debug_remove_log_function (gst_debug_log_default);
