@@ -29,6 +29,7 @@
 #include "clip.h"
 #include "keystore.h"
 #include "../common/testfs.h"
+#include "../common/testkeystore.h"
 
 #define N_FRAMES 30
 #define SMALL_CHUNK 4096
@@ -67,17 +68,8 @@ static gchar *
 make_keystore (const gchar * name)
 {
   gchar *path = tmp_path (name);
-  gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  test_keystore_create (path, NULL);
   return path;
 }
 

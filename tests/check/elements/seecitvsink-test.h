@@ -14,24 +14,18 @@
 
 #include "keystore.h"
 #include "../common/testfs.h"
+#include "../common/testkeystore.h"
 
 /* Creates the keystore @path (replacing any) and its master key file. */
 static void
 make_keystore (const gchar * path)
 {
   gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
   g_unlink (path);
   g_unlink (key_path);
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
   g_free (key_path);
+  test_keystore_create (path, NULL);
 }
 
 #endif /* __SEECITVSINK_TEST_H__ */

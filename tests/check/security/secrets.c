@@ -39,6 +39,7 @@
 
 #include "keystore.h"
 #include "../common/testfs.h"
+#include "../common/testkeystore.h"
 #include "../elements/seecitvsrc_device.h"
 
 #define DEVICE "cam-sec"
@@ -1003,23 +1004,15 @@ crypt_roundtrip (const gchar * keystore, const gchar * pass_file,
 GST_START_TEST (test_crypt_secrets_master_key)
 {
   gchar *keystore = tmp_path ("keys.db");
-  gchar *key_path = seecitv_keystore_default_key_path (keystore);
   gchar *clip = tmp_path ("clip.sctv");
   guint8 master[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, master, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (keystore, master, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
+  test_keystore_create (keystore, master);
   add_binary_secret ("master key", master, sizeof (master));
 
   crypt_roundtrip (keystore, NULL, clip);
 
   g_free (clip);
-  g_free (key_path);
   g_free (keystore);
 }
 

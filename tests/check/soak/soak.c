@@ -29,6 +29,7 @@
 #include "clip.h"
 #include "keystore.h"
 #include "../common/testfs.h"
+#include "../common/testkeystore.h"
 
 /* Stated bound on the growth of the resident set after warm-up. */
 #define SOAK_RSS_BOUND_MB 64
@@ -117,17 +118,8 @@ static gchar *
 make_keystore (void)
 {
   gchar *path = g_build_filename (tmpdir, "keystore", NULL);
-  gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  test_keystore_create (path, NULL);
   return path;
 }
 

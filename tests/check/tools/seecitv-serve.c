@@ -25,6 +25,7 @@
 
 #include "keystore.h"
 #include "serve-common.h"
+#include "../common/testkeystore.h"
 
 #define USER "nvr"
 #define PASS "correct-horse-battery"
@@ -103,17 +104,8 @@ static gchar *
 make_keystore (void)
 {
   gchar *path = g_build_filename (tmpdir, "keystore", NULL);
-  gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  test_keystore_create (path, NULL);
   return path;
 }
 
