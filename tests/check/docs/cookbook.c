@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <string.h>
 #include "../common/testfs.h"
+#include "../elements/seecitvsrc_device.h"
 
 #ifndef SEECITV_COOKBOOK_DOC
 #error SEECITV_COOKBOOK_DOC must name docs/cookbook.md
@@ -222,50 +223,15 @@ nvr_stop (Nvr * nvr)
 
 /* ---- the device: seecitv-device as a subprocess ---- */
 
-typedef struct
-{
-  GSubprocess *proc;
-  gchar *url;
-  gchar *pin;
-} Device;
-
-static Device *
+static TestDevice *
 device_start (const gchar * key_file)
 {
-  Device *d = g_new0 (Device, 1);
-  GDataInputStream *out;
-  GError *err = NULL;
-  gchar *line, *key_arg = g_strconcat ("--key-file=", key_file, NULL);
+  gchar *key_arg = g_strconcat ("--key-file=", key_file, NULL);
+  TestDevice *d = test_device_start ("--tls-generate",
+      "--device-id=" DEVICE_ID, key_arg, NULL);
 
-  d->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err, SEECITV_DEVICE_TOOL,
-      "--port=0", "--tls-generate", "--device-id=" DEVICE_ID, key_arg, NULL);
   g_free (key_arg);
-  fail_unless (d->proc != NULL, "%s", err ? err->message : "");
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
-  while ((d->url == NULL || d->pin == NULL) &&
-      (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
-    if (g_str_has_prefix (line, "url: "))
-      d->url = g_strdup (line + 5);
-    else if (g_str_has_prefix (line, "pin: "))
-      d->pin = g_strdup (line + 5);
-    g_free (line);
-  }
-  g_object_unref (out);
-  fail_unless (d->url != NULL && d->pin != NULL,
-      "seecitv-device printed no url or pin");
   return d;
-}
-
-static void
-device_stop (Device * d)
-{
-  g_subprocess_send_signal (d->proc, SIGTERM);
-  g_subprocess_wait (d->proc, NULL, NULL);
-  g_object_unref (d->proc);
-  g_free (d->url);
-  g_free (d->pin);
-  g_free (d);
 }
 
 /* ---- the run ---- */
@@ -333,7 +299,7 @@ GST_START_TEST (test_cookbook_runs)
   gchar *dir, *key, *tools, *path;
   gchar **envp;
   const gchar *asan;
-  Device *device;
+  TestDevice *device;
   Nvr *nvr;
 
   blocks = parse_cookbook (SEECITV_COOKBOOK_DOC, &stray, &launches);
@@ -393,7 +359,7 @@ GST_START_TEST (test_cookbook_runs)
   }
 
   nvr_stop (nvr);
-  device_stop (device);
+  test_device_stop (device);
   test_remove_tree (dir);
   g_strfreev (envp);
   g_free (path);

@@ -54,6 +54,8 @@ test_device_startv (const gchar * const *args)
   fail_unless (d->url != NULL, "seecitv-device printed no url");
   fail_unless (g_str_has_prefix (d->url, "http://127.0.0.1:") ||
       g_str_has_prefix (d->url, "https://127.0.0.1:"));
+  fail_unless (d->pin != NULL || !g_str_has_prefix (d->url, "https"),
+      "seecitv-device printed no pin");
   return d;
 }
 

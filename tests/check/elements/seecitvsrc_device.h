@@ -3,11 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Test helpers shared by the tests that run tools/seecitv-device as a
- * subprocess (tests/check/elements/seecitvsrc.c, security/bruteforce.c,
- * security/faults_net.c): start it on 127.0.0.1, read the url and pin it
+ * subprocess (elements: seecitvsrc, seecitvsrc_motion; security:
+ * bruteforce, faults, faults_net, secrets; tools: seecitv, seecitv-serve;
+ * docs/cookbook; soak): start it on 127.0.0.1, read the url and pin it
  * prints, stop it; a free loopback port; a self-signed certificate and
- * its pin; a seecitvsrc ! appsink pipeline to pull from it. GstCheck
- * asserts inside.
+ * its pin; a seecitvsrc ! appsink pipeline to pull from it; no proxy.
+ * GstCheck asserts inside.
  */
 #ifndef __SEECITVSRC_DEVICE_H__
 #define __SEECITVSRC_DEVICE_H__
@@ -25,7 +26,8 @@ typedef struct
 } TestDevice;
 
 /* seecitv-device --port=0 then the arguments given (NULL-terminated; a
- * later --port wins). Returns once it printed its url (and pin). */
+ * later --port wins). Returns once it printed its url (and, with TLS,
+ * its pin: asserted). */
 TestDevice *test_device_start (const gchar * first_arg, ...)
     G_GNUC_NULL_TERMINATED;
 TestDevice *test_device_startv (const gchar * const *args);
