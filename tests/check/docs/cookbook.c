@@ -24,6 +24,8 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include "../common/testfs.h"
+#include "../elements/seecitvsrc_device.h"
 
 #ifndef SEECITV_COOKBOOK_DOC
 #error SEECITV_COOKBOOK_DOC must name docs/cookbook.md
@@ -221,50 +223,15 @@ nvr_stop (Nvr * nvr)
 
 /* ---- the device: seecitv-device as a subprocess ---- */
 
-typedef struct
-{
-  GSubprocess *proc;
-  gchar *url;
-  gchar *pin;
-} Device;
-
-static Device *
+static TestDevice *
 device_start (const gchar * key_file)
 {
-  Device *d = g_new0 (Device, 1);
-  GDataInputStream *out;
-  GError *err = NULL;
-  gchar *line, *key_arg = g_strconcat ("--key-file=", key_file, NULL);
+  gchar *key_arg = g_strconcat ("--key-file=", key_file, NULL);
+  TestDevice *d = test_device_start ("--tls-generate",
+      "--device-id=" DEVICE_ID, key_arg, NULL);
 
-  d->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err, SEECITV_DEVICE_TOOL,
-      "--port=0", "--tls-generate", "--device-id=" DEVICE_ID, key_arg, NULL);
   g_free (key_arg);
-  fail_unless (d->proc != NULL, "%s", err ? err->message : "");
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
-  while ((d->url == NULL || d->pin == NULL) &&
-      (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
-    if (g_str_has_prefix (line, "url: "))
-      d->url = g_strdup (line + 5);
-    else if (g_str_has_prefix (line, "pin: "))
-      d->pin = g_strdup (line + 5);
-    g_free (line);
-  }
-  g_object_unref (out);
-  fail_unless (d->url != NULL && d->pin != NULL,
-      "seecitv-device printed no url or pin");
   return d;
-}
-
-static void
-device_stop (Device * d)
-{
-  g_subprocess_send_signal (d->proc, SIGTERM);
-  g_subprocess_wait (d->proc, NULL, NULL);
-  g_object_unref (d->proc);
-  g_free (d->url);
-  g_free (d->pin);
-  g_free (d);
 }
 
 /* ---- the run ---- */
@@ -292,28 +259,6 @@ replace_all (const gchar * text, const gchar * from, const gchar * to)
 
   g_strfreev (parts);
   return r;
-}
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *n;
-
-  if (d != NULL) {
-    while ((n = g_dir_read_name (d))) {
-      gchar *p = g_build_filename (path, n, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) &&
-          !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (p);
-      else
-        g_unlink (p);
-      g_free (p);
-    }
-    g_dir_close (d);
-  }
-  g_rmdir (path);
 }
 
 /* Runs @b in @dir with @envp; returns TRUE when it exits 0. */
@@ -354,7 +299,7 @@ GST_START_TEST (test_cookbook_runs)
   gchar *dir, *key, *tools, *path;
   gchar **envp;
   const gchar *asan;
-  Device *device;
+  TestDevice *device;
   Nvr *nvr;
 
   blocks = parse_cookbook (SEECITV_COOKBOOK_DOC, &stray, &launches);
@@ -362,8 +307,7 @@ GST_START_TEST (test_cookbook_runs)
   /* the five situations at least */
   fail_unless (launches >= 5, "only %u gst-launch-1.0 lines found", launches);
 
-  dir = g_dir_make_tmp ("seecitv-cookbook-XXXXXX", NULL);
-  fail_unless (dir != NULL);
+  dir = test_tmpdir_new ("seecitv-cookbook-XXXXXX");
   key = write_pair_key (dir);
   device = device_start (key);
   nvr = nvr_start ();
@@ -415,8 +359,8 @@ GST_START_TEST (test_cookbook_runs)
   }
 
   nvr_stop (nvr);
-  device_stop (device);
-  remove_tree (dir);
+  test_device_stop (device);
+  test_remove_tree (dir);
   g_strfreev (envp);
   g_free (path);
   g_free (tools);

@@ -28,6 +28,8 @@
 
 #include "clip.h"
 #include "keystore.h"
+#include "../common/testfs.h"
+#include "../common/testkeystore.h"
 
 #define N_FRAMES 30
 #define SMALL_CHUNK 4096
@@ -44,27 +46,6 @@ setup (void)
 }
 
 static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
 teardown (void)
 {
   gchar *mnt = g_build_filename (tmpdir, "small", NULL);
@@ -72,7 +53,7 @@ teardown (void)
   /* test_no_space's tmpfs, if a failed assertion left it mounted */
   umount2 (mnt, MNT_DETACH);
   g_free (mnt);
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
@@ -87,17 +68,8 @@ static gchar *
 make_keystore (const gchar * name)
 {
   gchar *path = tmp_path (name);
-  gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  test_keystore_create (path, NULL);
   return path;
 }
 

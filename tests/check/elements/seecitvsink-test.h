@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Helpers shared by the seecitvsink tests (seecitvsink.c,
- * seecitvsink_diskfull.c): a directory tree removed, a fresh keystore with
- * its master key file beside it.
+ * seecitvsink_diskfull.c): a fresh keystore with its master key file
+ * beside it.
  */
 #ifndef __SEECITVSINK_TEST_H__
 #define __SEECITVSINK_TEST_H__
@@ -13,44 +13,19 @@
 #include <glib/gstdio.h>
 
 #include "keystore.h"
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir != NULL)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
+#include "../common/testfs.h"
+#include "../common/testkeystore.h"
 
 /* Creates the keystore @path (replacing any) and its master key file. */
 static void
 make_keystore (const gchar * path)
 {
   gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
   g_unlink (path);
   g_unlink (key_path);
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
   g_free (key_path);
+  test_keystore_create (path, NULL);
 }
 
 #endif /* __SEECITVSINK_TEST_H__ */

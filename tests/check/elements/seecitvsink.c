@@ -63,7 +63,7 @@ static void
 teardown (void)
 {
   gst_clear_object (&rec_encoder);
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
   g_clear_pointer (&clipdir, g_free);
   g_clear_pointer (&keystore, g_free);

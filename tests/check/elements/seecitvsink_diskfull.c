@@ -40,7 +40,7 @@ static void
 setup (void)
 {
   clipdir = g_build_filename (fsdir, "clips", NULL);
-  remove_tree (clipdir);
+  test_remove_tree (clipdir);
   fail_unless_equals_int (g_mkdir (clipdir, 0700), 0);
   keystore = g_build_filename (tmpdir, "keys.db", NULL);
   make_keystore (keystore);
@@ -321,13 +321,13 @@ main (int argc, char **argv)
           TMPFS_SIZE) != 0) {
     g_print ("SKIP: cannot mount a tmpfs here (%s; needs root)\n",
         g_strerror (errno));
-    remove_tree (tmpdir);
+    test_remove_tree (tmpdir);
     return 77;
   }
   ret = gst_check_run_suite (seecitvsink_diskfull_suite (),
       "seecitvsink_diskfull", __FILE__);
   umount2 (fsdir, MNT_DETACH);
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_free (fsdir);
   g_free (tmpdir);
   return ret;

@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include "../common/testfs.h"
 
 #define BUCKET "bkt"
 #define DEVICE "cam-1"
@@ -46,27 +47,6 @@ static guint port;
 static GSubprocess *server;
 
 /* ---- helpers ---- */
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *n;
-
-  if (d != NULL) {
-    while ((n = g_dir_read_name (d)) != NULL) {
-      gchar *p = g_build_filename (path, n, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR)
-          && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (p);
-      else
-        g_unlink (p);
-      g_free (p);
-    }
-    g_dir_close (d);
-  }
-  g_rmdir (path);
-}
 
 static guint
 free_port (void)
@@ -218,7 +198,7 @@ static void
 teardown (void)
 {
   server_stop ();
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
   g_clear_pointer (&clipdir, g_free);
   g_clear_pointer (&datadir, g_free);

@@ -25,6 +25,7 @@
 #include <protocol.h>
 #include "seecitvsrc_device.h"
 #include <keystore.h>
+#include "../common/testfs.h"
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -45,24 +46,13 @@ write_key (const gchar * name, const gchar * hex)
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("seecitvsrc-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("seecitvsrc-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  GDir *d = g_dir_open (tmpdir, 0, NULL);
-  const gchar *n;
-
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL) {
-    gchar *p = g_build_filename (tmpdir, n, NULL);
-    g_unlink (p);
-    g_free (p);
-  }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
@@ -351,39 +341,15 @@ make_certificate (void)
 
 /* ---- the pipeline ---- */
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *src;
-  GstElement *sink;
-} Pipe;
-
-static Pipe
+static TestPipe
 pipe_new (const gchar * url)
 {
-  Pipe p;
-
-  p.pipeline = gst_parse_launch ("seecitvsrc name=src retry-delay=50000000 "
-      "timeout=5000000000 ! appsink name=sink sync=false", NULL);
-  fail_unless (p.pipeline != NULL);
-  p.src = gst_bin_get_by_name (GST_BIN (p.pipeline), "src");
-  p.sink = gst_bin_get_by_name (GST_BIN (p.pipeline), "sink");
-  g_object_set (p.src, "location", url, NULL);
-  return p;
-}
-
-static void
-pipe_free (Pipe * p)
-{
-  fail_unless_equals_int (gst_element_set_state (p->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (p->src);
-  gst_object_unref (p->sink);
-  gst_object_unref (p->pipeline);
+  return test_pipe_new ("seecitvsrc name=src retry-delay=50000000 "
+      "timeout=5000000000 ! appsink name=sink sync=false", url);
 }
 
 static GstSample *
-pull (Pipe * p)
+pull (TestPipe * p)
 {
   return gst_app_sink_try_pull_sample (GST_APP_SINK (p->sink), 20 * GST_SECOND);
 }
@@ -391,7 +357,7 @@ pull (Pipe * p)
 /* Waits for the pipeline's error; checks RESOURCE NOT_AUTHORIZED and the
  * `reason` detail; returns the details (free them). */
 static GstStructure *
-expect_auth_error (Pipe * p, const gchar * reason)
+expect_auth_error (TestPipe * p, const gchar * reason)
 {
   GstBus *bus = gst_element_get_bus (p->pipeline);
   GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
@@ -423,7 +389,7 @@ GST_START_TEST (test_frames_with_timestamps)
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--mac", "02:00:5e:10:00:01", "--name", "porch", NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstClockTime last = GST_CLOCK_TIME_NONE;
   GstTagList *tags = NULL;
   gchar *s = NULL;
@@ -487,7 +453,7 @@ GST_START_TEST (test_frames_with_timestamps)
   gst_event_unref (ev);
   gst_object_unref (pad);
 
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
@@ -500,14 +466,14 @@ GST_START_TEST (test_wrong_secret)
   gchar *key_b = write_key ("b.key", KEY_B);
   TestDevice *d = test_device_start ("--key-file", key_a, "--device-id", DEVICE,
       NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstStructure *details;
 
   g_object_set (p.src, "device-id", DEVICE, "device-key-file", key_b, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   details = expect_auth_error (&p, "wrong-secret");
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key_a);
   g_free (key_b);
@@ -520,14 +486,14 @@ GST_START_TEST (test_wrong_device)
 {
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", "cam-2", NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstStructure *details;
 
   g_object_set (p.src, "device-id", DEVICE, "device-key-file", key, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   details = expect_auth_error (&p, "wrong-device");
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
@@ -540,7 +506,7 @@ GST_START_TEST (test_impostor)
 {
   gchar *key = write_key ("a.key", KEY_A);
   Server *s = server_start (MODE_IMPOSTOR, NULL, NULL, NULL);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstStructure *details;
 
   g_object_set (p.src, "device-id", DEVICE, "device-key-file", key, NULL);
@@ -549,7 +515,7 @@ GST_START_TEST (test_impostor)
   gst_structure_free (details);
   /* and no frame got through */
   fail_unless (gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink), 0) == NULL);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
   g_free (key);
 }
@@ -561,14 +527,14 @@ GST_START_TEST (test_not_seecitv)
 {
   gchar *key = write_key ("a.key", KEY_A);
   Server *s = server_start (MODE_PLAIN, NULL, NULL, NULL);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstStructure *details;
 
   g_object_set (p.src, "device-id", DEVICE, "device-key-file", key, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   details = expect_auth_error (&p, "impostor");
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
   g_free (key);
 }
@@ -591,7 +557,7 @@ GST_START_TEST (test_reconnect)
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--drop-after", "4", NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstBus *bus;
   GstMessage *m;
   GList *msgs = NULL;
@@ -628,7 +594,7 @@ GST_START_TEST (test_reconnect)
   g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
   gst_object_unref (bus);
 
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
@@ -642,7 +608,7 @@ GST_START_TEST (test_stall)
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--stall-after", "3", NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   guint i, disconts = 0;
 
   g_object_set (p.src, "device-id", DEVICE, "device-key-file", key,
@@ -658,7 +624,7 @@ GST_START_TEST (test_stall)
     gst_sample_unref (sample);
   }
   fail_unless (disconts >= 1);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
@@ -671,7 +637,7 @@ GST_START_TEST (test_corrupt_parts)
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--corrupt-every", "2", NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstBus *bus;
   GstMessage *m;
   guint i, warnings = 0;
@@ -710,7 +676,7 @@ GST_START_TEST (test_corrupt_parts)
   /* one warning, not one per part */
   fail_unless_equals_int (warnings, 1);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
@@ -724,7 +690,7 @@ GST_START_TEST (test_oversized_parts)
 {
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE, NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstBus *bus;
   GstMessage *m;
   GError *err = NULL;
@@ -759,7 +725,7 @@ GST_START_TEST (test_oversized_parts)
   gst_message_unref (m);
   fail_unless (gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink), 0) == NULL);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
@@ -772,7 +738,7 @@ GST_END_TEST;
 GST_START_TEST (test_endless_headers)
 {
   Server *s = server_start (MODE_ENDLESS_HEADERS, NULL, NULL, NULL);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstBus *bus;
   GstMessage *m;
   GError *err = NULL;
@@ -805,7 +771,7 @@ GST_START_TEST (test_endless_headers)
   fail_unless_equals_int (stream_warnings, 1);
   fail_unless (gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink), 0) == NULL);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
 }
 
@@ -819,7 +785,7 @@ GST_START_TEST (test_device_restart)
   gchar *port_arg = g_strdup_printf ("--port=%u", test_free_port ());
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       port_arg, NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstSample *sample;
   GstBus *bus;
   GstMessage *m;
@@ -860,7 +826,7 @@ GST_START_TEST (test_device_restart)
   fail_unless (has_message (msgs, "seecitvsrc-reconnected"));
   g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (port_arg);
   g_free (key);
@@ -953,7 +919,7 @@ GST_START_TEST (test_server_starts_late)
   gchar *key = write_key ("a.key", KEY_A), *url, *port_arg;
   guint16 port = test_free_port ();
   TestDevice *d;
-  Pipe p;
+  TestPipe p;
   GstSample *sample;
 
   url = g_strdup_printf ("http://127.0.0.1:%u/seecitv/v1/stream", port);
@@ -967,7 +933,7 @@ GST_START_TEST (test_server_starts_late)
   sample = pull (&p);
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (port_arg);
   g_free (url);
@@ -981,7 +947,7 @@ GST_START_TEST (test_tls_pin)
   GTlsCertificate *cert = make_certificate ();
   gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, NULL, NULL);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstSample *sample;
 
   fail_unless (g_str_has_prefix (s->url, "https://"));
@@ -991,7 +957,7 @@ GST_START_TEST (test_tls_pin)
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
   fail_unless (g_atomic_int_get (&s->requests) >= 1);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
   g_object_unref (cert);
   g_free (pin);
@@ -1004,7 +970,7 @@ GST_START_TEST (test_tls_pin_mismatch)
   GTlsCertificate *cert = make_certificate ();
   gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, "user", "secret");
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstStructure *details;
 
   g_object_set (p.src, "tls-pin", "sha256:"
@@ -1017,7 +983,7 @@ GST_START_TEST (test_tls_pin_mismatch)
   gst_structure_free (details);
   /* the handshake failed: not one request (let alone credentials) */
   fail_unless_equals_int (g_atomic_int_get (&s->requests), 0);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
   g_object_unref (cert);
   g_free (pin);
@@ -1031,7 +997,7 @@ GST_START_TEST (test_tls_untrusted)
   GTlsCertificate *cert = make_certificate ();
   gchar *pin = test_certificate_pin (cert);
   Server *s = server_start (MODE_PLAIN, cert, NULL, NULL);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstStructure *details;
 
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
@@ -1040,7 +1006,7 @@ GST_START_TEST (test_tls_untrusted)
           "tls-fingerprint"), pin);
   gst_structure_free (details);
   fail_unless_equals_int (g_atomic_int_get (&s->requests), 0);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
   g_object_unref (cert);
   g_free (pin);
@@ -1055,7 +1021,7 @@ GST_START_TEST (test_tls_ca_file)
   gchar *ca = g_build_filename (tmpdir, "ca.pem", NULL);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE,
       "--tls-generate", "--tls-cert-out", ca, NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstSample *sample;
 
   fail_unless (g_str_has_prefix (d->url, "https://127.0.0.1:"));
@@ -1066,7 +1032,7 @@ GST_START_TEST (test_tls_ca_file)
   sample = pull (&p);
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (ca);
   g_free (key);
@@ -1077,7 +1043,7 @@ GST_END_TEST;
 GST_START_TEST (test_basic_auth)
 {
   Server *s = server_start (MODE_PLAIN, NULL, "user", "secret");
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstSample *sample;
   guint i;
 
@@ -1088,7 +1054,7 @@ GST_START_TEST (test_basic_auth)
     fail_unless (sample != NULL);
     gst_sample_unref (sample);
   }
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
 }
 
@@ -1097,7 +1063,7 @@ GST_END_TEST;
 GST_START_TEST (test_basic_auth_wrong)
 {
   Server *s = server_start (MODE_PLAIN, NULL, "user", "secret");
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstStructure *details;
 
   g_object_set (p.src, "user-id", "user", "user-pw", "wrong", NULL);
@@ -1109,7 +1075,7 @@ GST_START_TEST (test_basic_auth_wrong)
     fail_unless_equals_int (status, 401);
   }
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
 }
 
@@ -1118,7 +1084,7 @@ GST_END_TEST;
 GST_START_TEST (test_digest_auth)
 {
   Server *s = server_start_full (MODE_PLAIN, NULL, "user", "secret", TRUE);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstSample *sample;
 
   g_object_set (p.src, "user-id", "user", "user-pw", "secret", NULL);
@@ -1126,7 +1092,7 @@ GST_START_TEST (test_digest_auth)
   sample = pull (&p);
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
 }
 
@@ -1135,14 +1101,14 @@ GST_END_TEST;
 GST_START_TEST (test_digest_auth_wrong)
 {
   Server *s = server_start_full (MODE_PLAIN, NULL, "user", "secret", TRUE);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstStructure *details;
 
   g_object_set (p.src, "user-id", "user", "user-pw", "wrong", NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   details = expect_auth_error (&p, "http-auth");
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
 }
 
@@ -1181,7 +1147,7 @@ make_keystore (const gchar * device, const gchar * hex)
 /* Waits for the pipeline's error; checks its domain and code; returns
  * the details (free them; NULL if none). */
 static GstStructure *
-expect_error (Pipe * p, GQuark domain, gint code)
+expect_error (TestPipe * p, GQuark domain, gint code)
 {
   GstBus *bus = gst_element_get_bus (p->pipeline);
   GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
@@ -1211,7 +1177,7 @@ GST_START_TEST (test_keystore)
   gchar *key = write_key ("a.key", KEY_A);
   gchar *ks = make_keystore (DEVICE, KEY_A);
   TestDevice *d = test_device_start ("--key-file", key, "--device-id", DEVICE, NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstSample *sample;
   gchar *got = NULL;
 
@@ -1223,7 +1189,7 @@ GST_START_TEST (test_keystore)
   sample = pull (&p);
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
 
   /* the same keystore against a device paired with KEY_B: refused */
@@ -1234,7 +1200,7 @@ GST_START_TEST (test_keystore)
   g_object_set (p.src, "device-id", DEVICE, "keystore", ks, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   gst_structure_free (expect_auth_error (&p, "wrong-secret"));
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (ks);
   g_free (key);
@@ -1256,7 +1222,7 @@ GST_START_TEST (test_keystore_passphrase)
   GError *err = NULL;
   TestDevice *d;
   GstSample *sample;
-  Pipe p;
+  TestPipe p;
 
   ks = seecitv_keystore_create_with_passphrase (ks_path, pass, strlen (pass),
       &kdf, &err);
@@ -1277,7 +1243,7 @@ GST_START_TEST (test_keystore_passphrase)
   sample = pull (&p);
   fail_unless (sample != NULL);
   gst_sample_unref (sample);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (pass_file);
   g_free (ks_path);
@@ -1292,7 +1258,7 @@ GST_START_TEST (test_keystore_settings)
 {
   gchar *key = write_key ("a.key", KEY_A);
   gchar *ks = make_keystore (DEVICE, KEY_A);
-  Pipe p;
+  TestPipe p;
   guint i;
 
   for (i = 0; i < 3; i++) {
@@ -1313,7 +1279,7 @@ GST_START_TEST (test_keystore_settings)
 
       gst_clear_structure (&details);
     }
-    pipe_free (&p);
+    test_pipe_free (&p);
   }
   g_free (ks);
   g_free (key);
@@ -1328,7 +1294,7 @@ GST_START_TEST (test_keystore_no_secret)
   gchar *ks = make_keystore (DEVICE, NULL);
   gchar *missing = g_build_filename (tmpdir, "none.db", NULL);
   GstStructure *details;
-  Pipe p;
+  TestPipe p;
   gint code = -1;
 
   p = pipe_new ("http://127.0.0.1:9/seecitv/v1/stream");
@@ -1343,7 +1309,7 @@ GST_START_TEST (test_keystore_no_secret)
   fail_unless (gst_structure_get_int (details, "keystore-error", &code));
   fail_unless_equals_int (code, SEECITV_KEYSTORE_ERROR_NOT_FOUND);
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
 
   /* another device id: not in the keystore */
   p = pipe_new ("http://127.0.0.1:9/seecitv/v1/stream");
@@ -1355,7 +1321,7 @@ GST_START_TEST (test_keystore_no_secret)
   fail_unless (gst_structure_get_int (details, "keystore-error", &code));
   fail_unless_equals_int (code, SEECITV_KEYSTORE_ERROR_NOT_FOUND);
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
 
   p = pipe_new ("http://127.0.0.1:9/seecitv/v1/stream");
   g_object_set (p.src, "device-id", DEVICE, "keystore", missing, NULL);
@@ -1366,7 +1332,7 @@ GST_START_TEST (test_keystore_no_secret)
   fail_unless_equals_string (gst_structure_get_string (details, "reason"),
       "keystore");
   gst_structure_free (details);
-  pipe_free (&p);
+  test_pipe_free (&p);
   g_free (missing);
   g_free (ks);
 }
@@ -1379,7 +1345,7 @@ GST_END_TEST;
 GST_START_TEST (test_rate_limited)
 {
   Server *s = server_start (MODE_RATE_LIMITED, NULL, NULL, NULL);
-  Pipe p = pipe_new (s->url);
+  TestPipe p = pipe_new (s->url);
   GstSample *sample;
   GstBus *bus;
   GstMessage *m;
@@ -1421,7 +1387,7 @@ GST_START_TEST (test_rate_limited)
   gst_object_unref (bus);
   fail_unless_equals_int (warnings, 1);
   fail_unless_equals_int (retry_after, 2);
-  pipe_free (&p);
+  test_pipe_free (&p);
   server_stop (s);
 }
 
@@ -1439,7 +1405,7 @@ check_device_http_auth (const gchar * mode)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (pw); i++) {
-    Pipe p = pipe_new (d->url);
+    TestPipe p = pipe_new (d->url);
 
     if (pw[i] != NULL)
       g_object_set (p.src, "user-id", "admin", "user-pw", pw[i], NULL);
@@ -1458,7 +1424,7 @@ check_device_http_auth (const gchar * mode)
       fail_unless_equals_int (status, 401);
       gst_structure_free (details);
     }
-    pipe_free (&p);
+    test_pipe_free (&p);
   }
   test_device_stop (d);
 }
@@ -1485,7 +1451,7 @@ GST_START_TEST (test_stop_while_waiting)
   GSocketAddress *sa = g_inet_socket_address_new_from_string ("127.0.0.1",
       0), *effective = NULL;
   gchar *url;
-  Pipe p;
+  TestPipe p;
   gint64 t;
 
   /* listening, never accepting: the kernel completes the handshake */
@@ -1498,7 +1464,7 @@ GST_START_TEST (test_stop_while_waiting)
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   g_usleep (500 * 1000);
   t = g_get_monotonic_time ();
-  pipe_free (&p);
+  test_pipe_free (&p);
   fail_unless (g_get_monotonic_time () - t < G_USEC_PER_SEC);
   g_socket_listener_close (l);
   g_object_unref (l);
@@ -1512,14 +1478,14 @@ GST_END_TEST;
 /* NULL while the connection is still being retried returns at once. */
 GST_START_TEST (test_stop_while_connecting)
 {
-  Pipe p = pipe_new ("http://127.0.0.1:9/stream");
+  TestPipe p = pipe_new ("http://127.0.0.1:9/stream");
   gint64 t;
 
   g_object_set (p.src, "retry-delay", 10 * GST_SECOND, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   g_usleep (300 * 1000);
   t = g_get_monotonic_time ();
-  pipe_free (&p);
+  test_pipe_free (&p);
   fail_unless (g_get_monotonic_time () - t < G_USEC_PER_SEC);
 }
 
@@ -1531,19 +1497,8 @@ seecitvsrc_suite (void)
   Suite *s = suite_create ("seecitvsrc");
   TCase *tc = tcase_create ("general");
 
-  /* Everything is on 127.0.0.1: a proxy from the environment must not
-   * get in the way (and libproxy's C++ unwinding upsets valgrind). */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("https_proxy");
-  g_unsetenv ("HTTP_PROXY");
-  g_unsetenv ("HTTPS_PROXY");
-#ifdef __SANITIZE_ADDRESS__
-  /* LeakSanitizer's own tracer crashes at exit in forked children that
-   * made a TLS handshake (GnuTLS threads still around): run the tests in
-   * one process, leak-checked once at the end, unless told otherwise. */
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_no_proxy ();
+  test_asan_no_fork ();
 
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);

@@ -54,6 +54,8 @@ test_device_startv (const gchar * const *args)
   fail_unless (d->url != NULL, "seecitv-device printed no url");
   fail_unless (g_str_has_prefix (d->url, "http://127.0.0.1:") ||
       g_str_has_prefix (d->url, "https://127.0.0.1:"));
+  fail_unless (d->pin != NULL || !g_str_has_prefix (d->url, "https"),
+      "seecitv-device printed no pin");
   return d;
 }
 
@@ -168,4 +170,53 @@ test_certificate_pin (GTlsCertificate * cert)
   g_free (hex);
   g_byte_array_unref (der);
   return pin;
+}
+
+TestPipe
+test_pipe_new (const gchar * launch, const gchar * url)
+{
+  TestPipe p;
+
+  p.pipeline = gst_parse_launch (launch, NULL);
+  fail_unless (p.pipeline != NULL);
+  p.src = gst_bin_get_by_name (GST_BIN (p.pipeline), "src");
+  p.sink = gst_bin_get_by_name (GST_BIN (p.pipeline), "sink");
+  g_object_set (p.src, "location", url, NULL);
+  return p;
+}
+
+void
+test_pipe_unref (TestPipe * p)
+{
+  gst_object_unref (p->src);
+  gst_object_unref (p->sink);
+  gst_object_unref (p->pipeline);
+}
+
+void
+test_pipe_free (TestPipe * p)
+{
+  fail_unless_equals_int (gst_element_set_state (p->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  test_pipe_unref (p);
+}
+
+void
+test_no_proxy (void)
+{
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_unsetenv ("http_proxy");
+  g_unsetenv ("https_proxy");
+  g_unsetenv ("HTTP_PROXY");
+  g_unsetenv ("HTTPS_PROXY");
+}
+
+void
+test_asan_no_fork (void)
+{
+#ifdef __SANITIZE_ADDRESS__
+  /* GnuTLS threads are still around in such a child: run the tests in
+   * one process, leak-checked once at the end, unless told otherwise. */
+  g_setenv ("CK_FORK", "no", FALSE);
+#endif
 }

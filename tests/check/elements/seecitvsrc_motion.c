@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "seecitvsrc_device.h"
+#include "../common/testfs.h"
 
 #define WIDTH 384
 #define HEIGHT 288
@@ -64,8 +65,7 @@ motion_start (void)
   GError *err = NULL;
 
   fail_unless (cert != NULL);
-  m->dir = g_dir_make_tmp ("seecitvsrc-motion-XXXXXX", NULL);
-  fail_unless (m->dir != NULL);
+  m->dir = test_tmpdir_new ("seecitvsrc-motion-XXXXXX");
   g_object_get (cert, "certificate-pem", &cert_pem, "private-key-pem",
       &key_pem, NULL);
   fail_unless (cert_pem != NULL && key_pem != NULL);
@@ -257,15 +257,8 @@ seecitvsrc_motion_suite (void)
   Suite *s = suite_create ("seecitvsrc_motion");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("https_proxy");
-  g_unsetenv ("HTTPS_PROXY");
-#ifdef __SANITIZE_ADDRESS__
-  /* LeakSanitizer's own tracer crashes at exit in forked children that
-   * made a TLS handshake (GnuTLS threads still around): one process,
-   * leak-checked once at the end, unless told otherwise */
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_no_proxy ();
+  test_asan_no_fork ();
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_motion_digest_tls_pin);

@@ -31,6 +31,7 @@
 #include "clip.h"
 #include "keystore.h"
 #include "keystore-private.h"
+#include "../common/testfs.h"
 
 /* Byte-wise: read_be32 () loads unaligned words (UBSan). */
 static guint32
@@ -67,8 +68,7 @@ setup (void)
 {
   guint i;
 
-  tmpdir = g_dir_make_tmp ("seecitv-keystore-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("seecitv-keystore-XXXXXX");
   for (i = 0; i < sizeof (master); i++)
     master[i] = 0xc0 + i;
 }

@@ -24,6 +24,7 @@
 
 #include <protocol.h>
 #include "../elements/seecitvsrc_device.h"
+#include "../common/testfs.h"
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -35,24 +36,13 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("bruteforce-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("bruteforce-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  GDir *d = g_dir_open (tmpdir, 0, NULL);
-  const gchar *n;
-
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL) {
-    gchar *p = g_build_filename (tmpdir, n, NULL);
-    g_unlink (p);
-    g_free (p);
-  }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
@@ -400,41 +390,17 @@ GST_END_TEST;
 
 /* ---- seecitvsrc meeting a rate-limiting device ---- */
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *src;
-  GstElement *sink;
-} Pipe;
-
-static Pipe
+static TestPipe
 pipe_new (const gchar * url)
 {
-  Pipe p;
-
-  p.pipeline = gst_parse_launch ("seecitvsrc name=src retry-delay=10000000 "
-      "timeout=5000000000 ! appsink name=sink sync=false", NULL);
-  fail_unless (p.pipeline != NULL);
-  p.src = gst_bin_get_by_name (GST_BIN (p.pipeline), "src");
-  p.sink = gst_bin_get_by_name (GST_BIN (p.pipeline), "sink");
-  g_object_set (p.src, "location", url, NULL);
-  return p;
-}
-
-static void
-pipe_free (Pipe * p)
-{
-  fail_unless_equals_int (gst_element_set_state (p->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (p->src);
-  gst_object_unref (p->sink);
-  gst_object_unref (p->pipeline);
+  return test_pipe_new ("seecitvsrc name=src retry-delay=10000000 "
+      "timeout=5000000000 ! appsink name=sink sync=false", url);
 }
 
 /* Pops the bus: counts RESOURCE BUSY warnings with reason=rate-limited
  * (returns their retry-after in @retry_after); fails on an error. */
 static guint
-count_rate_limit_warnings (Pipe * p, guint * retry_after)
+count_rate_limit_warnings (TestPipe * p, guint * retry_after)
 {
   GstBus *bus = gst_element_get_bus (p->pipeline);
   GstMessage *m;
@@ -471,7 +437,7 @@ GST_START_TEST (test_src_waits_for_lockout)
   gchar *key = write_key ("a.key", KEY_A);
   TestDevice *d = device_start ("--key-file", key, "--device-id", DEVICE,
       "--max-auth-failures", "2", "--lockout", "2", NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   gchar *info = test_device_info_url (d);
   GstSample *sample;
   guint retry_after = 0;
@@ -486,7 +452,7 @@ GST_START_TEST (test_src_waits_for_lockout)
   gst_sample_unref (sample);
   fail_unless_equals_int (count_rate_limit_warnings (&p, &retry_after), 1);
   fail_unless (retry_after >= 1 && retry_after <= 2);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (info);
   g_free (key);
@@ -500,9 +466,7 @@ bruteforce_suite (void)
   Suite *s = suite_create ("bruteforce");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("HTTP_PROXY");
+  test_no_proxy ();
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_limiter_locks_after_n);

@@ -31,7 +31,10 @@
 #include <unistd.h>
 
 #include "clip.h"
+#include "../elements/seecitvsrc_device.h"
 #include "keystore.h"
+#include "../common/testfs.h"
+#include "../common/testkeystore.h"
 
 #define DEVICE "cam-f"
 #define JPEG_SIZE 300
@@ -40,27 +43,6 @@
 static const guint8 ebml_magic[4] = { 0x1a, 0x45, 0xdf, 0xa3 };
 
 static gchar *tmpdir;
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
 
 static void
 setup (void)
@@ -72,7 +54,7 @@ setup (void)
 static void
 teardown (void)
 {
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
@@ -217,90 +199,25 @@ raw_server_stop (RawServer * s)
   g_free (s);
 }
 
-/* ---- seecitv-device ---- */
-
-typedef struct
-{
-  GSubprocess *proc;
-  gchar *url;
-} Device;
-
-static Device *
-device_start (const gchar * const *args)
-{
-  GPtrArray *argv = g_ptr_array_new ();
-  Device *d = g_new0 (Device, 1);
-  GError *err = NULL;
-  GDataInputStream *out;
-  gchar *line;
-
-  g_ptr_array_add (argv, (gpointer) SEECITV_DEVICE_TOOL);
-  g_ptr_array_add (argv, (gpointer) "--port=0");
-  for (; *args != NULL; args++)
-    g_ptr_array_add (argv, (gpointer) * args);
-  g_ptr_array_add (argv, NULL);
-  d->proc = g_subprocess_newv ((const gchar * const *) argv->pdata,
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
-  g_ptr_array_free (argv, TRUE);
-  fail_unless (d->proc != NULL, "%s", err ? err->message : "");
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
-  while (d->url == NULL &&
-      (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
-    if (g_str_has_prefix (line, "url: "))
-      d->url = g_strdup (line + 5);
-    g_free (line);
-  }
-  g_object_unref (out);
-  fail_unless (d->url != NULL, "seecitv-device printed no url");
-  fail_unless (g_str_has_prefix (d->url, "http://127.0.0.1:"));
-  return d;
-}
-
-static void
-device_stop (Device * d)
-{
-  g_subprocess_send_signal (d->proc, SIGTERM);
-  g_subprocess_wait (d->proc, NULL, NULL);
-  g_object_unref (d->proc);
-  g_free (d->url);
-  g_free (d);
-}
-
 /* ---- pulling from seecitvsrc ---- */
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *src;
-  GstElement *sink;
-} Pipe;
-
-static Pipe
+static TestPipe
 pipe_new (const gchar * url)
 {
-  Pipe p;
-
-  p.pipeline = gst_parse_launch ("seecitvsrc name=src retry-delay=50000000 "
+  return test_pipe_new ("seecitvsrc name=src retry-delay=50000000 "
       "timeout=5000000000 ! appsink name=sink sync=false "
-      "max-buffers=0", NULL);
-  fail_unless (p.pipeline != NULL);
-  p.src = gst_bin_get_by_name (GST_BIN (p.pipeline), "src");
-  p.sink = gst_bin_get_by_name (GST_BIN (p.pipeline), "sink");
-  g_object_set (p.src, "location", url, NULL);
-  return p;
+      "max-buffers=0", url);
 }
 
 static void
-pipe_free (Pipe * p)
+pipe_free (TestPipe * p)
 {
   gst_element_set_state (p->pipeline, GST_STATE_NULL);
-  gst_object_unref (p->src);
-  gst_object_unref (p->sink);
-  gst_object_unref (p->pipeline);
+  test_pipe_unref (p);
 }
 
 static GstBuffer *
-pull_buffer (Pipe * p, guint i)
+pull_buffer (TestPipe * p, guint i)
 {
   GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (p->sink),
       20 * GST_SECOND);
@@ -334,7 +251,7 @@ GST_START_TEST (test_vanish_mid_part)
 {
   RawServer *s = raw_server_start ();
   gchar *url = g_strdup_printf ("http://127.0.0.1:%u/stream", s->port);
-  Pipe p = pipe_new (url);
+  TestPipe p = pipe_new (url);
   guint i, prev_conn = 0, disconts = 0, conns = 0;
 
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
@@ -381,8 +298,8 @@ GST_END_TEST;
 GST_START_TEST (test_device_drops)
 {
   gchar *key = tmp_path ("cam.key");
-  Device *d;
-  Pipe p;
+  TestDevice *d;
+  TestPipe p;
   guint i, disconts = 0;
 
   fail_unless (g_file_set_contents (key, "00112233445566778899aabbccddeeff"
@@ -392,8 +309,9 @@ GST_START_TEST (test_device_drops)
     const gchar *args[] = { "--key-file", key, "--device-id", DEVICE,
       "--drop-after", "3", NULL
     };
-    d = device_start (args);
+    d = test_device_startv (args);
   }
+  fail_unless (g_str_has_prefix (d->url, "http://127.0.0.1:"));
   p = pipe_new (d->url);
   g_object_set (p.src, "device-id", DEVICE, "device-key-file", key, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
@@ -409,7 +327,7 @@ GST_START_TEST (test_device_drops)
   }
   fail_unless (disconts >= 2, "%u DISCONT", disconts);
   pipe_free (&p);
-  device_stop (d);
+  test_device_stop (d);
   g_free (key);
 }
 
@@ -419,17 +337,8 @@ static gchar *
 make_keystore (const gchar * name)
 {
   gchar *path = tmp_path (name);
-  gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  test_keystore_create (path, NULL);
   return path;
 }
 
@@ -1230,12 +1139,8 @@ security_faults_suite (void)
   Suite *s = suite_create ("security-faults");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("HTTP_PROXY");
-#ifdef __SANITIZE_ADDRESS__
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_no_proxy ();
+  test_asan_no_fork ();
 
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "../elements/seecitvsrc_device.h"
+#include "../common/testfs.h"
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define DEVICE "cam-1"
@@ -37,24 +38,13 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("faults-net-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("faults-net-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  GDir *d = g_dir_open (tmpdir, 0, NULL);
-  const gchar *n;
-
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL) {
-    gchar *p = g_build_filename (tmpdir, n, NULL);
-    g_unlink (p);
-    g_free (p);
-  }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
@@ -244,35 +234,11 @@ cutter_stop (Cutter * c)
 
 /* ---- the pipeline ---- */
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *src;
-  GstElement *sink;
-} Pipe;
-
-static Pipe
+static TestPipe
 pipe_new (const gchar * url)
 {
-  Pipe p;
-
-  p.pipeline = gst_parse_launch ("seecitvsrc name=src retry-delay=50000000 "
-      "timeout=1000000000 ! appsink name=sink sync=false", NULL);
-  fail_unless (p.pipeline != NULL);
-  p.src = gst_bin_get_by_name (GST_BIN (p.pipeline), "src");
-  p.sink = gst_bin_get_by_name (GST_BIN (p.pipeline), "sink");
-  g_object_set (p.src, "location", url, NULL);
-  return p;
-}
-
-static void
-pipe_free (Pipe * p)
-{
-  fail_unless_equals_int (gst_element_set_state (p->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (p->src);
-  gst_object_unref (p->sink);
-  gst_object_unref (p->pipeline);
+  return test_pipe_new ("seecitvsrc name=src retry-delay=50000000 "
+      "timeout=1000000000 ! appsink name=sink sync=false", url);
 }
 
 /* The device's URL, through the cutter's port. */
@@ -298,7 +264,7 @@ url_port (const gchar * url)
 
 /* No error on the bus (warnings about plain HTTP etc. are fine). */
 static void
-expect_no_error (Pipe * p)
+expect_no_error (TestPipe * p)
 {
   GstBus *bus = gst_element_get_bus (p->pipeline);
   GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
@@ -319,7 +285,7 @@ check_interrupted_then_streams (Cut cut)
   TestDevice *d = test_device_start ("--key-file", key, "--device-id",
       DEVICE, "--tls-generate", "--no-face", NULL);
   Cutter *c = cutter_start (cut, 3, url_port (d->url));
-  Pipe p;
+  TestPipe p;
   GstSample *sample;
 
   url = cut_url (d, c);
@@ -335,7 +301,7 @@ check_interrupted_then_streams (Cut cut)
   fail_unless (g_atomic_int_get (&c->connections) >= 4, "%d connections",
       g_atomic_int_get (&c->connections));
   expect_no_error (&p);
-  pipe_free (&p);
+  test_pipe_free (&p);
   cutter_stop (c);
   test_device_stop (d);
   g_free (url);
@@ -363,7 +329,7 @@ GST_START_TEST (test_handshake_always_cut)
   Cutter *c = cutter_start (CUT_HALF_SERVER_HELLO, -1, 0);
   gchar *url = g_strdup_printf ("https://127.0.0.1:%u/seecitv/v1/stream",
       c->port);
-  Pipe p = pipe_new (url);
+  TestPipe p = pipe_new (url);
   GstBus *bus = gst_element_get_bus (p.pipeline);
   const GstStructure *details = NULL;
   GstMessage *m;
@@ -389,7 +355,7 @@ GST_START_TEST (test_handshake_always_cut)
   g_error_free (err);
   gst_message_unref (m);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   cutter_stop (c);
   g_free (url);
 }
@@ -403,7 +369,7 @@ GST_START_TEST (test_trust_failure_not_retried)
   TestDevice *d = test_device_start ("--tls-generate", "--no-face", NULL);
   Cutter *c = cutter_start (CUT_STALL, 0, url_port (d->url));
   gchar *url = cut_url (d, c);
-  Pipe p = pipe_new (url);
+  TestPipe p = pipe_new (url);
   GstBus *bus = gst_element_get_bus (p.pipeline);
   const GstStructure *details = NULL;
   GstMessage *m;
@@ -428,7 +394,7 @@ GST_START_TEST (test_trust_failure_not_retried)
   g_usleep (500 * 1000);
   fail_unless_equals_int (g_atomic_int_get (&c->connections), 1);
   gst_object_unref (bus);
-  pipe_free (&p);
+  test_pipe_free (&p);
   cutter_stop (c);
   test_device_stop (d);
   g_free (url);
@@ -445,7 +411,7 @@ check_clock_jump (const gchar * jump)
   TestDevice *d = test_device_start ("--key-file", key, "--device-id",
       DEVICE, "--no-face", "--time-jump-after", "6", "--time-jump", jump,
       NULL);
-  Pipe p = pipe_new (d->url);
+  TestPipe p = pipe_new (d->url);
   GstClockTime pts[16];
   GstBus *bus;
   GstMessage *m;
@@ -502,7 +468,7 @@ check_clock_jump (const gchar * jump)
   }
   gst_object_unref (bus);
   fail_unless_equals_int (warnings, 1);
-  pipe_free (&p);
+  test_pipe_free (&p);
   test_device_stop (d);
   g_free (key);
 }
@@ -527,17 +493,8 @@ faults_net_suite (void)
   Suite *s = suite_create ("faults_net");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("https_proxy");
-  g_unsetenv ("HTTP_PROXY");
-  g_unsetenv ("HTTPS_PROXY");
-#ifdef __SANITIZE_ADDRESS__
-  /* LeakSanitizer's own tracer crashes at exit in forked children that
-   * made a TLS handshake (GnuTLS threads still around): one process,
-   * leak-checked once at the end, unless told otherwise */
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_no_proxy ();
+  test_asan_no_fork ();
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_handshake_cut);

@@ -38,6 +38,9 @@
 #include <sys/stat.h>
 
 #include "keystore.h"
+#include "../common/testfs.h"
+#include "../common/testkeystore.h"
+#include "../elements/seecitvsrc_device.h"
 
 #define DEVICE "cam-sec"
 
@@ -557,27 +560,6 @@ check_canary (void)
 /* ---- fixtures ---- */
 
 static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
 setup (void)
 {
   tmpdir = g_build_filename (g_get_tmp_dir (), "seecitv-sec-XXXXXX", NULL);
@@ -589,7 +571,7 @@ static void
 teardown (void)
 {
   collect_stop ();
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
   g_clear_pointer (&needles, g_ptr_array_unref);
 }
@@ -1022,23 +1004,15 @@ crypt_roundtrip (const gchar * keystore, const gchar * pass_file,
 GST_START_TEST (test_crypt_secrets_master_key)
 {
   gchar *keystore = tmp_path ("keys.db");
-  gchar *key_path = seecitv_keystore_default_key_path (keystore);
   gchar *clip = tmp_path ("clip.sctv");
   guint8 master[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, master, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (keystore, master, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
+  test_keystore_create (keystore, master);
   add_binary_secret ("master key", master, sizeof (master));
 
   crypt_roundtrip (keystore, NULL, clip);
 
   g_free (clip);
-  g_free (key_path);
   g_free (keystore);
 }
 
@@ -1475,13 +1449,9 @@ security_secrets_suite (void)
   Suite *s = suite_create ("security-secrets");
   TCase *tc = tcase_create ("general");
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("http_proxy");
-  g_unsetenv ("HTTP_PROXY");
+  test_no_proxy ();
   g_setenv ("GST_DEBUG_NO_COLOR", "1", TRUE);
-#ifdef __SANITIZE_ADDRESS__
-  g_setenv ("CK_FORK", "no", FALSE);
-#endif
+  test_asan_no_fork ();
   GST_DEBUG_CATEGORY_INIT (canary_debug, "seecitvcanary", 0, "test canary");
   /* every line goes to collect_log, none to stderr */
   gst_debug_remove_log_function (gst_debug_log_default);

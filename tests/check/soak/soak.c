@@ -28,6 +28,9 @@
 
 #include "clip.h"
 #include "keystore.h"
+#include "../common/testfs.h"
+#include "../common/testkeystore.h"
+#include "../elements/seecitvsrc_device.h"
 
 /* Stated bound on the growth of the resident set after warm-up. */
 #define SOAK_RSS_BOUND_MB 64
@@ -116,17 +119,8 @@ static gchar *
 make_keystore (void)
 {
   gchar *path = g_build_filename (tmpdir, "keystore", NULL);
-  gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  test_keystore_create (path, NULL);
   return path;
 }
 
@@ -149,38 +143,17 @@ make_pairing_key (void)
   return path;
 }
 
-static GSubprocess *
-device_start (const gchar * key_file, guint drop_after, gchar ** url,
-    gchar ** pin)
+static TestDevice *
+device_start (const gchar * key_file, guint drop_after)
 {
   gchar *drop = g_strdup_printf ("--drop-after=%u", drop_after);
   gchar *key = g_strdup_printf ("--key-file=%s", key_file);
-  const gchar *argv[] = { SEECITV_DEVICE_TOOL, "--port=0", "--tls-generate",
-    "-d", DEVICE_ID, key, drop, NULL
-  };
-  GError *err = NULL;
-  GSubprocess *proc;
-  GDataInputStream *out;
-  gchar *line;
+  TestDevice *d = test_device_start ("--tls-generate", "-d", DEVICE_ID, key,
+      drop, NULL);
 
-  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
-  fail_unless (proc != NULL, "%s", err ? err->message : "");
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  *url = *pin = NULL;
-  while ((*url == NULL || *pin == NULL) &&
-      (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
-    if (g_str_has_prefix (line, "url: "))
-      *url = g_strdup (line + 5);
-    else if (g_str_has_prefix (line, "pin: "))
-      *pin = g_strdup (line + 5);
-    g_free (line);
-  }
-  g_object_unref (out);
-  fail_unless (*url != NULL && *pin != NULL);
   g_free (drop);
   g_free (key);
-  return proc;
+  return d;
 }
 
 typedef struct
@@ -346,8 +319,8 @@ GST_START_TEST (test_soak)
   /* the device runs at 10 fps: a drop every 20-40 s */
   guint drop_s = CLAMP (seconds / 3, 20, 40);
   guint64 rotate_s = MIN (30, MAX (10, seconds / 4));
-  gchar *keystore, *pair, *clips, *warmup, *url, *pin;
-  GSubprocess *device;
+  gchar *keystore, *pair, *clips, *warmup;
+  TestDevice *device;
   Counts counts = { 0, }, warm_counts = { 0, };
   guint fds_before, threads_before, fds_after, threads_after, n_clips;
   guint64 rss_warm = 0, rss_end, unused;
@@ -360,9 +333,9 @@ GST_START_TEST (test_soak)
   warmup = g_build_filename (tmpdir, "warmup", NULL);
   fail_unless (g_mkdir (clips, 0700) == 0);
   fail_unless (g_mkdir (warmup, 0700) == 0);
-  device = device_start (pair, drop_s * 10, &url, &pin);
-  chain.url = url;
-  chain.pin = pin;
+  device = device_start (pair, drop_s * 10);
+  chain.url = device->url;
+  chain.pin = device->pin;
   chain.pair = pair;
   chain.keystore = keystore;
 
@@ -406,11 +379,7 @@ GST_START_TEST (test_soak)
     g_free (what);
   }
 
-  g_subprocess_send_signal (device, SIGTERM);
-  g_subprocess_wait (device, NULL, NULL);
-  g_object_unref (device);
-  g_free (url);
-  g_free (pin);
+  test_device_stop (device);
   g_free (keystore);
   g_free (pair);
   g_free (clips);
@@ -422,34 +391,13 @@ GST_END_TEST;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("seecitv-soak-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
-}
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (d != NULL) {
-    while ((name = g_dir_read_name (d))) {
-      gchar *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        remove_tree (p);
-      else
-        g_unlink (p);
-      g_free (p);
-    }
-    g_dir_close (d);
-  }
-  g_rmdir (path);
+  tmpdir = test_tmpdir_new ("seecitv-soak-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

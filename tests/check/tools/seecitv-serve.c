@@ -25,6 +25,8 @@
 
 #include "keystore.h"
 #include "serve-common.h"
+#include "../common/testkeystore.h"
+#include "../elements/seecitvsrc_device.h"
 
 #define USER "nvr"
 #define PASS "correct-horse-battery"
@@ -37,84 +39,36 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("seecitv-serve-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = test_tmpdir_new ("seecitv-serve-XXXXXX");
 }
 
 static void
 teardown (void)
 {
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
 /* ---- seecitv-device as a subprocess (as in elements/seecitvsrc.c) ---- */
 
-typedef struct
-{
-  GSubprocess *proc;
-  gchar *url;
-  gchar *pin;
-} Device;
-
-static Device *
+static TestDevice *
 device_start (const gchar * id, const gchar * key_file)
 {
   gchar *key_arg = g_strdup_printf ("--key-file=%s", key_file);
   gchar *id_arg = g_strdup_printf ("--device-id=%s", id);
-  const gchar *argv[] = { SEECITV_DEVICE_TOOL, "--port=0", "--tls-generate",
-    key_arg, id_arg, NULL
-  };
-  Device *d = g_new0 (Device, 1);
-  GDataInputStream *out;
-  GError *err = NULL;
-  gchar *line;
+  TestDevice *d = test_device_start ("--tls-generate", key_arg, id_arg, NULL);
 
-  d->proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
-  fail_unless (d->proc != NULL, "%s", err ? err->message : "");
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->proc));
-  while ((d->url == NULL || d->pin == NULL) &&
-      (line = g_data_input_stream_read_line (out, NULL, NULL, NULL))) {
-    if (g_str_has_prefix (line, "url: "))
-      d->url = g_strdup (line + 5);
-    else if (g_str_has_prefix (line, "pin: "))
-      d->pin = g_strdup (line + 5);
-    g_free (line);
-  }
-  g_object_unref (out);
-  fail_unless (d->url != NULL && d->pin != NULL);
   g_free (key_arg);
   g_free (id_arg);
   return d;
-}
-
-static void
-device_stop (Device * d)
-{
-  g_subprocess_send_signal (d->proc, SIGTERM);
-  g_subprocess_wait (d->proc, NULL, NULL);
-  g_object_unref (d->proc);
-  g_free (d->url);
-  g_free (d->pin);
-  g_free (d);
 }
 
 static gchar *
 make_keystore (void)
 {
   gchar *path = g_build_filename (tmpdir, "keystore", NULL);
-  gchar *key_path = seecitv_keystore_default_key_path (path);
-  guint8 key[SEECITV_KEYSTORE_MASTER_KEY_SIZE];
-  SeecitvKeystore *ks;
-  GError *err = NULL;
 
-  fail_unless (seecitv_keystore_master_key_create (key_path, key, &err),
-      "%s", err ? err->message : "");
-  ks = seecitv_keystore_create_with_key (path, key, &err);
-  fail_unless (ks != NULL, "%s", err ? err->message : "");
-  seecitv_keystore_free (ks);
-  g_free (key_path);
+  test_keystore_create (path, NULL);
   return path;
 }
 
@@ -164,8 +118,8 @@ GST_START_TEST (test_two_devices)
   gchar *secret = write_file (tmpdir, "hook.secret", HOOK_SECRET "\n");
   gchar *keystore = make_keystore ();
   gchar *clips = g_build_filename (tmpdir, "clips", NULL);
-  Device *a = device_start ("cam-a", key_a);
-  Device *b = device_start ("cam-b", key_b);
+  TestDevice *a = device_start ("cam-a", key_a);
+  TestDevice *b = device_start ("cam-b", key_b);
   Receiver *r = receiver_new (0, HOOK_SECRET);
   gchar *text, *config, *asan;
   Serve *s;
@@ -256,8 +210,8 @@ GST_START_TEST (test_two_devices)
 
   serve_free (s);
   receiver_free (r);
-  device_stop (a);
-  device_stop (b);
+  test_device_stop (a);
+  test_device_stop (b);
   g_free (text);
   g_free (config);
   g_free (clips);

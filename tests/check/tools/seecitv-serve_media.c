@@ -195,7 +195,7 @@ GST_START_TEST (test_face_not_detectable)
 
   gst_buffer_unref (frame);
   gst_buffer_unref (source);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (config);
   g_free (text);
   g_free (creds);

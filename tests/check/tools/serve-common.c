@@ -229,27 +229,6 @@ write_file (const gchar * dir, const gchar * name, const gchar * contents)
   return path;
 }
 
-void
-remove_tree (const gchar * dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const gchar *n;
-
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL) {
-    gchar *p = g_build_filename (dir, n, NULL);
-
-    if (g_file_test (p, G_FILE_TEST_IS_DIR) &&
-        !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (p);
-    else
-      g_unlink (p);
-    g_free (p);
-  }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (dir);
-}
-
 /* ---- seecitv-serve as a subprocess ---- */
 
 #ifdef SEECITV_SERVE_TOOL

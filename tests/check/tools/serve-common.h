@@ -15,6 +15,8 @@
 #include <gst/video/video.h>
 #include <gio/gio.h>
 
+#include "../common/testfs.h"
+
 G_BEGIN_DECLS
 
 /* ---- webhook receiver ---- */
@@ -61,8 +63,6 @@ void receiver_free (Receiver * r);
 /* Writes @contents to DIR/@name with mode 0600; returns the path. */
 gchar *write_file (const gchar * dir, const gchar * name,
     const gchar * contents);
-/* Removes @dir and everything under it. */
-void remove_tree (const gchar * dir);
 
 /* ---- seecitv-serve as a subprocess ---- */
 
