@@ -63,7 +63,8 @@ typedef enum
   MODE_PLAIN,                   /* MJPEG, no protocol */
   MODE_IMPOSTOR,                /* challenges, then streams without proof */
   MODE_ENDLESS_HEADERS,         /* one part header that never ends */
-  MODE_RATE_LIMITED             /* 429, Retry-After: 2, then MJPEG */
+  MODE_RATE_LIMITED,            /* 429, Retry-After: 2, then MJPEG */
+  MODE_REDIRECT                 /* 302 to redirect_to */
 } Mode;
 
 typedef struct
@@ -73,6 +74,7 @@ typedef struct
   const gchar *basic_user;
   const gchar *basic_pass;
   GTlsCertificate *cert;
+  const gchar *redirect_to;     /* MODE_REDIRECT */
 
   GThread *thread;
   GMainContext *ctx;
@@ -139,6 +141,10 @@ server_stream_cb (SoupServer * server, SoupServerMessage * msg,
         "Seecitv realm=\"seecitv\", device=\"" DEVICE "\", challenge="
         "\"000102030405060708090a0b0c0d0e0f\", expires=30");
     soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+    return;
+  }
+  if (s->mode == MODE_REDIRECT) {
+    soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, s->redirect_to);
     return;
   }
   if (s->mode == MODE_RATE_LIMITED &&
@@ -1169,6 +1175,101 @@ expect_error (TestPipe * p, GQuark domain, gint code)
   return copy;
 }
 
+/* Counts the "not encrypted" warnings (RESOURCE SETTINGS) on the bus once
+ * three frames have arrived. */
+static guint
+count_plain_http_warnings (TestPipe * p)
+{
+  GstBus *bus = gst_element_get_bus (p->pipeline);
+  GstMessage *msg;
+  guint n = 0, i;
+
+  gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 3; i++) {
+    GstSample *sample = pull (p);
+
+    fail_unless (sample != NULL, "frame %u did not arrive", i);
+    gst_sample_unref (sample);
+  }
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING)) != NULL) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (msg, &err, NULL);
+    if (err->domain == GST_RESOURCE_ERROR &&
+        err->code == GST_RESOURCE_ERROR_SETTINGS &&
+        strstr (err->message, "not encrypted") != NULL)
+      n++;
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return n;
+}
+
+/* Plain http:// works, with exactly one warning that the stream is not
+ * encrypted; https:// gives none. */
+GST_START_TEST (test_plain_http_warning)
+{
+  GTlsCertificate *cert = make_certificate ();
+  gchar *pin = test_certificate_pin (cert);
+  Server *plain = server_start (MODE_PLAIN, NULL, NULL, NULL);
+  Server *tls = server_start (MODE_PLAIN, cert, NULL, NULL);
+  TestPipe p;
+
+  fail_unless (g_str_has_prefix (plain->url, "http://"));
+  p = pipe_new (plain->url);
+  fail_unless_equals_int (count_plain_http_warnings (&p), 1);
+  test_pipe_free (&p);
+
+  p = pipe_new (tls->url);
+  g_object_set (p.src, "tls-pin", pin, NULL);
+  fail_unless_equals_int (count_plain_http_warnings (&p), 0);
+  test_pipe_free (&p);
+
+  server_stop (plain);
+  server_stop (tls);
+  g_object_unref (cert);
+  g_free (pin);
+}
+
+GST_END_TEST;
+
+/* A device that redirects elsewhere (here from its pinned HTTPS to plain
+ * HTTP on another server) is an error naming the status; the redirect is
+ * not followed: the other server receives no request. */
+GST_START_TEST (test_redirect_refused)
+{
+  GTlsCertificate *cert = make_certificate ();
+  gchar *pin = test_certificate_pin (cert);
+  Server *target = server_start (MODE_PLAIN, NULL, NULL, NULL);
+  Server *device = server_start (MODE_REDIRECT, cert, NULL, NULL);
+  TestPipe p;
+  GstStructure *details;
+  guint code = 0;
+
+  device->redirect_to = target->url;
+  p = pipe_new (device->url);
+  g_object_set (p.src, "tls-pin", pin, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  details = expect_error (&p, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_OPEN_READ);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "http-status");
+  fail_unless (gst_structure_get_uint (details, "http-status-code", &code));
+  fail_unless_equals_int (code, SOUP_STATUS_FOUND);
+  gst_structure_free (details);
+  test_pipe_free (&p);
+  fail_unless (g_atomic_int_get (&device->requests) >= 1);
+  fail_unless_equals_int (g_atomic_int_get (&target->requests), 0);
+  server_stop (device);
+  server_stop (target);
+  g_object_unref (cert);
+  g_free (pin);
+}
+
+GST_END_TEST;
+
 /* The pairing secret from the keystore: the device (KEY_A in its key
  * file) accepts us, and a keystore holding another secret is refused by
  * the device, which shows the secret really came from the keystore. */
@@ -1519,6 +1620,8 @@ seecitvsrc_suite (void)
   tcase_add_test (tc, test_tls_pin_mismatch);
   tcase_add_test (tc, test_tls_untrusted);
   tcase_add_test (tc, test_tls_ca_file);
+  tcase_add_test (tc, test_plain_http_warning);
+  tcase_add_test (tc, test_redirect_refused);
   tcase_add_test (tc, test_basic_auth);
   tcase_add_test (tc, test_basic_auth_wrong);
   tcase_add_test (tc, test_digest_auth);
