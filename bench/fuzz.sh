@@ -83,9 +83,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # A failed g_return_if_fail () in a target is a bug: abort, so it is a crash.
 export G_DEBUG=${G_DEBUG:-fatal-criticals}
 
-failed=0
-rows=()
-for bin in "${targets[@]}"; do
+# One target: fuzzes it, prints its report, writes its table row to
+# <work>/row; fails if the target failed.
+fuzz_one() {
+  local bin=$1 exe name seeds work n_seeds status done_line execs cov ft
+  local n_corpus n_artifacts
   exe=$(basename "$bin")
   name=${exe#fuzz-}
   seeds=tests/fuzz/corpus/$name
@@ -136,7 +138,6 @@ for bin in "${targets[@]}"; do
   n_artifacts=$(find "$work/artifacts" -type f | wc -l)
 
   if [[ $status != ok ]]; then
-    failed=1
     echo "--- $exe failed; end of $work/log:" >&2
     tail -n 40 "$work/log" >&2
     if [[ $n_artifacts -gt 0 ]]; then
@@ -144,9 +145,49 @@ for bin in "${targets[@]}"; do
         head -n 1)" >&2
     fi
   fi
-  rows+=("$(printf '%-24s %-7s %12s %8s %8s %7s %7s' "$exe" "$status" \
+  printf '%-24s %-7s %12s %8s %8s %7s %7s\n' "$exe" "$status" \
     "${execs:--}" "${cov:--}" "${ft:--}" "$n_seeds->$n_corpus" \
-    "$n_artifacts")")
+    "$n_artifacts" >"$work/row"
+  [[ $status == ok ]]
+}
+
+# Targets run $FUZZ_JOBS at a time (default: the number of CPUs, at most
+# 4), each on one core; their reports are printed in order afterwards.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+if ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
+  jobs=1
+fi
+if [[ $jobs -gt 4 ]]; then
+  jobs=4
+fi
+echo "fuzzing ${#targets[@]} targets, $jobs at a time"
+pids=()
+for bin in "${targets[@]}"; do
+  while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
+    wait -n || true
+  done
+  name=$(basename "$bin")
+  name=${name#fuzz-}
+  mkdir -p "$run_root/$name"
+  fuzz_one "$bin" >"$run_root/$name.report" 2>&1 &
+  pids+=($!)
+done
+
+failed=0
+rows=()
+for i in "${!targets[@]}"; do
+  name=$(basename "${targets[$i]}")
+  name=${name#fuzz-}
+  if ! wait "${pids[$i]}"; then
+    failed=1
+  fi
+  cat "$run_root/$name.report"
+  if [[ -f $run_root/$name/row ]]; then
+    rows+=("$(cat "$run_root/$name/row")")
+  else
+    rows+=("$(printf '%-24s %-7s' "fuzz-$name" FAILED)")
+    failed=1
+  fi
 done
 
 echo
