@@ -758,6 +758,24 @@ pattern_buffer (guint n, gsize size, GstClockTime pts)
   return buf;
 }
 
+/* A playing harness around @sink, which gets its own *@bus, with
+ * stream-start and a TIME segment pushed. */
+static GstHarness *
+start_harness (GstElement * sink, GstBus ** bus)
+{
+  GstHarness *h;
+  GstSegment segment;
+
+  *bus = gst_bus_new ();
+  gst_element_set_bus (sink, *bus);
+  h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_harness_play (h);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_stream_start ("s"));
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  return h;
+}
+
 /* Bytes of @location that decrypt (prefix mode), checked against the
  * pattern. */
 static gsize
@@ -782,13 +800,147 @@ decryptable_prefix (const gchar * location, const gchar * keystore)
   return n;
 }
 
+/* Pushes 25 pattern buffers of 1000 bytes into a seecitvcryptsink with
+ * @seal_on_stop (syncing after every buffer), then sets it to NULL without
+ * EOS. Returns the bus messages' "seecitvcryptsink-closed" count and the
+ * warnings in @closed and @warnings. */
+static void
+record_stopped (const gchar * location, const gchar * keystore,
+    gboolean seal_on_stop, guint * closed, guint * warnings)
+{
+  GstElement *sink = gst_element_factory_make ("seecitvcryptsink", NULL);
+  GstHarness *h;
+  GstMessage *msg;
+  GstBus *bus;
+  gboolean seal;
+  guint i;
+
+  g_object_set (sink, "location", location, "keystore", keystore,
+      "sync-interval", (guint64) 0, "seal-on-stop", seal_on_stop, NULL);
+  g_object_get (sink, "seal-on-stop", &seal, NULL);
+  fail_unless_equals_int (seal, seal_on_stop);
+  h = start_harness (sink, &bus);
+  for (i = 0; i < 25; i++)
+    fail_unless_equals_int (gst_harness_push (h, pattern_buffer (i, 1000,
+                i * GST_SECOND / 10)), GST_FLOW_OK);
+  /* Running: the setting cannot change now (refused with a warning). */
+  g_object_set (sink, "seal-on-stop", !seal_on_stop, NULL);
+  g_object_get (sink, "seal-on-stop", &seal, NULL);
+  fail_unless_equals_int (seal, seal_on_stop);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+
+  /* No EOS: straight to NULL, as an application stopping its pipeline. */
+  gst_harness_teardown (h);
+  *closed = *warnings = 0;
+  while ((msg = gst_bus_pop (bus)) != NULL) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      (*warnings)++;
+    else if (gst_message_has_name (msg, "seecitvcryptsink-closed")) {
+      const GstStructure *s = gst_message_get_structure (msg);
+      guint64 bytes = 0;
+
+      fail_unless (gst_structure_get_uint64 (s, "bytes", &bytes));
+      fail_unless_equals_uint64 (bytes, 25000);
+      fail_unless_equals_string (gst_structure_get_string (s, "location"),
+          location);
+      (*closed)++;
+    }
+    gst_message_unref (msg);
+  }
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+}
+
+/* The end time in @keystore's index for its only clip (-1: none). */
+static gint64
+only_clip_end_time (const gchar * keystore)
+{
+  SeecitvKeystore *ks = open_keystore (keystore);
+  GPtrArray *clips = seecitv_keystore_list_clips (ks, NULL);
+  gint64 end;
+
+  fail_unless_equals_int (clips->len, 1);
+  end = ((SeecitvKeystoreClipInfo *) clips->pdata[0])->end_time;
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  return end;
+}
+
+/* seal-on-stop: a clip stopped without EOS is complete, every byte pushed
+ * in it, its end time indexed, and seecitvdecrypt does not call it
+ * truncated. Without it (the default) the same stop leaves it truncated. */
+GST_START_TEST (test_seal_on_stop)
+{
+  gchar *keystore = make_keystore ("keys.db");
+  gchar *sealed = tmp_path ("sealed.sctv");
+  gchar *cut = tmp_path ("cut.sctv");
+  gchar *desc;
+  guint8 *data;
+  gsize len, i;
+  GByteArray *plain;
+  SeecitvClipEnd end;
+  GError *err = NULL;
+  guint closed, warnings;
+  Run r;
+
+  record_stopped (sealed, keystore, TRUE, &closed, &warnings);
+  fail_unless_equals_int (closed, 1);
+  fail_unless_equals_int (warnings, 0);
+  data = read_all (sealed, &len);
+  plain = decrypt_bytes (data, len, keystore, FALSE, &end, &err);
+  fail_unless (plain != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (end, SEECITV_CLIP_END_COMPLETE);
+  fail_unless_equals_int (plain->len, 25000);
+  for (i = 0; i < plain->len; i++)
+    fail_unless_equals_int (plain->data[i],
+        (guint8) ((i / 1000) * 31 + i % 1000));
+  g_byte_array_unref (plain);
+  g_free (data);
+  fail_unless (only_clip_end_time (keystore) > 0);
+
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! seecitvdecrypt "
+      "keystore=\"%s\" ! fakesink name=out", sealed, keystore);
+  run_launch (desc, &r);
+  g_free (desc);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless (r.eos);
+  fail_unless_equals_int (r.warnings, 0);
+  fail_unless_equals_int (run_count (&r, "seecitvdecrypt-truncated"), 0);
+  run_clear (&r);
+
+  /* The default: the same stop leaves a truncated clip (everything synced
+   * decrypts in prefix mode) and no end time. */
+  g_free (keystore);
+  keystore = make_keystore ("keys2.db");
+  record_stopped (cut, keystore, FALSE, &closed, &warnings);
+  fail_unless_equals_int (closed, 0);
+  fail_unless_equals_int (warnings, 0);
+  data = read_all (cut, &len);
+  plain = decrypt_bytes (data, len, keystore, FALSE, &end, &err);
+  fail_unless (plain == NULL);
+  fail_unless (g_error_matches (err, SEECITV_CLIP_ERROR,
+          SEECITV_CLIP_ERROR_TRUNCATED), "%s", err ? err->message : "");
+  g_clear_error (&err);
+  g_free (data);
+  fail_unless_equals_int (decryptable_prefix (cut, keystore), 25000);
+  fail_unless (only_clip_end_time (keystore) < 0);
+
+  g_free (cut);
+  g_free (sealed);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sync_interval)
 {
   gchar *keystore = make_keystore ("keys.db");
   gchar *location = tmp_path ("clip.sctv");
   GstElement *sink = gst_element_factory_make ("seecitvcryptsink", NULL);
   GstHarness *h;
-  GstSegment segment;
   GstState state;
   GstBus *bus;
   GstMessage *msg;
@@ -798,13 +950,7 @@ GST_START_TEST (test_sync_interval)
    * the test runs, so the sync seen is the running-time one. */
   g_object_set (sink, "location", location, "keystore", keystore,
       "sync-interval", 10 * GST_SECOND, NULL);
-  bus = gst_bus_new ();
-  gst_element_set_bus (sink, bus);
-  h = gst_harness_new_with_element (sink, "sink", NULL);
-  gst_harness_play (h);
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_stream_start ("s"));
-  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  h = start_harness (sink, &bus);
 
   /* 1000 bytes per second of running time, 0 to 9 s: nothing synced. */
   for (i = 0; i < 10; i++)
@@ -1159,6 +1305,7 @@ seecitvcryptsink_suite (void)
   tcase_add_test (tc, test_device_id);
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_sync_interval);
+  tcase_add_test (tc, test_seal_on_stop);
   tcase_add_test (tc, test_splitmuxsink);
   tcase_add_test (tc, test_missing_settings);
   tcase_add_test (tc, test_no_space);
