@@ -31,7 +31,8 @@
  * know it yet (which creates the device's key-encryption key), creates the
  * clip's data key, stores it wrapped by the device key with an index entry
  * (path, device, start time), and saves the keystore — all before the
- * first byte of the clip is written. The keystore must exist already (`seecitv keys init`).
+ * first byte of the clip is written. The keystore must exist already
+ * (`seecitv keys init`).
  *
  * Sync: buffered bytes are sealed into a (possibly short) chunk, written
  * and fsync'ed as soon as a buffer arrives #SeecitvCryptSink:sync-interval
