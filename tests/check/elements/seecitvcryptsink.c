@@ -7,7 +7,8 @@
  * file's protection (mode, no plaintext), the keystore entries, tampering,
  * truncation, wrong keystores, passphrases, the sync interval (a prefix on
  * disk while still PLAYING, read with clip.h's prefix reader), properties
- * refused while running, and splitmuxsink. Everything lives in a g_mkdtemp()
+ * refused while running, seal-on-stop (a stop without EOS seals the clip;
+ * on a full disk, a warning), and splitmuxsink. Everything lives in a g_mkdtemp()
  * directory removed at the end. The clip format itself is tested in
  * tests/check/libs/clip.c.
  */
@@ -21,10 +22,13 @@
 #include <gst/check/gstharness.h>
 
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clip.h"
 #include "keystore.h"
@@ -800,13 +804,57 @@ decryptable_prefix (const gchar * location, const gchar * keystore)
   return n;
 }
 
+/* What a sink's own bus holds after a stop. */
+typedef struct
+{
+  guint errors;
+  guint warnings;
+  guint closed;                 /* "seecitvcryptsink-closed" */
+  GError *problem;              /* the last error or warning */
+  GstStructure *closed_s;       /* the last "seecitvcryptsink-closed" */
+} Tally;
+
+static void
+tally_clear (Tally * t)
+{
+  g_clear_error (&t->problem);
+  g_clear_pointer (&t->closed_s, gst_structure_free);
+}
+
+/* Pops everything from @bus into @t, then flushes it. */
+static void
+tally_bus (GstBus * bus, Tally * t)
+{
+  GstMessage *msg;
+
+  memset (t, 0, sizeof (*t));
+  while ((msg = gst_bus_pop (bus)) != NULL) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR ||
+        GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      g_clear_error (&t->problem);
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+        t->errors++;
+        gst_message_parse_error (msg, &t->problem, NULL);
+      } else {
+        t->warnings++;
+        gst_message_parse_warning (msg, &t->problem, NULL);
+      }
+    } else if (gst_message_has_name (msg, "seecitvcryptsink-closed")) {
+      t->closed++;
+      g_clear_pointer (&t->closed_s, gst_structure_free);
+      t->closed_s = gst_structure_copy (gst_message_get_structure (msg));
+    }
+    gst_message_unref (msg);
+  }
+  gst_bus_set_flushing (bus, TRUE);
+}
+
 /* Pushes 25 pattern buffers of 1000 bytes into a seecitvcryptsink with
  * @seal_on_stop (syncing after every buffer), then sets it to NULL without
- * EOS. Returns the bus messages' "seecitvcryptsink-closed" count and the
- * warnings in @closed and @warnings. */
+ * EOS; @t receives what its bus said. */
 static void
 record_stopped (const gchar * location, const gchar * keystore,
-    gboolean seal_on_stop, guint * closed, guint * warnings)
+    gboolean seal_on_stop, Tally * t)
 {
   GstElement *sink = gst_element_factory_make ("seecitvcryptsink", NULL);
   GstHarness *h;
@@ -833,23 +881,7 @@ record_stopped (const gchar * location, const gchar * keystore,
 
   /* No EOS: straight to NULL, as an application stopping its pipeline. */
   gst_harness_teardown (h);
-  *closed = *warnings = 0;
-  while ((msg = gst_bus_pop (bus)) != NULL) {
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
-      (*warnings)++;
-    else if (gst_message_has_name (msg, "seecitvcryptsink-closed")) {
-      const GstStructure *s = gst_message_get_structure (msg);
-      guint64 bytes = 0;
-
-      fail_unless (gst_structure_get_uint64 (s, "bytes", &bytes));
-      fail_unless_equals_uint64 (bytes, 25000);
-      fail_unless_equals_string (gst_structure_get_string (s, "location"),
-          location);
-      (*closed)++;
-    }
-    gst_message_unref (msg);
-  }
-  gst_bus_set_flushing (bus, TRUE);
+  tally_bus (bus, t);
   gst_object_unref (bus);
   gst_object_unref (sink);
 }
@@ -883,12 +915,18 @@ GST_START_TEST (test_seal_on_stop)
   GByteArray *plain;
   SeecitvClipEnd end;
   GError *err = NULL;
-  guint closed, warnings;
+  guint64 bytes = 0;
+  Tally t;
   Run r;
 
-  record_stopped (sealed, keystore, TRUE, &closed, &warnings);
-  fail_unless_equals_int (closed, 1);
-  fail_unless_equals_int (warnings, 0);
+  record_stopped (sealed, keystore, TRUE, &t);
+  fail_unless_equals_int (t.closed, 1);
+  fail_unless_equals_int (t.warnings + t.errors, 0);
+  fail_unless (gst_structure_get_uint64 (t.closed_s, "bytes", &bytes));
+  fail_unless_equals_uint64 (bytes, 25000);
+  fail_unless_equals_string (gst_structure_get_string (t.closed_s,
+          "location"), sealed);
+  tally_clear (&t);
   data = read_all (sealed, &len);
   plain = decrypt_bytes (data, len, keystore, FALSE, &end, &err);
   fail_unless (plain != NULL, "%s", err ? err->message : "");
@@ -915,9 +953,10 @@ GST_START_TEST (test_seal_on_stop)
    * decrypts in prefix mode) and no end time. */
   g_free (keystore);
   keystore = make_keystore ("keys2.db");
-  record_stopped (cut, keystore, FALSE, &closed, &warnings);
-  fail_unless_equals_int (closed, 0);
-  fail_unless_equals_int (warnings, 0);
+  record_stopped (cut, keystore, FALSE, &t);
+  fail_unless_equals_int (t.closed, 0);
+  fail_unless_equals_int (t.warnings + t.errors, 0);
+  tally_clear (&t);
   data = read_all (cut, &len);
   plain = decrypt_bytes (data, len, keystore, FALSE, &end, &err);
   fail_unless (plain == NULL);
@@ -1238,6 +1277,21 @@ GST_END_TEST;
 /* A full disk: a 64 KiB tmpfs, mounted in a mount namespace of the forked
  * test's own (so nothing outlives it). Skipped where mounting is not
  * allowed. */
+/* Mounts a 64 KiB tmpfs on the new directory @mnt, in a mount namespace of
+ * this test's own. FALSE (the test is skipped) where that is not allowed. */
+static gboolean
+mount_small (const gchar * mnt)
+{
+  fail_unless_equals_int (g_mkdir (mnt, 0700), 0);
+  if (unshare (CLONE_NEWNS) != 0 ||
+      mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount ("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0) {
+    GST_INFO ("cannot mount a tmpfs here (%s): skipped", g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 GST_START_TEST (test_no_space)
 {
   gchar *keystore = make_keystore ("keys.db");
@@ -1250,13 +1304,8 @@ GST_START_TEST (test_no_space)
   GError *err = NULL;
   Run r;
 
-  fail_unless_equals_int (g_mkdir (mnt, 0700), 0);
-  if (unshare (CLONE_NEWNS) != 0 ||
-      mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-      mount ("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0) {
-    GST_INFO ("cannot mount a tmpfs here (%s): skipped", g_strerror (errno));
+  if (!mount_small (mnt))
     goto out;
-  }
 
   record (location, keystore, 90, "chunk-size=4096", &r);
   fail_unless (r.error != NULL);
@@ -1288,6 +1337,110 @@ out:
 
 GST_END_TEST;
 
+/* Fills the file system holding @path (a new file) to the last byte. */
+static void
+fill_up (const gchar * path)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  guint8 block[4096] = { 0 };
+
+  fail_unless (fd >= 0);
+  while (write (fd, block, sizeof (block)) > 0);
+  while (write (fd, block, 1) > 0);
+  fail_unless_equals_int (errno, ENOSPC);
+  close (fd);
+}
+
+/* A harness around a new seecitvcryptsink (*@sink, its bus *@bus) with
+ * seal-on-stop set. */
+static GstHarness *
+start_small (const gchar * location, const gchar * keystore,
+    guint chunk_size, guint64 sync_interval, GstElement ** sink, GstBus ** bus)
+{
+  *sink = gst_element_factory_make ("seecitvcryptsink", NULL);
+  g_object_set (*sink, "location", location, "keystore", keystore,
+      "chunk-size", chunk_size, "sync-interval", sync_interval,
+      "seal-on-stop", TRUE, NULL);
+  return start_harness (*sink, bus);
+}
+
+/* seal-on-stop on a full disk: a final chunk that does not fit is one
+ * warning (not an error: the pipeline is stopping), and the clip stays
+ * truncated; a clip that lost data (a write failed) is not sealed at all,
+ * whatever room there is at the stop. */
+GST_START_TEST (test_seal_on_stop_no_space)
+{
+  gchar *keystore = make_keystore ("keys.db");
+  gchar *mnt = tmp_path ("small");
+  gchar *location = g_build_filename (mnt, "clip.sctv", NULL);
+  gchar *filler = g_build_filename (mnt, "filler", NULL);
+  GstElement *sink;
+  GstHarness *h;
+  GstBus *bus;
+  GstFlowReturn ret = GST_FLOW_OK;
+  Tally t;
+  guint i;
+
+  if (!mount_small (mnt))
+    goto out;
+
+  /* 20000 bytes stay buffered (chunks of 64 KiB, no sync), the disk
+   * fills, then the stop's final chunk does not fit. */
+  h = start_small (location, keystore, 65536, G_MAXUINT64, &sink, &bus);
+  for (i = 0; i < 20; i++)
+    fail_unless_equals_int (gst_harness_push (h, pattern_buffer (i, 1000,
+                i * GST_SECOND / 10)), GST_FLOW_OK);
+  fill_up (filler);
+  gst_harness_teardown (h);
+  tally_bus (bus, &t);
+  fail_unless_equals_int (t.errors, 0);
+  fail_unless_equals_int (t.warnings, 1);
+  fail_unless (g_error_matches (t.problem, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NO_SPACE_LEFT), "%s", t.problem->message);
+  fail_unless_equals_int (t.closed, 0);
+  tally_clear (&t);
+  fail_unless_equals_int (decryptable_prefix (location, keystore), 0);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+
+  /* A write fails (ENOSPC) while streaming; room again before the stop:
+   * the clip missing data is still not sealed. */
+  fail_unless_equals_int (g_unlink (filler), 0);
+  fail_unless_equals_int (g_unlink (location), 0);
+  {
+    guint8 block[16 * 1024] = { 0 };
+
+    fail_unless (g_file_set_contents (filler, (gchar *) block,
+            sizeof (block), NULL));
+  }
+  h = start_small (location, keystore, 4096, 0, &sink, &bus);
+  for (i = 0; i < 100 && ret == GST_FLOW_OK; i++)
+    ret = gst_harness_push (h, pattern_buffer (i, 1000,
+            i * GST_SECOND / 10));
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  tally_bus (bus, &t);
+  fail_unless_equals_int (t.errors, 1);
+  tally_clear (&t);
+  gst_bus_set_flushing (bus, FALSE);
+  fail_unless_equals_int (g_unlink (filler), 0);
+  gst_harness_teardown (h);
+  tally_bus (bus, &t);
+  fail_unless_equals_int (t.errors + t.warnings, 0);
+  fail_unless_equals_int (t.closed, 0);
+  tally_clear (&t);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  umount (mnt);
+
+out:
+  g_free (filler);
+  g_free (location);
+  g_free (mnt);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvcryptsink_suite (void)
 {
@@ -1306,6 +1459,7 @@ seecitvcryptsink_suite (void)
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_sync_interval);
   tcase_add_test (tc, test_seal_on_stop);
+  tcase_add_test (tc, test_seal_on_stop_no_space);
   tcase_add_test (tc, test_splitmuxsink);
   tcase_add_test (tc, test_missing_settings);
   tcase_add_test (tc, test_no_space);

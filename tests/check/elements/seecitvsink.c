@@ -7,6 +7,7 @@
  * injected at known running times), continuous (split clips: no frame lost
  * or duplicated) and manual (action signals); every clip is decrypted with
  * seecitvdecrypt and its frames' timestamps and keyframe flags checked.
+ * A recording stopped without EOS leaves a sealed, final-named clip.
  * The pre-roll ring (gst/seecitv/seecitvring.c) is tested alone first.
  * Everything lives in a g_mkdtemp() directory removed at the end.
  */
