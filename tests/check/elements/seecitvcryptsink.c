@@ -8,9 +8,9 @@
  * truncation, wrong keystores, passphrases, the sync interval (a prefix on
  * disk while still PLAYING, read with clip.h's prefix reader), properties
  * refused while running, seal-on-stop (a stop without EOS seals the clip;
- * on a full disk, a warning), and splitmuxsink. Everything lives in a g_mkdtemp()
- * directory removed at the end. The clip format itself is tested in
- * tests/check/libs/clip.c.
+ * on a full disk, a warning), and splitmuxsink. Everything lives in a
+ * g_mkdtemp() directory removed at the end. The clip format itself is
+ * tested in tests/check/libs/clip.c.
  */
 #define _GNU_SOURCE             /* memmem */
 
