@@ -24,14 +24,15 @@
  * overwritten (the element fails instead), and the file is created with
  * mode 0600.
  *
- * When going from READY to PAUSED, the element opens the keystore
- * (#SeecitvCryptSink:keystore, unlocked by the master key file `KEYSTORE.key`
- * beside it, or by #SeecitvCryptSink:passphrase-file), adds the device
- * #SeecitvCryptSink:device-id if the keystore does not know it yet (which
- * creates the device's key-encryption key), creates the clip's data key,
- * stores it wrapped by the device key with an index entry (path, device,
- * start time), and saves the keystore — all before the first byte of the
- * clip is written. The keystore must exist already (`seecitv keys init`).
+ * When going from NULL to READY (GstBaseSink's start), the element opens
+ * the keystore (#SeecitvCryptSink:keystore, unlocked by the master key
+ * file `KEYSTORE.key` beside it, or by #SeecitvCryptSink:passphrase-file),
+ * adds the device #SeecitvCryptSink:device-id if the keystore does not
+ * know it yet (which creates the device's key-encryption key), creates the
+ * clip's data key, stores it wrapped by the device key with an index entry
+ * (path, device, start time), and saves the keystore — all before the
+ * first byte of the clip is written. The keystore must exist already
+ * (`seecitv keys init`).
  *
  * Sync: buffered bytes are sealed into a (possibly short) chunk, written
  * and fsync'ed as soon as a buffer arrives #SeecitvCryptSink:sync-interval
@@ -45,9 +46,15 @@
  *
  * On EOS the element seals the final chunk, fsyncs the file, records the
  * end time in the keystore's clip index and posts
- * "seecitvcryptsink-closed". Stopping without EOS (going to READY or NULL
- * mid-stream) flushes and fsyncs what was received, but writes no final
- * chunk: the clip then reads as truncated, as after a crash.
+ * "seecitvcryptsink-closed". Stopping without EOS (set to NULL mid-stream)
+ * flushes and fsyncs what was received, but by default writes no final
+ * chunk: the clip then reads as truncated, as after a crash. With
+ * #SeecitvCryptSink:seal-on-stop the stop is taken as the end of the
+ * recording instead, and does what EOS does (final chunk, fsync, end time,
+ * "seecitvcryptsink-closed"); a failure there is a warning, and the clip
+ * reads as truncated. A clip that already lost data (a write or sync
+ * failed) is never sealed. A crash (kill -9, power loss) always leaves a
+ * truncated clip.
  *
  * The element may be used as splitmuxsink's #GstSplitMuxSink:sink:
  * #SeecitvCryptSink:location (and the other settings) can be changed in the
@@ -57,7 +64,8 @@
  * ## Messages
  *
  * "seecitvcryptsink-closed", an element message posted at EOS after the
- * clip is complete and synced, before the EOS message:
+ * clip is complete and synced, before the EOS message (or, with
+ * #SeecitvCryptSink:seal-on-stop, when a stop sealed the clip):
  *
  * * `location` (gchararray): the clip file.
  * * `clip-id` (gchararray): the clip id, 32 lowercase hex digits, as the
@@ -66,7 +74,8 @@
  * * `bytes` (guint64): plaintext bytes written (what was received).
  * * `file-size` (guint64): bytes of the clip file.
  * * `running-time` (guint64): running time of the EOS (the segment's end
- *   position), or GST_CLOCK_TIME_NONE when unknown.
+ *   position; at a stop, of the last data received), or
+ *   GST_CLOCK_TIME_NONE when unknown.
  *
  * ## Errors
  *
@@ -129,6 +138,7 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_crypt_sink_debug);
 #define DEFAULT_DEVICE_ID "default"
 #define DEFAULT_SYNC_INTERVAL GST_SECOND
 #define DEFAULT_CHUNK_SIZE SEECITV_CLIP_DEFAULT_CHUNK_SIZE
+#define DEFAULT_SEAL_ON_STOP FALSE
 
 /* A keystore saved by someone else between our open and save: reopen and
  * redo, a few times. */
@@ -143,6 +153,7 @@ enum
   PROP_DEVICE_ID,
   PROP_SYNC_INTERVAL,
   PROP_CHUNK_SIZE,
+  PROP_SEAL_ON_STOP,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -168,6 +179,8 @@ static GstFlowReturn seecitv_crypt_sink_render (GstBaseSink * sink,
     GstBuffer * buffer);
 static GstFlowReturn seecitv_crypt_sink_render_list (GstBaseSink * sink,
     GstBufferList * list);
+static gboolean seecitv_crypt_sink_finish (SeecitvCryptSink * self,
+    gboolean fatal);
 
 static void
 seecitv_crypt_sink_class_init (SeecitvCryptSinkClass * klass)
@@ -226,6 +239,14 @@ seecitv_crypt_sink_class_init (SeecitvCryptSinkClass * klass)
           SEECITV_CLIP_MAX_CHUNK_SIZE, DEFAULT_CHUNK_SIZE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_SEAL_ON_STOP,
+      g_param_spec_boolean ("seal-on-stop", "Seal on stop",
+          "When the element is stopped without EOS (set to NULL mid-stream), "
+          "seal the clip as complete, as EOS does, instead of leaving it "
+          "truncated as after a crash. For recorders where a stop is the "
+          "deliberate end of a recording", DEFAULT_SEAL_ON_STOP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
@@ -254,6 +275,7 @@ seecitv_crypt_sink_init (SeecitvCryptSink * self)
   self->device_id = g_strdup (DEFAULT_DEVICE_ID);
   self->sync_interval = DEFAULT_SYNC_INTERVAL;
   self->chunk_size = DEFAULT_CHUNK_SIZE;
+  self->seal_on_stop = DEFAULT_SEAL_ON_STOP;
   self->fd = -1;
   self->last_sync_rt = GST_CLOCK_TIME_NONE;
 
@@ -309,6 +331,9 @@ seecitv_crypt_sink_set_property (GObject * object, guint prop_id,
     case PROP_CHUNK_SIZE:
       self->chunk_size = g_value_get_uint (value);
       break;
+    case PROP_SEAL_ON_STOP:
+      self->seal_on_stop = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -341,6 +366,9 @@ seecitv_crypt_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_CHUNK_SIZE:
       g_value_set_uint (value, self->chunk_size);
+      break;
+    case PROP_SEAL_ON_STOP:
+      g_value_set_boolean (value, self->seal_on_stop);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -486,44 +514,61 @@ record_end_time (SeecitvCryptSink * self)
 
 /* ---- the file ---- */
 
-/* Posts the error for a failed write, flush or finish of the writer. */
+/* An error while streaming; a warning when stop() seals the clip: the
+ * pipeline is shutting down anyway, and the clip stays what was synced. */
+#define POST_PROBLEM(self, fatal, domain, code, text, debug, details)     \
+  G_STMT_START {                                                        \
+    if (fatal)                                                          \
+      GST_ELEMENT_ERROR_WITH_DETAILS (self, domain, code, text, debug,  \
+          details);                                                     \
+    else                                                                \
+      GST_ELEMENT_WARNING_WITH_DETAILS (self, domain, code, text, debug, \
+          details);                                                     \
+  } G_STMT_END
+
+/* Posts the problem for a failed write, flush or finish of the writer (an
+ * error if @fatal, else a warning). The clip lost data: never sealed. */
 static void
-post_write_error (SeecitvCryptSink * self, GError * err)
+post_write_error (SeecitvCryptSink * self, GError * err, gboolean fatal)
 {
+  self->lost = TRUE;
   if (g_error_matches (err, SEECITV_CLIP_ERROR, SEECITV_CLIP_ERROR_CRYPTO))
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, LIBRARY, ENCODE,
+    POST_PROBLEM (self, fatal, LIBRARY, ENCODE,
         ("OpenSSL failed while sealing the clip."), ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
             "reason", G_TYPE_STRING, err->message, NULL));
   else if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, NO_SPACE_LEFT,
+    POST_PROBLEM (self, fatal, RESOURCE, NO_SPACE_LEFT,
         ("No space left on the device to write the clip."),
         ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
             "reason", G_TYPE_STRING, err->message, NULL));
   else
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, WRITE,
+    POST_PROBLEM (self, fatal, RESOURCE, WRITE,
         ("Cannot write the clip."), ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
             "reason", G_TYPE_STRING, err->message, NULL));
 }
 
+/* fsync()s the clip; on failure posts an error if @fatal, else a
+ * warning. */
 static gboolean
-sync_fd (SeecitvCryptSink * self)
+sync_fd (SeecitvCryptSink * self, gboolean fatal)
 {
   int err;
 
   if (fsync (self->fd) == 0)
     return TRUE;
   err = errno;
+  self->lost = TRUE;
   if (err == ENOSPC)
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, NO_SPACE_LEFT,
+    POST_PROBLEM (self, fatal, RESOURCE, NO_SPACE_LEFT,
         ("No space left on the device to write the clip."),
         ("fsync: %s", g_strerror (err)),
         ("location", G_TYPE_STRING, self->cur_location,
             "reason", G_TYPE_STRING, g_strerror (err), NULL));
   else
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SYNC,
+    POST_PROBLEM (self, fatal, RESOURCE, SYNC,
         ("Cannot sync the clip to disk."), ("fsync: %s", g_strerror (err)),
         ("location", G_TYPE_STRING, self->cur_location,
             "reason", G_TYPE_STRING, g_strerror (err), NULL));
@@ -567,6 +612,7 @@ seecitv_crypt_sink_start (GstBaseSink * sink)
   GST_OBJECT_UNLOCK (self);
 
   self->finished = FALSE;
+  self->lost = FALSE;
   self->dirty = FALSE;
   self->last_sync_rt = GST_CLOCK_TIME_NONE;
   self->last_sync_mono = g_get_monotonic_time ();
@@ -608,11 +654,11 @@ seecitv_crypt_sink_start (GstBaseSink * sink)
       self->fd, &err);
   OPENSSL_cleanse (key, sizeof (key));
   if (self->writer == NULL) {
-    post_write_error (self, err);
+    post_write_error (self, err, TRUE);
     g_clear_error (&err);
     goto fail_unlink;
   }
-  if (!sync_fd (self))
+  if (!sync_fd (self, TRUE))
     goto fail_unlink;
   sync_parent_dir (self);
 
@@ -641,8 +687,20 @@ seecitv_crypt_sink_stop (GstBaseSink * sink)
 {
   SeecitvCryptSink *self = SEECITV_CRYPT_SINK (sink);
   GError *err = NULL;
+  gboolean seal;
 
-  if (self->writer != NULL && !self->finished) {
+  GST_OBJECT_LOCK (self);
+  seal = self->seal_on_stop;
+  GST_OBJECT_UNLOCK (self);
+
+  /* READY to NULL: the streaming thread is gone, nothing races us. */
+  if (seal && self->writer != NULL && !self->finished && !self->lost) {
+    /* The stop ends the recording: complete, as at EOS. On failure the
+     * clip is what was synced, a truncated clip, and a warning says so. */
+    GST_INFO_OBJECT (self, "stopped before EOS: sealing %s",
+        self->cur_location);
+    seecitv_crypt_sink_finish (self, FALSE);
+  } else if (self->writer != NULL && !self->finished) {
     /* No EOS: keep what came, as a truncated clip. */
     GST_INFO_OBJECT (self, "stopped before EOS: %s stays truncated",
         self->cur_location);
@@ -712,11 +770,11 @@ maybe_sync (SeecitvCryptSink * self, GstClockTime rt)
   GST_LOG_OBJECT (self, "sync at running time %" GST_TIME_FORMAT,
       GST_TIME_ARGS (rt));
   if (!seecitv_clip_writer_flush (self->writer, &err)) {
-    post_write_error (self, err);
+    post_write_error (self, err, TRUE);
     g_clear_error (&err);
     return FALSE;
   }
-  if (!sync_fd (self))
+  if (!sync_fd (self, TRUE))
     return FALSE;
   self->dirty = FALSE;
   self->last_sync_mono = now;
@@ -763,7 +821,7 @@ seecitv_crypt_sink_append (SeecitvCryptSink * self, GstBuffer * buffer)
     ok = seecitv_clip_writer_append (self->writer, map.data, map.size, &err);
     gst_memory_unmap (mem, &map);
     if (!ok) {
-      post_write_error (self, err);
+      post_write_error (self, err, TRUE);
       g_clear_error (&err);
       return GST_FLOW_ERROR;
     }
@@ -809,8 +867,11 @@ seecitv_crypt_sink_render_list (GstBaseSink * sink, GstBufferList * list)
   return GST_FLOW_OK;
 }
 
+/* Seals the final chunk, syncs, records the end time and posts
+ * "seecitvcryptsink-closed": at EOS (@fatal: failures are errors) or when
+ * seal-on-stop ends the clip at stop() (failures are warnings). */
 static gboolean
-seecitv_crypt_sink_finish (SeecitvCryptSink * self)
+seecitv_crypt_sink_finish (SeecitvCryptSink * self, gboolean fatal)
 {
   GstSegment *segment = &GST_BASE_SINK (self)->segment;
   GstClockTime rt = GST_CLOCK_TIME_NONE;
@@ -827,11 +888,11 @@ seecitv_crypt_sink_finish (SeecitvCryptSink * self)
    * data, and the clip stays what was synced, a truncated clip. */
   self->finished = TRUE;
   if (!seecitv_clip_writer_finish (self->writer, &err)) {
-    post_write_error (self, err);
+    post_write_error (self, err, fatal);
     g_clear_error (&err);
     return FALSE;
   }
-  if (!sync_fd (self))
+  if (!sync_fd (self, fatal))
     return FALSE;
   record_end_time (self);
   /* Saving drew random bytes in this streaming thread, which made OpenSSL
@@ -872,7 +933,7 @@ seecitv_crypt_sink_event (GstBaseSink * sink, GstEvent * event)
   SeecitvCryptSink *self = SEECITV_CRYPT_SINK (sink);
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS &&
-      !seecitv_crypt_sink_finish (self)) {
+      !seecitv_crypt_sink_finish (self, TRUE)) {
     gst_event_unref (event);
     return FALSE;
   }

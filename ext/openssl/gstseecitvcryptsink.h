@@ -29,6 +29,7 @@ struct _SeecitvCryptSink
   gchar *device_id;
   guint64 sync_interval;
   guint chunk_size;
+  gboolean seal_on_stop;
   gboolean started;             /* start() ran: READY-only properties frozen */
 
   /* stream state: start/stop and the streaming thread (serialised by the
@@ -40,6 +41,7 @@ struct _SeecitvCryptSink
   SeecitvClipWriter *writer;
   SeecitvClipIds ids;
   gboolean finished;            /* EOS sealed the final chunk */
+  gboolean lost;                /* a write or sync failed: never sealed */
   GstClockTime last_sync_rt;    /* running time of the last sync */
   gint64 last_sync_mono;        /* g_get_monotonic_time() of the last sync */
   gboolean dirty;               /* bytes appended since the last sync */

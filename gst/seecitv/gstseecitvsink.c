@@ -47,9 +47,14 @@
  * wall-clock time at opening) in #SeecitvSink:location, so the directory
  * holds only finished clips and dot files. The keystore's clip index is
  * updated to the final name. A clip stopped without EOS (the element set
- * to READY, a write failure) is renamed too: it decrypts up to its last
+ * to READY or NULL, gst-launch-1.0 interrupted without `-e`) is a
+ * deliberate end of recording: seecitvcryptsink seals it complete
+ * (#SeecitvCryptSink:seal-on-stop), with its end time in the index, and it
+ * is renamed and announced like any other. A clip whose write failed
+ * (ENOSPC) is renamed too but stays truncated: it decrypts up to its last
  * sync. After a crash (kill -9, power loss) the interrupted clip keeps its
- * dot name; it decrypts up to its last sync as well (`seecitv verify`).
+ * dot name and is truncated; it decrypts up to its last sync as well
+ * (`seecitv verify`).
  *
  * DEVICE is #SeecitvSink:device-id if set, else the `seecitv-device-id`
  * tag from upstream (seecitvsrc posts it) if one came before the clip
@@ -95,14 +100,15 @@
  *   splitmuxsink reports it.
  *
  * "seecitvsink-clip-closed", when a clip file is complete, synced and
- * renamed to its final name:
+ * renamed to its final name (also for a clip stopped without EOS):
  *
  * * `path` (gchararray): the clip file.
  * * `start-running-time` (guint64): as in "seecitvsink-clip-opened".
  * * `end-running-time` (guint64): running time of the clip's end, as
  *   splitmuxsink reports it (the next split's start, or the last frame's
- *   timestamp at EOS).
- * * `duration` (guint64): end minus start, in ns.
+ *   timestamp at EOS); GST_CLOCK_TIME_NONE for a clip stopped without EOS.
+ * * `duration` (guint64): end minus start, in ns (GST_CLOCK_TIME_NONE when
+ *   the end is unknown).
  * * `bytes` (guint64): container bytes written, from seecitvcryptsink
  *   (0 if it did not say).
  *
@@ -1511,8 +1517,11 @@ open_clip (SeecitvSink * self)
   GST_OBJECT_UNLOCK (self);
 
   g_object_set (mux, "streamable", TRUE, NULL);
+  /* A stop without EOS (Ctrl-C without -e, the pipeline set to NULL) is a
+   * deliberate end of recording: the clip is sealed complete. */
   g_object_set (sink, "keystore", keystore, "device-id", device_id,
-      "sync-interval", sync_interval, "async", FALSE, "sync", FALSE, NULL);
+      "sync-interval", sync_interval, "seal-on-stop", TRUE, "async", FALSE,
+      "sync", FALSE, NULL);
   g_object_set (split, "muxer", mux, "sink", sink, "max-size-time", max_dur,
       NULL);
   g_free (keystore);
@@ -1581,26 +1590,30 @@ close_clip (SeecitvSink * self)
 }
 
 /* Gives the clip @split was writing its final name if it stopped without
- * EOS (nothing happens if it was finished already). */
+ * EOS (nothing happens if it was finished already: finish_clip_file ()
+ * takes each clip once). Called after @split went to NULL, where its
+ * seecitvcryptsink sealed the clip (seal-on-stop) unless a write had
+ * failed, and its "seecitvcryptsink-closed" gave the bytes. */
 static void
 finish_stopped_clip (SeecitvSink * self, GstElement * split)
 {
+  ClipInfo info = { NULL, 0, 0 };
   gchar *temp, *path;
 
   g_mutex_lock (&self->clips_lock);
   temp = g_strdup (g_object_get_data (G_OBJECT (split), "seecitv-temp"));
   g_mutex_unlock (&self->clips_lock);
-  path = finish_clip_file (self, temp, NULL);
+  path = finish_clip_file (self, temp, &info);
   if (path != NULL) {
     GST_INFO_OBJECT (self, "clip stopped without EOS: %s", path);
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
             gst_structure_new ("seecitvsink-clip-closed",
                 "path", G_TYPE_STRING, path,
-                "start-running-time", G_TYPE_UINT64, (guint64) 0,
+                "start-running-time", G_TYPE_UINT64, info.start,
                 "end-running-time", G_TYPE_UINT64, GST_CLOCK_TIME_NONE,
                 "duration", G_TYPE_UINT64, GST_CLOCK_TIME_NONE,
-                "bytes", G_TYPE_UINT64, (guint64) 0, NULL)));
+                "bytes", G_TYPE_UINT64, info.bytes, NULL)));
     announced (self, path);
   }
   g_free (path);

@@ -7,9 +7,10 @@
  * file's protection (mode, no plaintext), the keystore entries, tampering,
  * truncation, wrong keystores, passphrases, the sync interval (a prefix on
  * disk while still PLAYING, read with clip.h's prefix reader), properties
- * refused while running, and splitmuxsink. Everything lives in a g_mkdtemp()
- * directory removed at the end. The clip format itself is tested in
- * tests/check/libs/clip.c.
+ * refused while running, seal-on-stop (a stop without EOS seals the clip;
+ * on a full disk, a warning), and splitmuxsink. Everything lives in a
+ * g_mkdtemp() directory removed at the end. The clip format itself is
+ * tested in tests/check/libs/clip.c.
  */
 #define _GNU_SOURCE             /* memmem */
 
@@ -21,10 +22,13 @@
 #include <gst/check/gstharness.h>
 
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clip.h"
 #include "keystore.h"
@@ -758,6 +762,24 @@ pattern_buffer (guint n, gsize size, GstClockTime pts)
   return buf;
 }
 
+/* A playing harness around @sink, which gets its own *@bus, with
+ * stream-start and a TIME segment pushed. */
+static GstHarness *
+start_harness (GstElement * sink, GstBus ** bus)
+{
+  GstHarness *h;
+  GstSegment segment;
+
+  *bus = gst_bus_new ();
+  gst_element_set_bus (sink, *bus);
+  h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_harness_play (h);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_stream_start ("s"));
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  return h;
+}
+
 /* Bytes of @location that decrypt (prefix mode), checked against the
  * pattern. */
 static gsize
@@ -782,13 +804,182 @@ decryptable_prefix (const gchar * location, const gchar * keystore)
   return n;
 }
 
+/* What a sink's own bus holds after a stop. */
+typedef struct
+{
+  guint errors;
+  guint warnings;
+  guint closed;                 /* "seecitvcryptsink-closed" */
+  GError *problem;              /* the last error or warning */
+  GstStructure *closed_s;       /* the last "seecitvcryptsink-closed" */
+} Tally;
+
+static void
+tally_clear (Tally * t)
+{
+  g_clear_error (&t->problem);
+  g_clear_pointer (&t->closed_s, gst_structure_free);
+}
+
+/* Pops everything from @bus into @t, then flushes it. */
+static void
+tally_bus (GstBus * bus, Tally * t)
+{
+  GstMessage *msg;
+
+  memset (t, 0, sizeof (*t));
+  while ((msg = gst_bus_pop (bus)) != NULL) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR ||
+        GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      g_clear_error (&t->problem);
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+        t->errors++;
+        gst_message_parse_error (msg, &t->problem, NULL);
+      } else {
+        t->warnings++;
+        gst_message_parse_warning (msg, &t->problem, NULL);
+      }
+    } else if (gst_message_has_name (msg, "seecitvcryptsink-closed")) {
+      t->closed++;
+      g_clear_pointer (&t->closed_s, gst_structure_free);
+      t->closed_s = gst_structure_copy (gst_message_get_structure (msg));
+    }
+    gst_message_unref (msg);
+  }
+  gst_bus_set_flushing (bus, TRUE);
+}
+
+/* Pushes 25 pattern buffers of 1000 bytes into a seecitvcryptsink with
+ * @seal_on_stop (syncing after every buffer), then sets it to NULL without
+ * EOS; @t receives what its bus said. */
+static void
+record_stopped (const gchar * location, const gchar * keystore,
+    gboolean seal_on_stop, Tally * t)
+{
+  GstElement *sink = gst_element_factory_make ("seecitvcryptsink", NULL);
+  GstHarness *h;
+  GstMessage *msg;
+  GstBus *bus;
+  gboolean seal;
+  guint i;
+
+  g_object_set (sink, "location", location, "keystore", keystore,
+      "sync-interval", (guint64) 0, "seal-on-stop", seal_on_stop, NULL);
+  g_object_get (sink, "seal-on-stop", &seal, NULL);
+  fail_unless_equals_int (seal, seal_on_stop);
+  h = start_harness (sink, &bus);
+  for (i = 0; i < 25; i++)
+    fail_unless_equals_int (gst_harness_push (h, pattern_buffer (i, 1000,
+                i * GST_SECOND / 10)), GST_FLOW_OK);
+  /* Running: the setting cannot change now (refused with a warning). */
+  g_object_set (sink, "seal-on-stop", !seal_on_stop, NULL);
+  g_object_get (sink, "seal-on-stop", &seal, NULL);
+  fail_unless_equals_int (seal, seal_on_stop);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+
+  /* No EOS: straight to NULL, as an application stopping its pipeline. */
+  gst_harness_teardown (h);
+  tally_bus (bus, t);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+}
+
+/* The end time in @keystore's index for its only clip (-1: none). */
+static gint64
+only_clip_end_time (const gchar * keystore)
+{
+  SeecitvKeystore *ks = open_keystore (keystore);
+  GPtrArray *clips = seecitv_keystore_list_clips (ks, NULL);
+  gint64 end;
+
+  fail_unless_equals_int (clips->len, 1);
+  end = ((SeecitvKeystoreClipInfo *) clips->pdata[0])->end_time;
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  return end;
+}
+
+/* seal-on-stop: a clip stopped without EOS is complete, every byte pushed
+ * in it, its end time indexed, and seecitvdecrypt does not call it
+ * truncated. Without it (the default) the same stop leaves it truncated. */
+GST_START_TEST (test_seal_on_stop)
+{
+  gchar *keystore = make_keystore ("keys.db");
+  gchar *sealed = tmp_path ("sealed.sctv");
+  gchar *cut = tmp_path ("cut.sctv");
+  gchar *desc;
+  guint8 *data;
+  gsize len, i;
+  GByteArray *plain;
+  SeecitvClipEnd end;
+  GError *err = NULL;
+  guint64 bytes = 0;
+  Tally t;
+  Run r;
+
+  record_stopped (sealed, keystore, TRUE, &t);
+  fail_unless_equals_int (t.closed, 1);
+  fail_unless_equals_int (t.warnings + t.errors, 0);
+  fail_unless (gst_structure_get_uint64 (t.closed_s, "bytes", &bytes));
+  fail_unless_equals_uint64 (bytes, 25000);
+  fail_unless_equals_string (gst_structure_get_string (t.closed_s,
+          "location"), sealed);
+  tally_clear (&t);
+  data = read_all (sealed, &len);
+  plain = decrypt_bytes (data, len, keystore, FALSE, &end, &err);
+  fail_unless (plain != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (end, SEECITV_CLIP_END_COMPLETE);
+  fail_unless_equals_int (plain->len, 25000);
+  for (i = 0; i < plain->len; i++)
+    fail_unless_equals_int (plain->data[i],
+        (guint8) ((i / 1000) * 31 + i % 1000));
+  g_byte_array_unref (plain);
+  g_free (data);
+  fail_unless (only_clip_end_time (keystore) > 0);
+
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! seecitvdecrypt "
+      "keystore=\"%s\" ! fakesink name=out", sealed, keystore);
+  run_launch (desc, &r);
+  g_free (desc);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless (r.eos);
+  fail_unless_equals_int (r.warnings, 0);
+  fail_unless_equals_int (run_count (&r, "seecitvdecrypt-truncated"), 0);
+  run_clear (&r);
+
+  /* The default: the same stop leaves a truncated clip (everything synced
+   * decrypts in prefix mode) and no end time. */
+  g_free (keystore);
+  keystore = make_keystore ("keys2.db");
+  record_stopped (cut, keystore, FALSE, &t);
+  fail_unless_equals_int (t.closed, 0);
+  fail_unless_equals_int (t.warnings + t.errors, 0);
+  tally_clear (&t);
+  data = read_all (cut, &len);
+  plain = decrypt_bytes (data, len, keystore, FALSE, &end, &err);
+  fail_unless (plain == NULL);
+  fail_unless (g_error_matches (err, SEECITV_CLIP_ERROR,
+          SEECITV_CLIP_ERROR_TRUNCATED), "%s", err ? err->message : "");
+  g_clear_error (&err);
+  g_free (data);
+  fail_unless_equals_int (decryptable_prefix (cut, keystore), 25000);
+  fail_unless (only_clip_end_time (keystore) < 0);
+
+  g_free (cut);
+  g_free (sealed);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sync_interval)
 {
   gchar *keystore = make_keystore ("keys.db");
   gchar *location = tmp_path ("clip.sctv");
   GstElement *sink = gst_element_factory_make ("seecitvcryptsink", NULL);
   GstHarness *h;
-  GstSegment segment;
   GstState state;
   GstBus *bus;
   GstMessage *msg;
@@ -798,13 +989,7 @@ GST_START_TEST (test_sync_interval)
    * the test runs, so the sync seen is the running-time one. */
   g_object_set (sink, "location", location, "keystore", keystore,
       "sync-interval", 10 * GST_SECOND, NULL);
-  bus = gst_bus_new ();
-  gst_element_set_bus (sink, bus);
-  h = gst_harness_new_with_element (sink, "sink", NULL);
-  gst_harness_play (h);
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_stream_start ("s"));
-  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  h = start_harness (sink, &bus);
 
   /* 1000 bytes per second of running time, 0 to 9 s: nothing synced. */
   for (i = 0; i < 10; i++)
@@ -1092,6 +1277,21 @@ GST_END_TEST;
 /* A full disk: a 64 KiB tmpfs, mounted in a mount namespace of the forked
  * test's own (so nothing outlives it). Skipped where mounting is not
  * allowed. */
+/* Mounts a 64 KiB tmpfs on the new directory @mnt, in a mount namespace of
+ * this test's own. FALSE (the test is skipped) where that is not allowed. */
+static gboolean
+mount_small (const gchar * mnt)
+{
+  fail_unless_equals_int (g_mkdir (mnt, 0700), 0);
+  if (unshare (CLONE_NEWNS) != 0 ||
+      mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount ("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0) {
+    GST_INFO ("cannot mount a tmpfs here (%s): skipped", g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 GST_START_TEST (test_no_space)
 {
   gchar *keystore = make_keystore ("keys.db");
@@ -1104,13 +1304,8 @@ GST_START_TEST (test_no_space)
   GError *err = NULL;
   Run r;
 
-  fail_unless_equals_int (g_mkdir (mnt, 0700), 0);
-  if (unshare (CLONE_NEWNS) != 0 ||
-      mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-      mount ("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0) {
-    GST_INFO ("cannot mount a tmpfs here (%s): skipped", g_strerror (errno));
+  if (!mount_small (mnt))
     goto out;
-  }
 
   record (location, keystore, 90, "chunk-size=4096", &r);
   fail_unless (r.error != NULL);
@@ -1142,6 +1337,110 @@ out:
 
 GST_END_TEST;
 
+/* Fills the file system holding @path (a new file) to the last byte. */
+static void
+fill_up (const gchar * path)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  guint8 block[4096] = { 0 };
+
+  fail_unless (fd >= 0);
+  while (write (fd, block, sizeof (block)) > 0);
+  while (write (fd, block, 1) > 0);
+  fail_unless_equals_int (errno, ENOSPC);
+  close (fd);
+}
+
+/* A harness around a new seecitvcryptsink (*@sink, its bus *@bus) with
+ * seal-on-stop set. */
+static GstHarness *
+start_small (const gchar * location, const gchar * keystore,
+    guint chunk_size, guint64 sync_interval, GstElement ** sink, GstBus ** bus)
+{
+  *sink = gst_element_factory_make ("seecitvcryptsink", NULL);
+  g_object_set (*sink, "location", location, "keystore", keystore,
+      "chunk-size", chunk_size, "sync-interval", sync_interval,
+      "seal-on-stop", TRUE, NULL);
+  return start_harness (*sink, bus);
+}
+
+/* seal-on-stop on a full disk: a final chunk that does not fit is one
+ * warning (not an error: the pipeline is stopping), and the clip stays
+ * truncated; a clip that lost data (a write failed) is not sealed at all,
+ * whatever room there is at the stop. */
+GST_START_TEST (test_seal_on_stop_no_space)
+{
+  gchar *keystore = make_keystore ("keys.db");
+  gchar *mnt = tmp_path ("small");
+  gchar *location = g_build_filename (mnt, "clip.sctv", NULL);
+  gchar *filler = g_build_filename (mnt, "filler", NULL);
+  GstElement *sink;
+  GstHarness *h;
+  GstBus *bus;
+  GstFlowReturn ret = GST_FLOW_OK;
+  Tally t;
+  guint i;
+
+  if (!mount_small (mnt))
+    goto out;
+
+  /* 20000 bytes stay buffered (chunks of 64 KiB, no sync), the disk
+   * fills, then the stop's final chunk does not fit. */
+  h = start_small (location, keystore, 65536, G_MAXUINT64, &sink, &bus);
+  for (i = 0; i < 20; i++)
+    fail_unless_equals_int (gst_harness_push (h, pattern_buffer (i, 1000,
+                i * GST_SECOND / 10)), GST_FLOW_OK);
+  fill_up (filler);
+  gst_harness_teardown (h);
+  tally_bus (bus, &t);
+  fail_unless_equals_int (t.errors, 0);
+  fail_unless_equals_int (t.warnings, 1);
+  fail_unless (g_error_matches (t.problem, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NO_SPACE_LEFT), "%s", t.problem->message);
+  fail_unless_equals_int (t.closed, 0);
+  tally_clear (&t);
+  fail_unless_equals_int (decryptable_prefix (location, keystore), 0);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+
+  /* A write fails (ENOSPC) while streaming; room again before the stop:
+   * the clip missing data is still not sealed. */
+  fail_unless_equals_int (g_unlink (filler), 0);
+  fail_unless_equals_int (g_unlink (location), 0);
+  {
+    guint8 block[16 * 1024] = { 0 };
+
+    fail_unless (g_file_set_contents (filler, (gchar *) block,
+            sizeof (block), NULL));
+  }
+  h = start_small (location, keystore, 4096, 0, &sink, &bus);
+  for (i = 0; i < 100 && ret == GST_FLOW_OK; i++)
+    ret = gst_harness_push (h, pattern_buffer (i, 1000,
+            i * GST_SECOND / 10));
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  tally_bus (bus, &t);
+  fail_unless_equals_int (t.errors, 1);
+  tally_clear (&t);
+  gst_bus_set_flushing (bus, FALSE);
+  fail_unless_equals_int (g_unlink (filler), 0);
+  gst_harness_teardown (h);
+  tally_bus (bus, &t);
+  fail_unless_equals_int (t.errors + t.warnings, 0);
+  fail_unless_equals_int (t.closed, 0);
+  tally_clear (&t);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  umount (mnt);
+
+out:
+  g_free (filler);
+  g_free (location);
+  g_free (mnt);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvcryptsink_suite (void)
 {
@@ -1159,6 +1458,8 @@ seecitvcryptsink_suite (void)
   tcase_add_test (tc, test_device_id);
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_sync_interval);
+  tcase_add_test (tc, test_seal_on_stop);
+  tcase_add_test (tc, test_seal_on_stop_no_space);
   tcase_add_test (tc, test_splitmuxsink);
   tcase_add_test (tc, test_missing_settings);
   tcase_add_test (tc, test_no_space);

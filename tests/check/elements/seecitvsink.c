@@ -7,6 +7,7 @@
  * injected at known running times), continuous (split clips: no frame lost
  * or duplicated) and manual (action signals); every clip is decrypted with
  * seecitvdecrypt and its frames' timestamps and keyframe flags checked.
+ * A recording stopped without EOS leaves a sealed, final-named clip.
  * The pre-roll ring (gst/seecitv/seecitvring.c) is tested alone first.
  * Everything lives in a g_mkdtemp() directory removed at the end.
  */
@@ -853,6 +854,171 @@ GST_START_TEST (test_final_names)
 
 GST_END_TEST;
 
+/* What the bus said while a pipeline went to NULL (which flushes it). */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint frames;                 /* out of the parser */
+  gboolean blocked;             /* the parser is held at frame 30 */
+  GPtrArray *closed;            /* seecitvsink-clip-closed structures */
+  guint crypt_closed;
+  guint problems;               /* warnings and errors */
+} Stopped;
+
+static GstPadProbeReturn
+hold_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Stopped *st = user_data;
+  GstPadProbeReturn ret = GST_PAD_PROBE_PASS;
+
+  g_mutex_lock (&st->lock);
+  if (st->frames < 30)
+    st->frames++;
+  else {
+    /* Held (until the pad is deactivated): no EOS ever comes. */
+    st->blocked = TRUE;
+    g_cond_signal (&st->cond);
+    ret = GST_PAD_PROBE_OK;
+  }
+  g_mutex_unlock (&st->lock);
+  return ret;
+}
+
+static GstBusSyncReply
+stopped_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Stopped *st = user_data;
+  const GstStructure *s = gst_message_get_structure (msg);
+
+  g_mutex_lock (&st->lock);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING ||
+      GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *e = NULL;
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      gst_message_parse_warning (msg, &e, NULL);
+    else
+      gst_message_parse_error (msg, &e, NULL);
+    GST_ERROR ("%s from %s: %s", GST_MESSAGE_TYPE_NAME (msg),
+        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), e->message);
+    g_clear_error (&e);
+    st->problems++;
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT) {
+    if (gst_structure_has_name (s, "seecitvsink-clip-closed"))
+      g_ptr_array_add (st->closed, gst_structure_copy (s));
+    else if (gst_structure_has_name (s, "seecitvcryptsink-closed"))
+      st->crypt_closed++;
+  }
+  g_mutex_unlock (&st->lock);
+  return GST_BUS_PASS;
+}
+
+/* A recording set to NULL mid-clip, without EOS (an application stopping
+ * its pipeline, gst-launch-1.0 interrupted without -e): the clip is
+ * sealed complete (seecitvdecrypt calls it neither truncated nor
+ * tampered), has its final name, is indexed under it with its end time,
+ * and is announced once. */
+GST_START_TEST (test_stop_without_eos)
+{
+  gchar *head = g_strdup_printf (rec_head, 100000);
+  gchar *desc = g_strdup_printf ("%s ! seecitvsink location=\"%s\" "
+      "keystore=\"%s\" %s trigger=continuous", head, clipdir, keystore,
+      rec_device);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *parse;
+  GPtrArray *clips;
+  GBytes *id;
+  GstBus *bus;
+  GstPad *pad;
+  Stopped st;
+  gchar *indexed;
+  gint64 end_time = 0;
+  guint64 bytes = 0;
+  Clip c;
+
+  fail_unless (pipeline != NULL);
+  memset (&st, 0, sizeof (st));
+  g_mutex_init (&st.lock);
+  g_cond_init (&st.cond);
+  st.closed = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) gst_structure_free);
+  parse = gst_bin_get_by_name (GST_BIN (pipeline), "parse");
+  pad = gst_element_get_static_pad (parse, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
+      hold_probe, &st, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (parse);
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_set_sync_handler (bus, stopped_sync, &st, NULL);
+
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  g_mutex_lock (&st.lock);
+  while (!st.blocked)
+    g_cond_wait (&st.cond, &st.lock);
+  g_mutex_unlock (&st.lock);
+  /* Let the 30 frames reach the clip's muxer (not required: what is not
+   * written yet is simply not in the clip). */
+  g_usleep (200 * 1000);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+
+  fail_unless_equals_int (st.problems, 0);
+  fail_unless_equals_int (st.crypt_closed, 1);
+  fail_unless_equals_int (st.closed->len, 1);
+  /* the final name, no temporary file left */
+  clips = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (clips->len, 1);
+  fail_unless_equals_string (gst_structure_get_string (g_ptr_array_index
+          (st.closed, 0), "path"), g_ptr_array_index (clips, 0));
+  fail_unless (gst_structure_get_uint64 (g_ptr_array_index (st.closed, 0),
+          "bytes", &bytes));
+  fail_unless (bytes > 0);
+
+  /* complete: play () fails on seecitvdecrypt's truncation warning */
+  play (g_ptr_array_index (clips, 0), &c);
+  check_contiguous (&c);
+  fail_unless_equals_uint64 (PTS (&c, 0), 0);
+  fail_unless (c.pts->len >= 10 && c.pts->len <= 30, "%u frames",
+      c.pts->len);
+  clip_clear (&c);
+
+  /* indexed under its final name, with its end time */
+  id = clip_id_of (g_ptr_array_index (clips, 0));
+  indexed = indexed_path (id);
+  fail_unless_equals_string (indexed, g_ptr_array_index (clips, 0));
+  {
+    SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL,
+        NULL);
+    GPtrArray *list;
+
+    fail_unless (ks != NULL);
+    list = seecitv_keystore_list_clips (ks, NULL);
+    fail_unless_equals_int (list->len, 1);
+    end_time = ((SeecitvKeystoreClipInfo *) list->pdata[0])->end_time;
+    fail_unless (end_time >=
+        ((SeecitvKeystoreClipInfo *) list->pdata[0])->start_time);
+    g_ptr_array_unref (list);
+    seecitv_keystore_free (ks);
+  }
+  fail_unless (end_time > 0);
+
+  g_free (indexed);
+  g_bytes_unref (id);
+  g_ptr_array_unref (clips);
+  g_ptr_array_unref (st.closed);
+  g_mutex_clear (&st.lock);
+  g_cond_clear (&st.cond);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (head);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_retention_age)
 {
   GPtrArray *old = record_clips (4), *now;
@@ -1268,6 +1434,7 @@ seecitvsink_suite (void)
   tcase_add_test (tc, test_continuous);
   tcase_add_test (tc, test_manual);
   tcase_add_test (tc, test_final_names);
+  tcase_add_test (tc, test_stop_without_eos);
   tcase_add_test (tc, test_retention_age);
   tcase_add_test (tc, test_retention_size);
   tcase_add_test (tc, test_codec_h265);
