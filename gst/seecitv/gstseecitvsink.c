@@ -56,6 +56,12 @@
  * dot name and is truncated; it decrypts up to its last sync as well
  * (`seecitv verify`).
  *
+ * The keystore is unlocked by its master key file `KEYSTORE.key`, or by
+ * the passphrase in #SeecitvSink:passphrase-file (given to each clip's
+ * seecitvcryptsink too); it is opened once when the element starts, so a
+ * missing or wrong key or passphrase fails then, before anything is
+ * recorded.
+ *
  * DEVICE is #SeecitvSink:device-id if set, else the `seecitv-device-id`
  * tag from upstream (seecitvsrc posts it) if one came before the clip
  * opened, else "default".
@@ -127,6 +133,9 @@
  *   the encoder is not installed.
  * * RESOURCE / SETTINGS: no location or keystore, or location is not a
  *   directory.
+ * * RESOURCE / OPEN_READ: at start, the keystore, its master key file or
+ *   the passphrase file cannot be read, or does not authenticate (details:
+ *   `keystore`, `reason`).
  * * RESOURCE / NO_SPACE_LEFT: the disk is full and no clip is left to
  *   delete.
  *
@@ -167,6 +176,7 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_sink_debug);
 
 #define DEFAULT_LOCATION NULL
 #define DEFAULT_KEYSTORE NULL
+#define DEFAULT_PASSPHRASE_FILE NULL
 #define DEFAULT_DEVICE_ID "default"
 #define DEFAULT_TRIGGER SEECITV_SINK_TRIGGER_MOTION
 #define DEFAULT_PRE_ROLL (5 * GST_SECOND)
@@ -208,6 +218,7 @@ enum
   PROP_0,
   PROP_LOCATION,
   PROP_KEYSTORE,
+  PROP_PASSPHRASE_FILE,
   PROP_DEVICE_ID,
   PROP_TRIGGER,
   PROP_PRE_ROLL,
@@ -257,6 +268,7 @@ struct _SeecitvSink
   /* Properties, protected by the object lock. */
   gchar *location;
   gchar *keystore;
+  gchar *passphrase_file;
   gchar *device_id;
   gboolean device_id_set;       /* set explicitly: wins over the tag */
   gchar *tag_device_id;         /* from upstream, or NULL */
@@ -408,7 +420,16 @@ seecitv_sink_class_init (SeecitvSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_KEYSTORE,
       g_param_spec_string ("keystore", "Keystore",
           "Keystore file given to seecitvcryptsink (it must exist; its "
-          "master key file is PATH.key)", DEFAULT_KEYSTORE,
+          "master key file is PATH.key unless passphrase-file is set)",
+          DEFAULT_KEYSTORE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PASSPHRASE_FILE,
+      g_param_spec_string ("passphrase-file", "Passphrase file",
+          "A file holding the keystore's passphrase (one trailing newline "
+          "ignored; mode 0600), for a keystore protected by a passphrase "
+          "instead of a master key file. NULL: use KEYSTORE.key",
+          DEFAULT_PASSPHRASE_FILE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
@@ -543,6 +564,7 @@ seecitv_sink_init (SeecitvSink * self)
 
   self->location = g_strdup (DEFAULT_LOCATION);
   self->keystore = g_strdup (DEFAULT_KEYSTORE);
+  self->passphrase_file = g_strdup (DEFAULT_PASSPHRASE_FILE);
   self->device_id = g_strdup (DEFAULT_DEVICE_ID);
   self->trigger = DEFAULT_TRIGGER;
   self->pre_roll = DEFAULT_PRE_ROLL;
@@ -582,6 +604,7 @@ seecitv_sink_finalize (GObject * object)
 
   g_free (self->location);
   g_free (self->keystore);
+  g_free (self->passphrase_file);
   g_free (self->device_id);
   g_free (self->tag_device_id);
   g_free (self->encoder_desc);
@@ -631,6 +654,10 @@ seecitv_sink_set_property (GObject * object, guint prop_id,
     case PROP_KEYSTORE:
       g_free (self->keystore);
       self->keystore = g_value_dup_string (value);
+      break;
+    case PROP_PASSPHRASE_FILE:
+      g_free (self->passphrase_file);
+      self->passphrase_file = g_value_dup_string (value);
       break;
     case PROP_DEVICE_ID:{
       const gchar *id = g_value_get_string (value);
@@ -705,6 +732,9 @@ seecitv_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_KEYSTORE:
       g_value_set_string (value, self->keystore);
+      break;
+    case PROP_PASSPHRASE_FILE:
+      g_value_set_string (value, self->passphrase_file);
       break;
     case PROP_DEVICE_ID:
       g_value_set_string (value, (self->device_id_set ||
@@ -904,16 +934,18 @@ read_clip_id (const gchar * path, guint8 * clip_id)
 typedef gboolean (*KeystoreChange) (SeecitvKeystore * ks, gpointer data,
     GError ** err);
 
-/* Opens @keystore, applies @change and saves, again from the start when
- * someone else saved meanwhile. */
+/* Opens @keystore (with @passphrase_file, or its master key file when
+ * NULL), applies @change and saves, again from the start when someone
+ * else saved meanwhile. */
 static gboolean
-keystore_update_once (const gchar * keystore, KeystoreChange change,
-    gpointer data, GError ** err)
+keystore_update_once (const gchar * keystore, const gchar * passphrase_file,
+    KeystoreChange change, gpointer data, GError ** err)
 {
   int attempt;
 
   for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, err);
+    SeecitvKeystore *ks = seecitv_keystore_open_default (keystore,
+        passphrase_file, err);
     gboolean ok;
 
     if (ks == NULL)
@@ -931,10 +963,11 @@ keystore_update_once (const gchar * keystore, KeystoreChange change,
 }
 
 static gboolean
-keystore_update (const gchar * keystore, KeystoreChange change,
-    gpointer data, GError ** err)
+keystore_update (const gchar * keystore, const gchar * passphrase_file,
+    KeystoreChange change, gpointer data, GError ** err)
 {
-  gboolean ok = keystore_update_once (keystore, change, data, err);
+  gboolean ok = keystore_update_once (keystore, passphrase_file, change,
+      data, err);
 
   /* Saving drew random bytes in this (often pooled, long-lived) thread,
    * which made OpenSSL give it thread-local generators: free them now,
@@ -1061,7 +1094,7 @@ static gchar *
 finish_clip_file (SeecitvSink * self, const gchar * temp, ClipInfo * out)
 {
   ClipInfo *info = NULL;
-  gchar *final = NULL, *keystore;
+  gchar *final = NULL, *keystore, *passphrase_file;
   gint64 *closed;
   guint64 size;
   GStatBuf st;
@@ -1097,6 +1130,7 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, ClipInfo * out)
 
   GST_OBJECT_LOCK (self);
   keystore = g_strdup (self->keystore);
+  passphrase_file = g_strdup (self->passphrase_file);
   GST_OBJECT_UNLOCK (self);
 #ifdef SEECITV_HAVE_KEYSTORE
   {
@@ -1105,7 +1139,8 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, ClipInfo * out)
     GError *err = NULL;
 
     if (read_clip_id (final, clip_id) &&
-        !keystore_update (keystore, index_set_path, &ip, &err)) {
+        !keystore_update (keystore, passphrase_file, index_set_path, &ip,
+            &err)) {
       GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
           ("Cannot record the clip's final name in the keystore."),
           ("%s", err->message), ("location", G_TYPE_STRING, final,
@@ -1116,6 +1151,7 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, ClipInfo * out)
   }
 #endif
   g_free (keystore);
+  g_free (passphrase_file);
 
   closed = g_new (gint64, 1);
   *closed = g_get_monotonic_time ();
@@ -1300,7 +1336,7 @@ choose_victims (GPtrArray * cands, guint64 retention, guint64 max_size,
 static guint
 purge (SeecitvSink * self, guint64 need_free)
 {
-  gchar *location, *keystore;
+  gchar *location, *keystore, *passphrase_file;
   guint64 retention, max_size;
   GPtrArray *cands, *ids, *paths, *posts;
   gboolean keys_ok = FALSE, warn_full;
@@ -1310,6 +1346,7 @@ purge (SeecitvSink * self, guint64 need_free)
   GST_OBJECT_LOCK (self);
   location = g_strdup (self->location);
   keystore = g_strdup (self->keystore);
+  passphrase_file = g_strdup (self->passphrase_file);
   retention = self->retention;
   max_size = self->max_size;
   GST_OBJECT_UNLOCK (self);
@@ -1324,6 +1361,7 @@ purge (SeecitvSink * self, guint64 need_free)
     g_mutex_unlock (&self->purge_lock);
     g_free (location);
     g_free (keystore);
+    g_free (passphrase_file);
     return 0;
   }
 
@@ -1351,7 +1389,8 @@ purge (SeecitvSink * self, guint64 need_free)
   if (ids->len > 0 || paths->len > 0) {
     DeleteKeys dk = { ids, paths };
 
-    keys_ok = keystore_update (keystore, delete_keys, &dk, &err);
+    keys_ok = keystore_update (keystore, passphrase_file, delete_keys, &dk,
+        &err);
   } else {
     keys_ok = TRUE;
   }
@@ -1423,6 +1462,7 @@ purge (SeecitvSink * self, guint64 need_free)
   g_ptr_array_unref (cands);
   g_free (location);
   g_free (keystore);
+  g_free (passphrase_file);
   return deleted;
 }
 
@@ -1496,7 +1536,7 @@ open_clip (SeecitvSink * self)
 {
   GstElement *split, *mux, *sink;
   GstPad *pad;
-  gchar *keystore, *device_id;
+  gchar *keystore, *passphrase_file, *device_id;
   guint64 max_dur, sync_interval;
 
   split = make (self, "splitmuxsink");
@@ -1511,6 +1551,7 @@ open_clip (SeecitvSink * self)
 
   GST_OBJECT_LOCK (self);
   keystore = g_strdup (self->keystore);
+  passphrase_file = g_strdup (self->passphrase_file);
   device_id = g_strdup (effective_device_id_unlocked (self));
   max_dur = self->max_clip_duration;
   sync_interval = self->sync_interval;
@@ -1519,12 +1560,14 @@ open_clip (SeecitvSink * self)
   g_object_set (mux, "streamable", TRUE, NULL);
   /* A stop without EOS (Ctrl-C without -e, the pipeline set to NULL) is a
    * deliberate end of recording: the clip is sealed complete. */
-  g_object_set (sink, "keystore", keystore, "device-id", device_id,
-      "sync-interval", sync_interval, "seal-on-stop", TRUE, "async", FALSE,
-      "sync", FALSE, NULL);
+  g_object_set (sink, "keystore", keystore, "passphrase-file",
+      passphrase_file, "device-id", device_id, "sync-interval",
+      sync_interval, "seal-on-stop", TRUE, "async", FALSE, "sync", FALSE,
+      NULL);
   g_object_set (split, "muxer", mux, "sink", sink, "max-size-time", max_dur,
       NULL);
   g_free (keystore);
+  g_free (passphrase_file);
   g_free (device_id);
   g_object_set_data (G_OBJECT (split), "seecitv-clip", GINT_TO_POINTER (1));
   g_signal_connect (split, "format-location", G_CALLBACK (format_location),
@@ -2390,6 +2433,47 @@ check_setup (SeecitvSink * self)
   return TRUE;
 }
 
+/* Opens the keystore as each clip's seecitvcryptsink and retention will,
+ * so that a missing or wrong passphrase file (or master key file) fails
+ * at start, not at the first clip. The error names files and causes,
+ * never the passphrase. */
+static gboolean
+check_keystore (SeecitvSink * self)
+{
+#ifdef SEECITV_HAVE_KEYSTORE
+  gchar *keystore, *passphrase_file;
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+
+  GST_OBJECT_LOCK (self);
+  keystore = g_strdup (self->keystore);
+  passphrase_file = g_strdup (self->passphrase_file);
+  GST_OBJECT_UNLOCK (self);
+
+  if (keystore == NULL) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
+        ("No keystore specified."), (NULL),
+        ("property", G_TYPE_STRING, "keystore", NULL));
+    g_free (passphrase_file);
+    return FALSE;
+  }
+  ks = seecitv_keystore_open_default (keystore, passphrase_file, &err);
+  if (ks == NULL) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
+        ("Cannot open the keystore."), ("%s", err->message),
+        ("keystore", G_TYPE_STRING, keystore,
+            "reason", G_TYPE_STRING, err->message, NULL));
+    g_clear_error (&err);
+  }
+  g_free (keystore);
+  g_free (passphrase_file);
+  if (ks == NULL)
+    return FALSE;
+  seecitv_keystore_free (ks);
+#endif
+  return TRUE;
+}
+
 /* After PAUSED->READY: drops every clip element, the encoder and the
  * stream state; clips stopped mid-way get their final names. */
 static void
@@ -2465,6 +2549,8 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!check_keystore (self))
+        return GST_STATE_CHANGE_FAILURE;
       if (!seecitv_sink_upload_start (element, self->keystore))
         return GST_STATE_CHANGE_FAILURE;
       gst_pad_set_active (self->srcpad, TRUE);

@@ -8,6 +8,9 @@
  * or duplicated) and manual (action signals); every clip is decrypted with
  * seecitvdecrypt and its frames' timestamps and keyframe flags checked.
  * A recording stopped without EOS leaves a sealed, final-named clip.
+ * A keystore behind a passphrase (passphrase-file) records, indexes and
+ * deletes keys like one with a master key file, and fails at start when
+ * the passphrase is wrong or missing.
  * The pre-roll ring (gst/seecitv/seecitvring.c) is tested alone first.
  * Everything lives in a g_mkdtemp() directory removed at the end.
  */
@@ -31,6 +34,9 @@
 static gchar *tmpdir;
 static gchar *clipdir;
 static gchar *keystore;
+/* Set by use_passphrase_keystore (): given to every seecitvsink,
+ * seecitvdecrypt and keystore open. */
+static gchar *passphrase_file;
 
 /* The pipeline before seecitvsink, ending in an element named "parse"
  * (acts run on its source pad); %u is the number of frames. */
@@ -58,6 +64,7 @@ setup (void)
   rec_device = "device-id=door";
   allow_warnings = FALSE;
   rec_encoder = NULL;
+  passphrase_file = NULL;
 }
 
 static void
@@ -68,6 +75,7 @@ teardown (void)
   g_clear_pointer (&tmpdir, g_free);
   g_clear_pointer (&clipdir, g_free);
   g_clear_pointer (&keystore, g_free);
+  g_clear_pointer (&passphrase_file, g_free);
 }
 
 /* ---- the ring alone ---- */
@@ -284,9 +292,11 @@ static void
 record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
 {
   gchar *head = g_strdup_printf (rec_head, frames);
+  gchar *pass = passphrase_file ?
+      g_strdup_printf ("passphrase-file=\"%s\"", passphrase_file) : NULL;
   gchar *desc = g_strdup_printf ("%s ! seecitvsink name=rec "
-      "location=\"%s\" keystore=\"%s\" %s %s", head, clipdir, keystore,
-      rec_device, props);
+      "location=\"%s\" keystore=\"%s\" %s %s %s", head, clipdir, keystore,
+      pass ? pass : "", rec_device, props);
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   GstElement *parse;
@@ -397,6 +407,7 @@ record (guint frames, const gchar * props, Act * acts, guint n_acts, Rec * r)
   gst_object_unref (inj.sink);
   gst_object_unref (pipeline);
   g_free (desc);
+  g_free (pass);
   g_free (head);
 }
 
@@ -432,9 +443,11 @@ collect_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 static void
 play_with (const gchar * path, const gchar * parser, Clip * c)
 {
+  gchar *pass = passphrase_file ?
+      g_strdup_printf ("passphrase-file=\"%s\"", passphrase_file) : NULL;
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
-      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! %s ! "
-      "fakesink name=out", path, keystore, parser);
+      "seecitvdecrypt keystore=\"%s\" %s ! matroskademux ! %s ! "
+      "fakesink name=out", path, keystore, pass ? pass : "", parser);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *out;
   GstPad *pad;
@@ -461,6 +474,7 @@ play_with (const gchar * path, const gchar * parser, Clip * c)
   gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_free (desc);
+  g_free (pass);
 }
 
 /* Decrypts and demuxes @path, collecting every H.264 frame. */
@@ -772,7 +786,8 @@ clip_id_of (const gchar * path)
 static gchar *
 indexed_path (GBytes * id)
 {
-  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, NULL);
+  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore,
+      passphrase_file, NULL);
   GPtrArray *clips;
   gchar *path = NULL;
   guint i;
@@ -1283,7 +1298,8 @@ GST_END_TEST;
 static gchar *
 clip_device (const gchar * path)
 {
-  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, NULL);
+  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore,
+      passphrase_file, NULL);
   GBytes *id = clip_id_of (path);
   GPtrArray *clips;
   gchar *device = NULL;
@@ -1391,6 +1407,225 @@ GST_START_TEST (test_motion_split)
 
 GST_END_TEST;
 
+/* ---- a keystore behind a passphrase ---- */
+
+#define PASSPHRASE "correct horse battery"
+#define WRONG_PASSPHRASE "wrong horse battery"
+
+/* Writes @text and a newline to the passphrase file, mode @mode. */
+static void
+write_passphrase (const gchar * text, int mode)
+{
+  gchar *line = g_strconcat (text, "\n", NULL);
+
+  g_unlink (passphrase_file);
+  fail_unless (g_file_set_contents (passphrase_file, line, -1, NULL));
+  fail_unless_equals_int (g_chmod (passphrase_file, mode), 0);
+  g_free (line);
+}
+
+/* Replaces the keystore with one protected by PASSPHRASE (cheap scrypt:
+ * the test is about seecitvsink), with no master key file beside it, and
+ * hands the passphrase file to everything that opens it from now on. */
+static void
+use_passphrase_keystore (void)
+{
+  SeecitvKeystoreKdfParams cheap = { 10, 8, 1 };
+  gchar *key_path = seecitv_keystore_default_key_path (keystore);
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+
+  g_unlink (keystore);
+  g_unlink (key_path);
+  ks = seecitv_keystore_create_with_passphrase (keystore, PASSPHRASE,
+      strlen (PASSPHRASE), &cheap, &err);
+  fail_unless (ks != NULL, "%s", err ? err->message : "");
+  seecitv_keystore_free (ks);
+  passphrase_file = g_build_filename (tmpdir, "pass", NULL);
+  write_passphrase (PASSPHRASE, 0600);
+  fail_if (g_file_test (key_path, G_FILE_TEST_EXISTS));
+  g_free (key_path);
+}
+
+/* Every clip recorded through a passphrase keystore decrypts (seecitvdecrypt
+ * with the same passphrase-file) to all its frames, and the index follows
+ * the final names. */
+GST_START_TEST (test_passphrase_record)
+{
+  gchar *key_path;
+  guint i;
+  Rec r;
+
+  use_passphrase_keystore ();
+  record (25, "trigger=continuous max-clip-duration=1000000000", NULL, 0,
+      &r);
+  fail_unless_equals_int (r.closed->len, 3);
+  for (i = 0; i < r.closed->len; i++) {
+    const gchar *path = clip_path (&r, i);
+    GBytes *id = clip_id_of (path);
+    gchar *indexed = indexed_path (id);
+    gchar *device = clip_device (path);
+    Clip c;
+
+    fail_unless_equals_string (indexed, path);
+    fail_unless_equals_string (device, "door");
+    play (path, &c);
+    check_contiguous (&c);
+    clip_clear (&c);
+    g_free (device);
+    g_free (indexed);
+    g_bytes_unref (id);
+  }
+  /* Nothing fell back to a master key file. */
+  key_path = seecitv_keystore_default_key_path (keystore);
+  fail_if (g_file_test (key_path, G_FILE_TEST_EXISTS));
+  g_free (key_path);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Retention by age, then by size, deletes keys through the passphrase
+ * keystore: the deleted clips' keys are gone from it. */
+GST_START_TEST (test_passphrase_retention)
+{
+  GPtrArray *old, *now;
+  GBytes *ids[4];
+  guint i;
+  Rec r;
+
+  use_passphrase_keystore ();
+  old = record_clips (4);
+  for (i = 0; i < 4; i++) {
+    ids[i] = clip_id_of (g_ptr_array_index (old, i));
+    set_age (g_ptr_array_index (old, i), (4 - i) * 1800);
+  }
+
+  /* 2 h, 1.5 h, 1 h and 30 min old; retention 70 min. */
+  record (10, "trigger=motion retention=4200000000000", NULL, 0, &r);
+  fail_unless_equals_int (r.closed->len, 0);
+  fail_unless_equals_int (r.deleted->len, 2);
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 0), "retention"));
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 1), "retention"));
+  rec_clear (&r);
+
+  /* One byte: only the newest stays. */
+  record (10, "trigger=motion max-size=1", NULL, 0, &r);
+  fail_unless_equals_int (r.deleted->len, 1);
+  fail_unless (was_deleted (&r, g_ptr_array_index (old, 2), "max-size"));
+  rec_clear (&r);
+
+  now = list_clips (clipdir, FALSE);
+  fail_unless_equals_int (now->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (now, 0),
+      g_ptr_array_index (old, 3));
+  for (i = 0; i < 4; i++) {
+    gchar *indexed = indexed_path (ids[i]);
+
+    if (i < 3)
+      fail_unless (indexed == NULL, "key of clip %u still there", i);
+    else
+      fail_unless_equals_string (indexed, g_ptr_array_index (old, 3));
+    g_free (indexed);
+    g_bytes_unref (ids[i]);
+  }
+  g_ptr_array_unref (now);
+  g_ptr_array_unref (old);
+}
+
+GST_END_TEST;
+
+/* Starts a seecitvsink on the passphrase keystore with @pass_prop and
+ * checks that it fails at start, with seecitvsink's RESOURCE / OPEN_READ
+ * error naming the keystore and never the passphrase, and that nothing
+ * was written. Returns the error's `reason`. */
+static gchar *
+start_fails (const gchar * pass_prop)
+{
+  gchar *head = g_strdup_printf (H264_HEAD, 10);
+  gchar *desc = g_strdup_printf ("%s ! seecitvsink name=rec "
+      "location=\"%s\" keystore=\"%s\" %s trigger=continuous", head,
+      clipdir, keystore, pass_prop);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  const GstStructure *details = NULL;
+  GstMessage *msg;
+  GError *e = NULL;
+  gchar *debug = NULL, *reason;
+  GstBus *bus;
+
+  fail_unless (pipeline != NULL, "%s", desc);
+  bus = gst_element_get_bus (pipeline);
+  fail_unless_equals_int (gst_element_set_state (pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error");
+  fail_unless_equals_string (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), "rec");
+  gst_message_parse_error (msg, &e, &debug);
+  gst_message_parse_error_details (msg, &details);
+  fail_unless (g_error_matches (e, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ), "%s", e->message);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "keystore"),
+      keystore);
+  reason = g_strdup (gst_structure_get_string (details, "reason"));
+  fail_unless (reason != NULL);
+  fail_if (strstr (e->message, "horse") || strstr (debug, "horse") ||
+      strstr (reason, "horse"), "the passphrase is in the error");
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  /* Not a clip, not even a temporary one. */
+  fail_unless_equals_int (count_files (), 0);
+
+  g_clear_error (&e);
+  g_free (debug);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (head);
+  return reason;
+}
+
+GST_START_TEST (test_passphrase_errors)
+{
+  gchar *prop, *reason, *missing;
+  GstElement *sink;
+
+  use_passphrase_keystore ();
+  prop = g_strdup_printf ("passphrase-file=\"%s\"", passphrase_file);
+
+  /* A wrong passphrase does not open the keystore. */
+  write_passphrase (WRONG_PASSPHRASE, 0600);
+  g_free (start_fails (prop));
+
+  /* A passphrase file others can read is refused. */
+  write_passphrase (PASSPHRASE, 0644);
+  reason = start_fails (prop);
+  fail_unless (strstr (reason, "chmod 600") != NULL, "%s", reason);
+  g_free (reason);
+
+  /* A passphrase file that is not there. */
+  g_unlink (passphrase_file);
+  g_free (start_fails (prop));
+
+  /* No passphrase-file: the master key file it would need is not there. */
+  write_passphrase (PASSPHRASE, 0600);
+  g_free (start_fails (""));
+  g_free (prop);
+
+  /* The property reads back. */
+  missing = g_build_filename (tmpdir, "no-such-file", NULL);
+  sink = gst_element_factory_make ("seecitvsink", NULL);
+  fail_unless (sink != NULL);
+  g_object_set (sink, "passphrase-file", missing, NULL);
+  g_object_get (sink, "passphrase-file", &reason, NULL);
+  fail_unless_equals_string (reason, missing);
+  g_free (reason);
+  gst_object_unref (sink);
+  g_free (missing);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_settings)
 {
   GstElement *sink = gst_element_factory_make ("seecitvsink", NULL);
@@ -1446,6 +1681,9 @@ seecitvsink_suite (void)
   tcase_add_test (tc, test_raw_encoder_element);
   tcase_add_test (tc, test_device_id_tag);
   tcase_add_test (tc, test_motion_split);
+  tcase_add_test (tc, test_passphrase_record);
+  tcase_add_test (tc, test_passphrase_retention);
+  tcase_add_test (tc, test_passphrase_errors);
   return s;
 }
 
