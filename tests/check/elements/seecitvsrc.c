@@ -36,11 +36,7 @@ static gchar *tmpdir;
 static gchar *
 write_key (const gchar * name, const gchar * hex)
 {
-  gchar *path = g_build_filename (tmpdir, name, NULL);
-
-  fail_unless (g_file_set_contents (path, hex, -1, NULL));
-  fail_unless_equals_int (g_chmod (path, 0600), 0);
-  return path;
+  return test_write_key (tmpdir, name, hex);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "seecitvsrc_device.h"
 
 #include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -97,6 +98,32 @@ test_device_info_url (TestDevice * d)
   fail_unless (at != NULL);
   strcpy (at, SEECITV_PROTOCOL_INFO_PATH);
   return url;
+}
+
+/* The port of @url (which must have one). */
+guint16
+test_url_port (const gchar * url)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  gint port;
+
+  fail_unless (uri != NULL, "not a URL: %s", url);
+  port = g_uri_get_port (uri);
+  g_uri_unref (uri);
+  fail_unless (port > 0 && port < 65536, "no port in %s", url);
+  return (guint16) port;
+}
+
+/* Writes the pairing secret @hex to @dir/@name with mode 0600, as
+ * seecitv-device and seecitvsrc require; returns the path. */
+gchar *
+test_write_key (const gchar * dir, const gchar * name, const gchar * hex)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  fail_unless (g_file_set_contents (path, hex, -1, NULL));
+  fail_unless_equals_int (g_chmod (path, 0600), 0);
+  return path;
 }
 
 guint16

@@ -36,6 +36,9 @@ void test_device_stop (TestDevice * d);
 /* The device's info URL (g_free ()). */
 gchar *test_device_info_url (TestDevice * d);
 guint16 test_free_port (void);
+guint16 test_url_port (const gchar * url);
+gchar *test_write_key (const gchar * dir, const gchar * name,
+    const gchar * hex);
 /* A fresh self-signed P-256 certificate for 127.0.0.1 (CN and IP SAN),
  * valid an hour: certificate and key, PEM (g_free ()). */
 gchar *test_make_certificate_pem (void);

@@ -51,11 +51,7 @@ teardown (void)
 static gchar *
 write_key (void)
 {
-  gchar *path = g_build_filename (tmpdir, "a.key", NULL);
-
-  fail_unless (g_file_set_contents (path, KEY_A, -1, NULL));
-  fail_unless_equals_int (g_chmod (path, 0600), 0);
-  return path;
+  return test_write_key (tmpdir, "a.key", KEY_A);
 }
 
 /* ---- the interrupting TCP server ---- */
@@ -250,18 +246,6 @@ cut_url (TestDevice * d, Cutter * c)
   return g_strdup_printf ("https://127.0.0.1:%u%s", c->port, path);
 }
 
-static guint16
-url_port (const gchar * url)
-{
-  GUri *u = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  guint16 port;
-
-  fail_unless (u != NULL);
-  port = g_uri_get_port (u);
-  g_uri_unref (u);
-  return port;
-}
-
 /* No error on the bus (warnings about plain HTTP etc. are fine). */
 static void
 expect_no_error (TestPipe * p)
@@ -284,7 +268,7 @@ check_interrupted_then_streams (Cut cut)
   gchar *key = write_key (), *url;
   TestDevice *d = test_device_start ("--key-file", key, "--device-id",
       DEVICE, "--tls-generate", "--no-face", NULL);
-  Cutter *c = cutter_start (cut, 3, url_port (d->url));
+  Cutter *c = cutter_start (cut, 3, test_url_port (d->url));
   TestPipe p;
   GstSample *sample;
 
@@ -367,7 +351,7 @@ GST_END_TEST;
 GST_START_TEST (test_trust_failure_not_retried)
 {
   TestDevice *d = test_device_start ("--tls-generate", "--no-face", NULL);
-  Cutter *c = cutter_start (CUT_STALL, 0, url_port (d->url));
+  Cutter *c = cutter_start (CUT_STALL, 0, test_url_port (d->url));
   gchar *url = cut_url (d, c);
   TestPipe p = pipe_new (url);
   GstBus *bus = gst_element_get_bus (p.pipeline);

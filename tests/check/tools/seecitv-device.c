@@ -48,29 +48,6 @@ teardown (void)
   g_clear_pointer (&tmpdir, g_free);
 }
 
-static gchar *
-write_key (void)
-{
-  gchar *path = g_build_filename (tmpdir, "pair.key", NULL);
-
-  fail_unless (g_file_set_contents (path, KEY, -1, NULL));
-  fail_unless_equals_int (g_chmod (path, 0600), 0);
-  return path;
-}
-
-static guint16
-url_port (const gchar * url)
-{
-  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  gint port;
-
-  fail_unless (uri != NULL);
-  port = g_uri_get_port (uri);
-  g_uri_unref (uri);
-  fail_unless (port > 0 && port < 65536);
-  return (guint16) port;
-}
-
 /* The device is still running: its process exists and is not a zombie. */
 static void
 check_alive (TestDevice * d)
@@ -173,7 +150,7 @@ raw_open (TestDevice * d, gint rcvbuf)
 {
   RawClient *c = g_new0 (RawClient, 1);
   GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *sa = g_inet_socket_address_new (lo, url_port (d->url));
+  GSocketAddress *sa = g_inet_socket_address_new (lo, test_url_port (d->url));
   gchar *cred = g_base64_encode ((const guchar *) USER ":" PASS,
       strlen (USER ":" PASS));
   gchar *req = g_strdup_printf ("GET /seecitv/v1/stream HTTP/1.1\r\n"
@@ -329,7 +306,7 @@ hit_and_run (TestDevice * d, const gchar * bytes, gsize len)
 {
   GSocketClient *sc = g_socket_client_new ();
   GSocketConnection *conn = g_socket_client_connect_to_host (sc, "127.0.0.1",
-      url_port (d->url), NULL, NULL);
+      test_url_port (d->url), NULL, NULL);
 
   fail_unless (conn != NULL);
   if (len > 0)
@@ -348,7 +325,7 @@ hit_and_run (TestDevice * d, const gchar * bytes, gsize len)
  * between; then three sessions at once each get 10 frames. */
 GST_START_TEST (test_sessions_in_turn)
 {
-  gchar *key = write_key ();
+  gchar *key = test_write_key (tmpdir, "pair.key", KEY);
   TestDevice *d = test_device_start ("--tls-generate", "--device-id", DEVICE,
       "--key-file", key, NULL);
   TestPipe at_once[3];
