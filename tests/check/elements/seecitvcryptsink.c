@@ -1275,25 +1275,34 @@ GST_START_TEST (test_decrypt_harness)
 
 GST_END_TEST;
 
-/* A full disk: a 64 KiB tmpfs, mounted in a mount namespace of the forked
- * test's own (so nothing outlives it). Where mounting is not allowed these
+/* A full disk: a 64 KiB tmpfs (mount_small). Where mounting is not allowed these
  * tests are not registered, and the suite says so (see can_mount_tmpfs):
  * they are never counted as passed without running. */
 
-/* Mounts a 64 KiB tmpfs on the new directory @mnt, in a mount namespace of
- * this test's own. */
+/* Mounts a 64 KiB tmpfs on @mnt: in a mount namespace of this process's
+ * own where "/" can be made private, else (in a chroot, where "/" is no
+ * mount point) a plain mount, which the test and teardown undo. */
+static gboolean
+try_mount_small (const gchar * mnt)
+{
+  if (unshare (CLONE_NEWNS) == 0 &&
+      mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0 &&
+      mount ("tmpfs", mnt, "tmpfs", 0, "size=64k") == 0)
+    return TRUE;
+  return mount ("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
+      "size=64k") == 0;
+}
+
 static void
 mount_small (const gchar * mnt)
 {
   fail_unless_equals_int (g_mkdir (mnt, 0700), 0);
-  fail_unless (unshare (CLONE_NEWNS) == 0 &&
-      mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0 &&
-      mount ("tmpfs", mnt, "tmpfs", 0, "size=64k") == 0,
-      "cannot mount a tmpfs (%s), though the probe could", g_strerror (errno));
+  fail_unless (try_mount_small (mnt), "cannot mount a tmpfs (%s), though "
+      "the probe could", g_strerror (errno));
 }
 
-/* Whether a child process may mount a tmpfs in a mount namespace of its
- * own (root, or CAP_SYS_ADMIN), as the full-disk tests do. */
+/* Whether a child process may mount a tmpfs as mount_small () does (root,
+ * or CAP_SYS_ADMIN). */
 static gboolean
 can_mount_tmpfs (void)
 {
@@ -1305,10 +1314,9 @@ can_mount_tmpfs (void)
     return FALSE;
   pid = fork ();
   if (pid == 0) {
-    if (unshare (CLONE_NEWNS) != 0 ||
-        mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount ("tmpfs", dir, "tmpfs", 0, "size=64k") != 0)
+    if (!try_mount_small (dir))
       _exit (1);
+    umount2 (dir, MNT_DETACH);
     _exit (0);
   }
   if (pid > 0)
