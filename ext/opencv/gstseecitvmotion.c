@@ -67,7 +67,9 @@
  * ## Event
  *
  * A #GST_EVENT_CUSTOM_DOWNSTREAM_STICKY event with a "seecitv-motion"
- * structure is pushed downstream at each start and end: `active` (boolean),
+ * structure is pushed downstream before the first frame (`active` FALSE,
+ * so that downstream knows motion analysis runs upstream) and at each
+ * start and end: `active` (boolean),
  * `running-time` (guint64, the onset for a start, the end for an end) and
  * `score` (double). It is sticky, so a branch linked late learns the current
  * state, and encoders and parsers carry it along; its position in the stream
@@ -183,6 +185,7 @@ struct _SeecitvMotion
   guint run_length;             /* analysed frames with motion in a row */
   FrameTimes onset;
   gboolean active;
+  gboolean announced;           /* the first event (active=false) pushed */
   gboolean still;               /* active, and still since still_since */
   FrameTimes still_since;
   gdouble peak_score;
@@ -454,6 +457,7 @@ reset_state (SeecitvMotion * self)
   self->last_analysed = GST_CLOCK_TIME_NONE;
   self->run_length = 0;
   self->active = FALSE;
+  self->announced = FALSE;
   self->still = FALSE;
   self->peak_score = 0.0;
   self->event_zones = 0;
@@ -909,6 +913,18 @@ seecitv_motion_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
 
   frame_times (self, buf, &t);
+  if (!self->announced) {
+    /* Before the first frame: downstream (seecitvredact, a recorder)
+     * learns that motion analysis runs upstream, and that nothing moves
+     * yet. */
+    self->announced = TRUE;
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
+            gst_structure_new ("seecitv-motion",
+                "active", G_TYPE_BOOLEAN, FALSE,
+                "running-time", G_TYPE_UINT64, t.running_time,
+                "score", G_TYPE_DOUBLE, 0.0, NULL)));
+  }
   if (GST_CLOCK_TIME_IS_VALID (t.running_time)) {
     self->last_end = t.running_time;
     if (GST_BUFFER_DURATION_IS_VALID (buf))

