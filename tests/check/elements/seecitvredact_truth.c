@@ -68,6 +68,7 @@ typedef struct
   guint64 outside_total;
   gdouble worst_outside;
   gint worst_outside_frame;
+  GString *worst_detail;        /* the true and the redacted boxes there */
   guint64 object_changed;
   guint64 object_total;
 } Tally;
@@ -88,6 +89,31 @@ frame_number (GstBuffer * buf)
 {
   return (guint) gst_util_uint64_scale_round (GST_BUFFER_PTS (buf),
       FACE_SCENE_FPS, GST_SECOND);
+}
+
+/* Replaces @s with the true faces of a frame and the "redacted" regions
+ * the element says it applied (its documented ROI metas), for the log. */
+static void
+describe_frame (GString * s, const FaceSceneTruth * truth, GstBuffer * out)
+{
+  GQuark redacted = g_quark_from_static_string ("redacted");
+  GstVideoRegionOfInterestMeta *meta;
+  gpointer state = NULL;
+
+  g_string_assign (s, "faces");
+  for (guint i = 0; i < truth->n_faces; i++)
+    g_string_append_printf (s, " %d,%d %dx%d", truth->faces[i].x,
+        truth->faces[i].y, truth->faces[i].width, truth->faces[i].height);
+  if (truth->has_object)
+    g_string_append_printf (s, "; object %d,%d %dx%d", truth->object.x,
+        truth->object.y, truth->object.width, truth->object.height);
+  g_string_append (s, "; redacted");
+  while ((meta = (GstVideoRegionOfInterestMeta *)
+          gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    if (meta->roi_type == redacted)
+      g_string_append_printf (s, " %u,%u %ux%u", meta->x, meta->y, meta->w,
+          meta->h);
 }
 
 /* Judges output @out of input @in, frame @n. Streaming thread. */
@@ -148,6 +174,7 @@ judge_frame (Run * run, guint n, GstBuffer * in, GstBuffer * out)
   if (total && (gdouble) changed / total > t->worst_outside) {
     t->worst_outside = (gdouble) changed / total;
     t->worst_outside_frame = n;
+    describe_frame (t->worst_detail, &truth, out);
   }
   if (truth.has_object)
     face_judge_count_changed (&fi, &fo, &truth.object, grown, truth.n_faces,
@@ -207,6 +234,13 @@ new_sample (GstAppSink * sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+static void
+tally_clear (Tally * t)
+{
+  g_string_free (t->survivors, TRUE);
+  g_string_free (t->worst_detail, TRUE);
+}
+
 static gdouble
 percent (guint64 part, guint64 whole)
 {
@@ -233,6 +267,9 @@ print_tally (const gchar * scene, const gchar * chain, const Tally * t)
       FACE_JUDGE_CHANGED, t->worst_outside_frame, 100 * t->worst_outside,
       percent (t->object_changed, t->object_total),
       t->object_total ? "" : " (no object)");
+  if (t->worst_outside_frame >= 0)
+    g_print ("truth %s | %s: frame %d: %s\n", scene, chain,
+        t->worst_outside_frame, t->worst_detail->str);
   if (t->survivors->len)
     g_print ("truth %s | %s: surviving (frame:width:correlation): %s\n",
         scene, chain, t->survivors->str);
@@ -240,7 +277,7 @@ print_tally (const gchar * scene, const gchar * chain, const Tally * t)
 }
 
 /* Runs scene @kind through appsrc ! @chain ! appsink, judging every output
- * frame; fills @tally (caller frees tally->survivors). */
+ * frame; fills @tally (free with tally_clear ()). */
 static void
 run_scene (FaceSceneKind kind, const gchar * chain, Tally * tally)
 {
@@ -264,6 +301,7 @@ run_scene (FaceSceneKind kind, const gchar * chain, Tally * tally)
   run.tally.first_survivor = -1;
   run.tally.worst_outside_frame = -1;
   run.tally.survivors = g_string_new (NULL);
+  run.tally.worst_detail = g_string_new (NULL);
 
   desc = g_strdup_printf ("appsrc name=src format=time ! %s ! "
       "appsink name=sink sync=false", chain);
@@ -327,7 +365,7 @@ check_scene (FaceSceneKind kind, const gchar * chain)
       "%s | %s: %.2f%% of the object's pixels changed",
       face_scene_kind_name (kind), chain,
       percent (t.object_changed, t.object_total));
-  g_string_free (t.survivors, TRUE);
+  tally_clear (&t);
 }
 
 /* Every face covered on every frame, and the rest of the frame left. */
@@ -342,7 +380,7 @@ check_every_frame (FaceSceneKind kind, const gchar * chain)
       "%s | %s: %.2f%% of the pixels outside the faces changed",
       face_scene_kind_name (kind), chain,
       percent (t.outside_changed, t.outside_total));
-  g_string_free (t.survivors, TRUE);
+  tally_clear (&t);
 }
 
 /* Pixelates @b of @out from @in in blocks of @block px (0: a flat fill). */
