@@ -237,6 +237,57 @@ face_scene_decode (const gchar * path, GstVideoInfo * info, GError ** error)
   return buf;
 }
 
+gboolean
+face_scene_play (GstElement * pipeline, GError ** error)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = NULL;
+  gboolean ok = FALSE;
+
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE)
+    msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+    ok = TRUE;
+  } else if (msg) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    g_set_error (error, err->domain, err->code, "%s (%s)", err->message,
+        dbg ? dbg : "");
+    g_error_free (err);
+    g_free (dbg);
+  } else {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+        "cannot start the pipeline");
+  }
+  if (msg)
+    gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return ok;
+}
+
+gboolean
+face_scene_have_media (const gchar * datadir, const gchar * const *names)
+{
+  for (; *names; names++) {
+    gchar *path = g_build_filename (datadir ? datadir : "", *names, NULL);
+    gboolean ok = datadir && *datadir &&
+        g_file_test (path, G_FILE_TEST_IS_REGULAR);
+
+    g_free (path);
+    if (!ok) {
+      g_print ("SKIP: no %s in SEECITV_TESTDATA_DIR (%s); run ./run "
+          "testdata\n", *names, datadir ? datadir : "unset");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* Scales the region (@x, @y, @w, @h) of @src into a new I420 buffer of
  * @dw x @dh with GStreamer's converter. */
 static GstBuffer *

@@ -108,6 +108,16 @@ GstBuffer *face_scene_frame (const FaceScene * scene, guint n,
 GstBuffer *face_scene_decode (const gchar * path, GstVideoInfo * info,
     GError ** error);
 
+/* Sets @pipeline PLAYING and waits for EOS or an error; leaves it in NULL.
+ * Returns FALSE and sets @error (the pipeline's, with its debug text
+ * appended) on an error. */
+gboolean face_scene_play (GstElement * pipeline, GError ** error);
+
+/* TRUE when every file of the NULL-terminated @names is in @datadir;
+ * otherwise prints the SKIP line of the media tests and returns FALSE. */
+gboolean face_scene_have_media (const gchar * datadir,
+    const gchar * const *names);
+
 G_END_DECLS
 
 #endif /* __SEECITV_FACE_SCENE_H__ */

@@ -38,44 +38,28 @@ static GstBuffer *
 load_image (const gchar * name, GstVideoInfo * info)
 {
   gchar *path = g_build_filename (datadir, name, NULL);
-  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-      "videoconvert ! video/x-raw,format=I420 ! appsink name=sink", path);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  GstSample *sample;
-  GstBuffer *buf;
+  GError *error = NULL;
+  GstBuffer *buf = face_scene_decode (path, info, &error);
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
-  fail_unless (sample != NULL, "cannot decode %s", path);
-  fail_unless (gst_video_info_from_caps (info, gst_sample_get_caps (sample)));
-  buf = gst_buffer_copy_deep (gst_sample_get_buffer (sample));
-  gst_sample_unref (sample);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
-  g_free (desc);
+  fail_unless (buf != NULL, "%s", error ? error->message : "");
   g_free (path);
   GST_BUFFER_PTS (buf) = 0;
   GST_BUFFER_DURATION (buf) = GST_SECOND / 15;
   return buf;
 }
 
-/* Faces found by cascade @judge at full resolution on @buf. */
-static GArray *
-judge_faces (const gchar * judge, GstBuffer * buf, GstVideoInfo * info)
+/* Runs @judge at full resolution on the luma of @buf; appends what it
+ * finds to @out when not NULL. Returns the number of faces found. */
+static guint
+find_faces (SeecitvCvFaces * judge, GstBuffer * buf, GstVideoInfo * info,
+    GArray * out)
 {
-  SeecitvCvFaces *faces;
   GError *error = NULL;
   GstVideoFrame frame;
   SeecitvCvImage image = { 0, };
   const SeecitvCvRect *found;
-  guint n;
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (SeecitvCvRect));
+  guint n = 0;
 
-  faces = seecitv_cv_faces_new_cascade (judge, &error);
-  fail_unless (faces != NULL, "%s", error ? error->message : "");
   fail_unless (gst_video_frame_map (&frame, info, buf, GST_MAP_READ));
   image.data = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
   image.width = GST_VIDEO_FRAME_WIDTH (&frame);
@@ -83,10 +67,24 @@ judge_faces (const gchar * judge, GstBuffer * buf, GstVideoInfo * info)
   image.stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
   image.channels = 1;
   image.luma_weights[0] = 1.0f;
-  fail_unless (seecitv_cv_faces_detect (faces, &image, 0, 0, &found, &n,
-          &error));
-  g_array_append_vals (out, found, n);
+  fail_unless (seecitv_cv_faces_detect (judge, &image, 0, 0, &found, &n,
+          &error), "%s", error ? error->message : "");
+  if (out)
+    g_array_append_vals (out, found, n);
   gst_video_frame_unmap (&frame);
+  return n;
+}
+
+/* Faces found by cascade @judge at full resolution on @buf. */
+static GArray *
+judge_faces (const gchar * judge, GstBuffer * buf, GstVideoInfo * info)
+{
+  GError *error = NULL;
+  SeecitvCvFaces *faces = seecitv_cv_faces_new_cascade (judge, &error);
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (SeecitvCvRect));
+
+  fail_unless (faces != NULL, "%s", error ? error->message : "");
+  find_faces (faces, buf, info, out);
   seecitv_cv_faces_free (faces);
   return out;
 }
@@ -257,28 +255,6 @@ typedef struct
   GString *leaks;
 } Megamind;
 
-static guint
-count_faces (SeecitvCvFaces * judge, GstBuffer * buf, GstVideoInfo * info)
-{
-  GstVideoFrame frame;
-  SeecitvCvImage image = { 0, };
-  const SeecitvCvRect *found;
-  GError *error = NULL;
-  guint n = 0;
-
-  fail_unless (gst_video_frame_map (&frame, info, buf, GST_MAP_READ));
-  image.data = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
-  image.width = GST_VIDEO_FRAME_WIDTH (&frame);
-  image.height = GST_VIDEO_FRAME_HEIGHT (&frame);
-  image.stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
-  image.channels = 1;
-  image.luma_weights[0] = 1.0f;
-  fail_unless (seecitv_cv_faces_detect (judge, &image, 0, 0, &found, &n,
-          &error), "%s", error ? error->message : "");
-  gst_video_frame_unmap (&frame);
-  return n;
-}
-
 static GstPadProbeReturn
 megamind_in (GstPad * pad, GstPadProbeInfo * pinfo, gpointer user_data)
 {
@@ -292,7 +268,7 @@ megamind_in (GstPad * pad, GstPadProbeInfo * pinfo, gpointer user_data)
     gst_caps_unref (caps);
     m->have_info = TRUE;
   }
-  face = count_faces (m->in_judge, buf, &m->info) > 0;
+  face = find_faces (m->in_judge, buf, &m->info, NULL) > 0;
   g_mutex_lock (&m->lock);
   g_byte_array_append (m->with_face, &face, 1);
   m->frames_in++;
@@ -317,7 +293,7 @@ megamind_out (GstAppSink * sink, gpointer user_data)
       m->with_face->data[m->frames_out];
   m->frames_out++;
   g_mutex_unlock (&m->lock);
-  if (judged && count_faces (m->out_judge, buf, &m->info) > 0) {
+  if (judged && find_faces (m->out_judge, buf, &m->info, NULL) > 0) {
     m->faces_out++;
     if (m->leaks->len < 300)
       g_string_append_printf (m->leaks, "%u ", m->frames_out - 1);
@@ -338,8 +314,6 @@ GST_START_TEST (test_megamind_faces_gone)
   GstElement *pipeline = gst_parse_launch (desc, &error);
   GstElement *redact, *sink;
   GstPad *pad;
-  GstMessage *msg;
-  GstBus *bus;
 
   fail_unless (pipeline != NULL, "%s", error ? error->message : "");
   g_mutex_init (&m.lock);
@@ -355,14 +329,8 @@ GST_START_TEST (test_megamind_faces_gone)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, megamind_in, &m, NULL);
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, &m, NULL);
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (face_scene_play (pipeline, &error), "%s",
+      error ? error->message : "");
 
   g_print ("Megamind.avi: %u frames; alt2 finds a face in %u inputs, and "
       "still one in %u of their outputs (%.1f%%)%s%s\n", m.frames_in,
@@ -377,7 +345,6 @@ GST_START_TEST (test_megamind_faces_gone)
   gst_object_unref (pad);
   gst_object_unref (redact);
   gst_object_unref (sink);
-  gst_object_unref (bus);
   gst_object_unref (pipeline);
   seecitv_cv_faces_free (m.in_judge);
   seecitv_cv_faces_free (m.out_judge);
@@ -595,22 +562,13 @@ int
 main (int argc, char **argv)
 {
   static const gchar *needed[] = { "messi5.jpg", "astronaut.png",
-    "camera.png", "fruits.jpg", "building.jpg", "Megamind.avi"
+    "camera.png", "fruits.jpg", "building.jpg", "Megamind.avi", NULL
   };
   Suite *s;
 
   datadir = g_getenv ("SEECITV_TESTDATA_DIR");
-  for (guint i = 0; i < G_N_ELEMENTS (needed); i++) {
-    gchar *path = g_build_filename (datadir ? datadir : "", needed[i], NULL);
-    gboolean ok = datadir && *datadir &&
-        g_file_test (path, G_FILE_TEST_IS_REGULAR);
-    g_free (path);
-    if (!ok) {
-      g_print ("SKIP: no %s in SEECITV_TESTDATA_DIR (%s); run ./run "
-          "testdata\n", needed[i], datadir ? datadir : "unset");
-      return 77;
-    }
-  }
+  if (!face_scene_have_media (datadir, needed))
+    return 77;
   gst_check_init (&argc, &argv);
   s = seecitvredact_media_suite ();
   return gst_check_run_suite (s, "seecitvredact_media", __FILE__);
