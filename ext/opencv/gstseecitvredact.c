@@ -121,8 +121,8 @@ GST_DEBUG_CATEGORY (seecitv_redact_debug);
 /* 0: this many pixels. Smaller faces are found too, less reliably. */
 #define DEFAULT_MIN_FACE_SIZE 0
 #define AUTO_MIN_FACE_SIZE 32
-#define DEFAULT_SCORE_THRESHOLD 0.5
-#define DEFAULT_MARGIN 0.25
+#define DEFAULT_SCORE_THRESHOLD 0.6
+#define DEFAULT_MARGIN 0.15
 #define DEFAULT_HOLD GST_SECOND
 #define DEFAULT_ON_FAILURE SEECITV_REDACT_ON_FAILURE_HIDE_FRAME
 #define DEFAULT_DRAW FALSE

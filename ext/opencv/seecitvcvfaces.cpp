@@ -38,7 +38,7 @@
 /* How far a BlazeFace box is widened to the head, as fractions of its
  * size: each side, above, below. */
 #define HEAD_SIDE 0.15
-#define HEAD_TOP 0.35
+#define HEAD_TOP 0.3
 #define HEAD_BOTTOM 0.1
 /* Input sides of the cascades and YuNet for each range: a cascade finds
  * faces of 24 pixels and up at this scale. */
@@ -507,6 +507,12 @@ blazeface_region (SeecitvCvFaces * f, const SeecitvCvColorImage * img,
           y0 = std::min (y0, ay + b[5 + 2 * p]);
           y1 = std::max (y1, ay + b[5 + 2 * p]);
         }
+        /* a key point guessed far outside (a face cut by the edge of the
+         * input) stretches the box by half its size at most */
+        x0 = std::max (x0, cx - w);
+        x1 = std::min (x1, cx + w);
+        y0 = std::max (y0, cy - h);
+        y1 = std::min (y1, cy + h);
         f->rects.push_back (cv::Rect (cvFloor (x0 / scale) + r.x,
                 cvFloor (y0 / scale) + r.y, cvCeil ((x1 - x0) / scale),
                 cvCeil ((y1 - y0) / scale)));

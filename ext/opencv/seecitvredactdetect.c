@@ -37,6 +37,9 @@ GST_DEBUG_CATEGORY_EXTERN (seecitv_redact_debug);
 #define MAX_MOTION_CROPS 3
 /* The second detector looks at a crop this many times a face's size. */
 #define SECOND_CROP 5.0
+/* A new face the wide detector scores at least this is one; below, the
+ * close detector must find it too. */
+#define SURE_SCORE 0.8
 
 struct _SeecitvDetect
 {
@@ -55,6 +58,7 @@ struct _SeecitvDetect
   SeecitvTracks *tracks;
   gboolean motion_upstream;
   guint64 last_motion_crop;
+  gint tile_side;               /* of the finest scan tiles */
 
   SeecitvDetectStats stats;
 };
@@ -144,6 +148,8 @@ seecitv_detect_configure (SeecitvDetect * d, const GstVideoInfo * info,
       seecitv_cv_faces_input_size (d->faces, SEECITV_CV_FACES_WIDE),
       input_face (d), s->interval);
   n = seecitv_scan_n_tiles (d->scan);
+  d->tile_side = MAX (seecitv_scan_tile (d->scan, 0)->w,
+      seecitv_scan_tile (d->scan, 0)->h);
   g_free (d->due);
   g_free (d->last_scan);
   g_free (d->scanned);
@@ -354,7 +360,13 @@ second_opinion (SeecitvDetect * d, const SeecitvCvColorImage * img,
     to_box (&found[i], &b);
     GST_LOG ("second opinion on %dx%d at %d,%d: %dx%d at %d,%d", box->w,
         box->h, box->x, box->y, b.w, b.h, b.x, b.y);
-    if (seecitv_box_iou (&b, box) == 0.0)
+    /* the same head: centred within half a face of it, at most twice its
+     * size */
+    if (b.x + b.w / 2 < box->x - box->w / 2 ||
+        b.x + b.w / 2 > box->x + box->w + box->w / 2 ||
+        b.y + b.h / 2 < box->y - box->h / 2 ||
+        b.y + b.h / 2 > box->y + box->h + box->h / 2 ||
+        b.w > 2 * box->w || b.h > 2 * box->h)
       continue;
     seecitv_track_widen (track, (gdouble) (box->x - b.x) / box->w,
         (gdouble) (box->y - b.y) / box->h,
@@ -363,28 +375,83 @@ second_opinion (SeecitvDetect * d, const SeecitvCvColorImage * img,
   }
 }
 
+/* TRUE when a tracked face is expected where @box is on @frame. */
+static gboolean
+tracked (SeecitvDetect * d, guint64 frame, const SeecitvBox * box)
+{
+  for (guint i = 0; i < seecitv_tracks_count (d->tracks); i++) {
+    SeecitvBox e;
+
+    seecitv_track_expect (seecitv_tracks_nth (d->tracks, i), frame, &e);
+    if (seecitv_box_iou (&e, box) > 0.0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A new face the wide detector is not sure of, looked at again close up:
+ * textures (a patterned shirt, a basket of fruit) that the wide view takes
+ * for a small face rarely look like one from close by. */
+static gboolean
+confirmed (SeecitvDetect * d, const SeecitvCvColorImage * img,
+    const SeecitvBox * box)
+{
+  const SeecitvCvRect *found;
+  SeecitvBox crop;
+  guint n;
+
+  crop_around (box, &crop);
+  if (!run (d, img, &crop, SEECITV_CV_FACES_CLOSE, &found, &n))
+    return TRUE;                /* in doubt: a face */
+  return best_match (found, n, box) >= 0;
+}
+
 /* Adds what a call found on @h (@img); traces new faces back. */
 static void
 add_found (SeecitvDetect * d, GQueue * held, SeecitvHeld * h,
-    const SeecitvCvColorImage * img, const SeecitvCvRect * found, guint n)
+    const SeecitvCvColorImage * img, const SeecitvCvRect * found, guint n,
+    const gchar * by)
 {
+  gboolean from_motion = g_str_equal (by, "motion");
   /* the adapter's array is reused by the next call: copy first */
   SeecitvBox *boxes = g_newa (SeecitvBox, MAX (n, 1));
+  gdouble *scores = g_newa (gdouble, MAX (n, 1));
 
-  for (guint i = 0; i < n; i++)
-    to_box (&found[i], &boxes[i]);
   for (guint i = 0; i < n; i++) {
-    gboolean born = FALSE;
+    to_box (&found[i], &boxes[i]);
+    scores[i] = found[i].score;
+  }
+  for (guint i = 0; i < n; i++) {
+    gboolean born = FALSE, edge;
     SeecitvTrack *t;
 
+    /* a face a moving region shows that the scan is not sure of waits
+     * for its tile's scan (which traces it back): motion crops are only
+     * there to find faces sooner */
+    if (scores[i] < SURE_SCORE && !tracked (d, h->frame, &boxes[i]) &&
+        (from_motion || !confirmed (d, img, &boxes[i]))) {
+      GST_LOG ("frame %" G_GUINT64_FORMAT ": %dx%d at %d,%d (score %.2f, "
+          "%s) not confirmed close up", h->frame, boxes[i].w, boxes[i].h,
+          boxes[i].x, boxes[i].y, scores[i], by);
+      continue;
+    }
     t = seecitv_tracks_add (d->tracks, h->frame, h->running_time, &boxes[i],
         &born);
+    edge = boxes[i].x <= 0 || boxes[i].y <= 0 ||
+        boxes[i].x + boxes[i].w >= img->width ||
+        boxes[i].y + boxes[i].h >= img->height;
     if (born) {
       /* once per face: a cascade on a wide crop costs several runs of
-       * the CNN */
-      second_opinion (d, img, t, &boxes[i]);
-      GST_LOG ("frame %" G_GUINT64_FORMAT ": new face %dx%d at %d,%d",
-          h->frame, boxes[i].w, boxes[i].h, boxes[i].x, boxes[i].y);
+       * the CNN; not on a face cut by the edge, whose box is only the
+       * part in view */
+      if (!edge)
+        second_opinion (d, img, t, &boxes[i]);
+      /* walking in from the edge: partly in view before it was found */
+      else
+        seecitv_track_set_lead (t, d->s.interval);
+      GST_LOG ("frame %" G_GUINT64_FORMAT ": new face %dx%d at %d,%d "
+          "(score %.2f, %s)", h->frame, boxes[i].w, boxes[i].h, boxes[i].x,
+          boxes[i].y, scores[i], by);
       trace_back (d, held, h->frame, &boxes[i]);
     }
   }
@@ -431,7 +498,7 @@ scan_tile (SeecitvDetect * d, GQueue * held, SeecitvHeld * h,
     ok = run (d, &img, tile, SEECITV_CV_FACES_WIDE, &found, &n);
     if (ok) {
       seecitv_scan_accept (d->scan, t);
-      add_found (d, held, h, &img, found, n);
+      add_found (d, held, h, &img, found, n, "scan");
     }
   }
   if (!ok)
@@ -472,6 +539,12 @@ follow_tracks (SeecitvDetect * d, GQueue * held, SeecitvHeld * h,
 
       to_box (&found[pick], &b);
       seecitv_tracks_add (d->tracks, h->frame, h->running_time, &b, NULL);
+      GST_LOG ("frame %" G_GUINT64_FORMAT ": face %dx%d at %d,%d followed "
+          "to %dx%d at %d,%d", h->frame, e.w, e.h, e.x, e.y, b.w, b.h, b.x,
+          b.y);
+    } else {
+      GST_LOG ("frame %" G_GUINT64_FORMAT ": face %dx%d at %d,%d not found "
+          "in its crop (%u others)", h->frame, e.w, e.h, e.x, e.y, n);
     }
   }
 }
@@ -504,8 +577,7 @@ look_at_motion (SeecitvDetect * d, GQueue * held, SeecitvHeld * h,
   gpointer state = NULL;
   SeecitvCvColorImage img;
   guint crops = 0;
-  gint limit = 2 * seecitv_cv_faces_input_size (d->faces,
-      SEECITV_CV_FACES_WIDE) * d->s.min_face / input_face (d);
+  gint limit = 2 * d->tile_side;
 
   if (!d->motion_upstream ||
       h->frame < d->last_motion_crop + d->s.track_interval)
@@ -517,9 +589,13 @@ look_at_motion (SeecitvDetect * d, GQueue * held, SeecitvHeld * h,
       (meta = (GstVideoRegionOfInterestMeta *)
           gst_buffer_iterate_meta_filtered (h->buffer, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    SeecitvBox r = { (gint) meta->x - (gint) meta->w / 10,
-      (gint) meta->y - (gint) meta->h / 10, meta->w + meta->w / 5,
-      meta->h + meta->h / 5
+    /* grown by a tenth, and to a scan tile's size at least, so that the
+     * detector sees it at the scale of the scans: zooming in further finds
+     * faces in textures, not smaller faces */
+    gint side_w = MAX ((gint) (meta->w * 1.2), d->tile_side);
+    gint side_h = MAX ((gint) (meta->h * 1.2), d->tile_side);
+    SeecitvBox r = { (gint) (meta->x + meta->w / 2) - side_w / 2,
+      (gint) (meta->y + meta->h / 2) - side_h / 2, side_w, side_h
     };
     const SeecitvCvRect *found;
     guint n;
@@ -532,7 +608,7 @@ look_at_motion (SeecitvDetect * d, GQueue * held, SeecitvHeld * h,
     if (!run (d, &img, &r, SEECITV_CV_FACES_WIDE, &found, &n))
       h->failed = TRUE;
     else
-      add_found (d, held, h, &img, found, n);
+      add_found (d, held, h, &img, found, n, "motion");
   }
 }
 

@@ -13,6 +13,12 @@
  * by at least this much, or its centre is within a face's size of it (the
  * best of several wins). */
 #define JOIN_IOU 0.2
+/* Two boxes on one frame are the same face from two detector calls (two
+ * overlapping tiles) when they overlap at least this much. */
+#define SAME_IOU 0.3
+/* A second detector widens a face's box by at most this much of its size
+ * on each side. */
+#define WIDEN_MAX 0.35
 
 typedef struct
 {
@@ -26,6 +32,7 @@ struct _SeecitvTrack
   GArray *sightings;            /* Sighting, sorted by frame */
   guint64 tried;
   gdouble widen[4];             /* left, top, right, bottom */
+  guint lead;
 };
 
 struct _SeecitvTracks
@@ -108,13 +115,19 @@ seecitv_track_set_tried (SeecitvTrack * track, guint64 frame)
 }
 
 void
+seecitv_track_set_lead (SeecitvTrack * track, guint frames)
+{
+  track->lead = MAX (track->lead, frames);
+}
+
+void
 seecitv_track_widen (SeecitvTrack * track, gdouble left, gdouble top,
     gdouble right, gdouble bottom)
 {
   gdouble w[4] = { left, top, right, bottom };
 
   for (gint i = 0; i < 4; i++)
-    track->widen[i] = MAX (track->widen[i], CLAMP (w[i], 0.0, 2.0));
+    track->widen[i] = MAX (track->widen[i], CLAMP (w[i], 0.0, WIDEN_MAX));
 }
 
 gdouble
@@ -178,10 +191,23 @@ seecitv_track_expect (const SeecitvTrack * track, guint64 frame,
     *box = sighting (track, 0)->box;
   } else if (i >= 0 && sighting (track, i)->frame == frame) {
     *box = sighting (track, i)->box;
-  } else if (i < 0) {
-    along (track, 0, 1, frame, box);
-  } else if (i == n - 1) {
-    along (track, n - 2, n - 1, frame, box);
+  } else if (i < 0 || i == n - 1) {
+    /* before the first or after the last: moved at the speed of the two
+     * nearest, its size that of the nearest (a face that grew or was cut
+     * by the frame's edge does not keep growing), at most its size away */
+    const Sighting *near = sighting (track, i < 0 ? 0 : n - 1);
+
+    gint dx, dy;
+
+    along (track, i < 0 ? 0 : n - 2, i < 0 ? 1 : n - 1, frame, box);
+    /* and no further than its own size from there */
+    dx = CLAMP (box->x + box->w / 2 - near->box.x - near->box.w / 2,
+        -near->box.w, near->box.w);
+    dy = CLAMP (box->y + box->h / 2 - near->box.y - near->box.h / 2,
+        -near->box.h, near->box.h);
+    *box = near->box;
+    box->x += dx;
+    box->y += dy;
   } else {
     along (track, i, i + 1, frame, box);
   }
@@ -203,8 +229,16 @@ seecitv_tracks_add (SeecitvTracks * tracks, guint64 frame, guint64 time,
     SeecitvBox e;
     gdouble iou;
     gint cx = box->x + box->w / 2, cy = box->y + box->h / 2;
+    gint j = before (t, frame);
 
     seecitv_track_expect (t, frame, &e);
+    /* not the same face: another size, or another face the track already
+     * has on this frame */
+    if (box->w * 5 < e.w * 3 || e.w * 5 < box->w * 3)
+      continue;
+    if (j >= 0 && sighting (t, j)->frame == frame &&
+        seecitv_box_iou (&sighting (t, j)->box, box) < SAME_IOU)
+      continue;
     iou = seecitv_box_iou (&e, box);
     /* a face that moved since the track was last seen: its centre within
      * a face's size of where the track is expected */
@@ -306,7 +340,7 @@ seecitv_tracks_cover (SeecitvTracks * tracks, guint64 frame, guint64 time,
     if (i < 0) {
       /* not seen yet: reach back a little before the first sighting */
       b = sighting (t, 0);
-      if (b->frame - frame <= lead)
+      if (b->frame - frame <= MAX (lead, t->lead))
         append_grown (boxes, t, &b->box, margin, 0, 0);
       continue;
     }

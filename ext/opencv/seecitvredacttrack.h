@@ -70,6 +70,12 @@ void seecitv_track_expect (const SeecitvTrack * track, guint64 frame,
 void seecitv_track_widen (SeecitvTrack * track, gdouble left, gdouble top,
     gdouble right, gdouble bottom);
 
+/* Frames before its first sighting the track covers with its first box,
+ * beyond seecitv_tracks_cover ()'s @lead: a face first seen at the edge
+ * of the frame came in from there, and was partly in view before a
+ * detector could see it. */
+void seecitv_track_set_lead (SeecitvTrack * track, guint frames);
+
 /* The frame of the last crop that looked for this face (0: none yet);
  * the element's scheduling state, kept with the track. */
 guint64 seecitv_track_get_tried (const SeecitvTrack * track);

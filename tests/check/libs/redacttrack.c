@@ -116,12 +116,21 @@ GST_START_TEST (test_hold_follows_motion_then_ends)
   seecitv_tracks_add (t, 0, 0, &b0, NULL);
   seecitv_tracks_add (t, 3, 3 * 66 * MS, &b1, NULL);
   /* lost after frame 3: held for 500 ms, covering where it was and where
-   * it was going (10 px per frame) */
-  boxes = cover (t, 9, 500, 0);
+   * it was going (10 px per frame)... */
+  boxes = cover (t, 6, 500, 0);
   {
-    SeecitvBox there = { 190, 100, 40, 40 };
+    SeecitvBox there = { 160, 100, 40, 40 };
     fail_unless (covered (boxes, &b1));
     fail_unless (covered (boxes, &there));
+  }
+  g_array_unref (boxes);
+  /* ...but never further than its own size from where it was last seen */
+  boxes = cover (t, 9, 500, 0);
+  {
+    SeecitvBox there = { 170, 100, 40, 40 }, beyond = { 190, 100, 40, 40 };
+    fail_unless (covered (boxes, &b1));
+    fail_unless (covered (boxes, &there));
+    fail_if (covered (boxes, &beyond));
   }
   g_array_unref (boxes);
   boxes = cover (t, 12, 500, 0);
@@ -143,15 +152,16 @@ GST_START_TEST (test_widen_and_margin)
   GArray *boxes = g_array_new (FALSE, FALSE, sizeof (SeecitvBox));
   SeecitvBox *c;
 
-  seecitv_track_widen (track, 0.5, 0.0, 0.0, 0.25);
+  seecitv_track_widen (track, 0.3, 0.0, 0.0, 0.25);
   seecitv_track_widen (track, 0.1, 0.0, 0.0, 0.0);   /* never shrinks */
+  seecitv_track_widen (track, 0.0, 0.0, 0.0, 5.0);   /* at most 0.35 */
   seecitv_tracks_cover (t, 0, 0, 0, 0, 0, 0.1, boxes, NULL);
   fail_unless_equals_int (boxes->len, 1);
   c = &g_array_index (boxes, SeecitvBox, 0);
-  fail_unless_equals_int (c->x, 100 - 10 - 50);
+  fail_unless_equals_int (c->x, 100 - 10 - 30);
   fail_unless_equals_int (c->y, 100 - 10);
-  fail_unless_equals_int (c->w, 100 + 20 + 50);
-  fail_unless_equals_int (c->h, 100 + 20 + 25);
+  fail_unless_equals_int (c->w, 100 + 20 + 30);
+  fail_unless_equals_int (c->h, 100 + 20 + 35);
   g_array_unref (boxes);
   seecitv_tracks_free (t);
 }
