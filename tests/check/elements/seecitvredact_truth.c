@@ -17,9 +17,14 @@
  *   `mask`, and one standing still from the first frame are covered on
  *   every frame.
  *
- * Only public behaviour is used (pads, defaults, properties), so the test
- * holds for any implementation of the element. Each run prints what it
- * measured. Without the media this test exits 77 (SKIPPED).
+ * A control case feeds the true boxes as upstream "face" regions with
+ * detection off and must meet every limit, so the limits can be met;
+ * test_judge shows the measures can fail. Only public behaviour is used
+ * (pads, defaults, properties, the documented "redacted" regions for the
+ * log), so the test holds for any implementation of the element. Each run
+ * prints what it measured ("truth SCENE | PIPELINE: ..."), with the true
+ * and the redacted boxes of the frame that changed most outside the faces.
+ * Without the media this test exits 77 (SKIPPED).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
