@@ -17,9 +17,14 @@
  *   `mask`, and one standing still from the first frame are covered on
  *   every frame.
  *
- * Only public behaviour is used (pads, defaults, properties), so the test
- * holds for any implementation of the element. Each run prints what it
- * measured. Without the media this test exits 77 (SKIPPED).
+ * A control case feeds the true boxes as upstream "face" regions with
+ * detection off and must meet every limit, so the limits can be met;
+ * test_judge shows the measures can fail. Only public behaviour is used
+ * (pads, defaults, properties, the documented "redacted" regions for the
+ * log), so the test holds for any implementation of the element. Each run
+ * prints what it measured ("truth SCENE | PIPELINE: ..."), with the true
+ * and the redacted boxes of the frame that changed most outside the faces.
+ * Without the media this test exits 77 (SKIPPED).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -28,6 +33,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/app/app.h>
 #include <gst/video/video.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "facescene.h"
@@ -81,6 +87,7 @@ typedef struct
   guint next;                   /* next frame to push */
   guint frames_out;
   gboolean unknown_output;      /* an output with no input of its PTS */
+  gboolean truth_rois;          /* inputs carry their true faces as ROIs */
   Tally tally;
 } Run;
 
@@ -187,6 +194,7 @@ static void
 need_data (GstAppSrc * src, guint length, gpointer user_data)
 {
   Run *run = user_data;
+  FaceSceneTruth truth;
   GstBuffer *buf;
   guint n;
 
@@ -199,7 +207,17 @@ need_data (GstAppSrc * src, guint length, gpointer user_data)
     gst_app_src_end_of_stream (src);
     return;
   }
-  buf = face_scene_frame (run->scene, n, NULL);
+  buf = face_scene_frame (run->scene, n, &truth);
+  for (guint i = 0; run->truth_rois && i < truth.n_faces; i++) {
+    const FaceSceneBox *f = &truth.faces[i];
+    gint x0 = MAX (f->x, 0), y0 = MAX (f->y, 0);
+    gint x1 = MIN (f->x + f->width, FACE_SCENE_WIDTH);
+    gint y1 = MIN (f->y + f->height, FACE_SCENE_HEIGHT);
+
+    if (x1 > x0 && y1 > y0)
+      gst_buffer_add_video_region_of_interest_meta (buf, "face", x0, y0,
+          x1 - x0, y1 - y0);
+  }
   g_mutex_lock (&run->lock);
   g_hash_table_insert (run->inputs, GUINT_TO_POINTER (n),
       gst_buffer_ref (buf));
@@ -247,11 +265,18 @@ percent (guint64 part, guint64 whole)
   return whole ? 100.0 * part / whole : 0;
 }
 
+static gint
+by_width (gconstpointer a, gconstpointer b)
+{
+  return ((const WidthTally *) a)->width - ((const WidthTally *) b)->width;
+}
+
 static void
-print_tally (const gchar * scene, const gchar * chain, const Tally * t)
+print_tally (const gchar * scene, const gchar * chain, Tally * t)
 {
   GString *s = g_string_new (NULL);
 
+  qsort (t->widths, t->n_widths, sizeof (WidthTally), by_width);
   for (guint w = 0; w < t->n_widths; w++)
     g_string_append_printf (s, " %dpx %u/%u", t->widths[w].width,
         t->widths[w].survived, t->widths[w].frames);
@@ -277,9 +302,11 @@ print_tally (const gchar * scene, const gchar * chain, const Tally * t)
 }
 
 /* Runs scene @kind through appsrc ! @chain ! appsink, judging every output
- * frame; fills @tally (free with tally_clear ()). */
+ * frame; with @truth_rois each input carries its true face boxes as "face"
+ * region metas. Fills @tally (free with tally_clear ()). */
 static void
-run_scene (FaceSceneKind kind, const gchar * chain, Tally * tally)
+run_scene (FaceSceneKind kind, const gchar * chain, gboolean truth_rois,
+    Tally * tally)
 {
   GstAppSrcCallbacks src_cb = { need_data, NULL, NULL, };
   GstAppSinkCallbacks sink_cb = { NULL, NULL, new_sample, };
@@ -287,6 +314,7 @@ run_scene (FaceSceneKind kind, const gchar * chain, Tally * tally)
   gchar *desc;
   GstElement *pipeline, *src, *sink;
   GstCaps *caps;
+  gchar *label;
   Run run = { 0, };
   guint n_frames;
 
@@ -296,6 +324,7 @@ run_scene (FaceSceneKind kind, const gchar * chain, Tally * tally)
   g_mutex_init (&run.lock);
   run.inputs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_buffer_unref);
+  run.truth_rois = truth_rois;
   run.tally.first_survivor = -1;
   run.tally.worst_outside_frame = -1;
   run.tally.survivors = g_string_new (NULL);
@@ -316,7 +345,10 @@ run_scene (FaceSceneKind kind, const gchar * chain, Tally * tally)
   fail_unless (face_scene_play (pipeline, &error), "%s: %s", desc,
       error ? error->message : "");
 
-  print_tally (face_scene_kind_name (kind), chain, &run.tally);
+  label = g_strdup_printf ("%s%s", chain, truth_rois ?
+      " (true faces as upstream regions)" : "");
+  print_tally (face_scene_kind_name (kind), label, &run.tally);
+  g_free (label);
   /* nothing lost, nothing invented */
   fail_unless_equals_int (run.frames_out, n_frames);
   fail_if (run.unknown_output);
@@ -336,12 +368,13 @@ run_scene (FaceSceneKind kind, const gchar * chain, Tally * tally)
  * (whatever its size); otherwise at most MAX_SURVIVING of the face-frames
  * of faces of FACE_JUDGE_MIN_FACE px or more, and the object is left. */
 static void
-check_scene (FaceSceneKind kind, const gchar * chain, gboolean every_frame)
+check_scene (FaceSceneKind kind, const gchar * chain, gboolean every_frame,
+    gboolean truth_rois)
 {
   const gchar *name = face_scene_kind_name (kind);
   Tally t;
 
-  run_scene (kind, chain, &t);
+  run_scene (kind, chain, truth_rois, &t);
   if (every_frame) {
     fail_unless (t.all_survived == 0, "%s | %s: %u of %u face-frames "
         "survive, from frame %d", name, chain, t.all_survived,
@@ -352,10 +385,10 @@ check_scene (FaceSceneKind kind, const gchar * chain, gboolean every_frame)
         name, chain, t.survived, t.face_frames,
         percent (t.survived, t.face_frames), 100 * MAX_SURVIVING);
     fail_unless (t.object_total > 0);
-    fail_unless (t.object_changed <= MAX_CHANGED * t.object_total,
-        "%s | %s: %.2f%% of the object's pixels changed", name, chain,
-        percent (t.object_changed, t.object_total));
   }
+  fail_unless (t.object_changed <= MAX_CHANGED * t.object_total,
+      "%s | %s: %.2f%% of the object's pixels changed", name, chain,
+      percent (t.object_changed, t.object_total));
   fail_unless (t.outside_changed <= MAX_CHANGED * t.outside_total,
       "%s | %s: %.2f%% of the pixels outside the faces changed", name,
       chain, percent (t.outside_changed, t.outside_total));
@@ -468,28 +501,32 @@ GST_END_TEST;
 /* The scenes and the pipelines they go through. The lighting step and the
  * still faces defeat motion (seecitvmotion re-learns its background on a
  * global change, and learns a still face as background); the masked face
- * moves where seecitvmotion is told to see nothing. */
+ * moves where seecitvmotion is told to see nothing. The first case is the
+ * control: a perfect detector (the true boxes, as upstream "face" regions,
+ * detection off) meets every limit, so the limits can be met. */
 static const struct
 {
   FaceSceneKind kind;
   const gchar *chain;
   gboolean every_frame;
+  gboolean truth_rois;
 } cases[] = {
-  {FACE_SCENE_ROOM, ALONE, FALSE},
-  {FACE_SCENE_ROOM, WITH_MOTION, FALSE},
-  {FACE_SCENE_BUILDING, ALONE, FALSE},
-  {FACE_SCENE_BUILDING, WITH_MOTION, FALSE},
-  {FACE_SCENE_LIGHTS, WITH_MOTION, TRUE},
-  {FACE_SCENE_LIGHTS, ALONE, TRUE},
-  {FACE_SCENE_MASKED, WITH_MASK, TRUE},
-  {FACE_SCENE_STILL, WITH_MOTION, TRUE},
-  {FACE_SCENE_STILL, ALONE, TRUE},
+  {FACE_SCENE_ROOM, "seecitvredact detect=false", TRUE, TRUE},
+  {FACE_SCENE_ROOM, ALONE, FALSE, FALSE},
+  {FACE_SCENE_ROOM, WITH_MOTION, FALSE, FALSE},
+  {FACE_SCENE_BUILDING, ALONE, FALSE, FALSE},
+  {FACE_SCENE_BUILDING, WITH_MOTION, FALSE, FALSE},
+  {FACE_SCENE_LIGHTS, WITH_MOTION, TRUE, FALSE},
+  {FACE_SCENE_LIGHTS, ALONE, TRUE, FALSE},
+  {FACE_SCENE_MASKED, WITH_MASK, TRUE, FALSE},
+  {FACE_SCENE_STILL, WITH_MOTION, TRUE, FALSE},
+  {FACE_SCENE_STILL, ALONE, TRUE, FALSE},
 };
 
 GST_START_TEST (test_scene)
 {
   check_scene (cases[__i__].kind, cases[__i__].chain,
-      cases[__i__].every_frame);
+      cases[__i__].every_frame, cases[__i__].truth_rois);
 }
 
 GST_END_TEST;
