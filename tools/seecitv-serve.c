@@ -114,6 +114,15 @@ client_free (Client * c)
 }
 
 static void
+request_keyframe (Device * d)
+{
+  if (d->appsink != NULL)
+    gst_element_send_event (d->appsink,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+            TRUE, 0));
+}
+
+static void
 media_unprepared_cb (GstRTSPMedia * media, gpointer user_data)
 {
   Device *d = user_data;
@@ -158,10 +167,7 @@ media_configure_cb (GstRTSPMediaFactory * factory, GstRTSPMedia * media,
   g_mutex_unlock (&d->lock);
 
   /* a new viewer should not wait for the next regular keyframe */
-  if (d->appsink != NULL)
-    gst_element_send_event (d->appsink,
-        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-            TRUE, 0));
+  request_keyframe (d);
 }
 
 typedef struct
@@ -248,6 +254,37 @@ new_sample_cb (GstAppSink * sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+/* A client's PLAY: a viewer joining a shared media that is already
+ * running should not wait for the next regular keyframe either (Frigate
+ * opens two streams at once; `ffmpeg -c copy` drops all before the first
+ * keyframe). Runs in the client's thread. */
+static void
+play_request_cb (GstRTSPClient * client, GstRTSPContext * ctx,
+    gpointer user_data)
+{
+  Serve *s = user_data;
+  const gchar *path = ctx->uri ? ctx->uri->abspath : NULL;
+
+  for (guint i = 0; path != NULL && i < s->devices->len; i++) {
+    Device *d = g_ptr_array_index (s->devices, i);
+    gsize n = strlen (d->cfg->id);
+
+    if (path[0] == '/' && strncmp (path + 1, d->cfg->id, n) == 0 &&
+        (path[n + 1] == '\0' || path[n + 1] == '/')) {
+      request_keyframe (d);
+      break;
+    }
+  }
+}
+
+static void
+client_connected_cb (GstRTSPServer * server, GstRTSPClient * client,
+    gpointer user_data)
+{
+  g_signal_connect (client, "play-request", G_CALLBACK (play_request_cb),
+      user_data);
+}
+
 static gboolean
 server_setup (Serve * s, GPtrArray * creds, GError ** error)
 {
@@ -284,10 +321,15 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
     GstRTSPMediaFactory *f = gst_rtsp_media_factory_new ();
     gchar *path = g_strconcat ("/", d->cfg->id, NULL);
 
-    /* leaky upstream: a stalled viewer loses frames, never the device */
+    /* leaky upstream: a stalled viewer loses frames, never the device.
+     * The access units arrive with SPS/PPS in-band once, at their start
+     * (the device pipeline's h264parse config-interval=-1): the payloader
+     * must not add more, as config-interval=-1 would before every IDR
+     * slice, which ffmpeg (Frigate, Scrypted, motion...) takes for the
+     * start of a new frame when x264 cuts a keyframe into slices. */
     gst_rtsp_media_factory_set_launch (f, "( appsrc name=src is-live=true "
         "format=time max-bytes=4000000 leaky-type=upstream ! "
-        "h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )");
+        "h264parse ! rtph264pay name=pay0 pt=96 config-interval=0 )");
     gst_rtsp_media_factory_set_shared (f, TRUE);
     gst_rtsp_media_factory_add_role (f, VIEWER_ROLE,
         GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
@@ -299,6 +341,8 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
   }
   g_object_unref (mounts);
 
+  g_signal_connect (s->server, "client-connected",
+      G_CALLBACK (client_connected_cb), s);
   s->server_source = gst_rtsp_server_attach (s->server, NULL);
   if (s->server_source == 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -427,7 +471,7 @@ device_build (Device * d, GError ** error)
   gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
   gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "veryfast");
   g_object_set (enc, "bitrate", c->bitrate, "key-int-max", c->key_interval,
-      "bframes", 0, NULL);
+      "bframes", 0, "threads", c->encoder_threads, NULL);
   for (guint i = 0; i + 1 < chain->len; i++) {
     if (!gst_element_link (chain->pdata[i], chain->pdata[i + 1])) {
       g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
@@ -453,6 +497,8 @@ device_build (Device * d, GError ** error)
     }
     /* never let a slow RTSP branch hold back recording */
     gst_util_set_object_arg (G_OBJECT (q), "leaky", "downstream");
+    /* SPS/PPS once per keyframe, at the start of its access unit (the
+     * RTSP media's payloader adds none: see server_setup) */
     g_object_set (p2, "config-interval", -1, NULL);
     g_object_set (sink, "sync", FALSE, "async", FALSE, "caps", caps,
         "max-buffers", 16, "drop", TRUE, NULL);

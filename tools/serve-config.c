@@ -45,7 +45,7 @@ static const gchar *const webhook_keys[] = {
 static const gchar *const device_keys[] = {
   "id", "url", "pin", "key-file", "user", "password-file", "pipeline",
   "zones", "motion-zones", "recording-dir", "keystore", "record",
-  "detect-faces", "bitrate", "key-interval", NULL
+  "detect-faces", "bitrate", "key-interval", "encoder-threads", NULL
 };
 
 static void
@@ -364,7 +364,9 @@ parse_device (Ctx * ctx, const gchar * g, SeecitvServeDevice * d,
       !get_uint (ctx, g, "bitrate", SEECITV_SERVE_DEFAULT_BITRATE, 16,
           100000, &d->bitrate, error) ||
       !get_uint (ctx, g, "key-interval", SEECITV_SERVE_DEFAULT_KEY_INTERVAL,
-          1, 1000, &d->key_interval, error))
+          1, 1000, &d->key_interval, error) ||
+      !get_uint (ctx, g, "encoder-threads", 0, 0,
+          SEECITV_SERVE_MAX_ENCODER_THREADS, &d->encoder_threads, error))
     goto fail;
 
   if (d->id == NULL)

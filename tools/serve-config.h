@@ -35,6 +35,7 @@ typedef enum
 #define SEECITV_SERVE_DEFAULT_RTSP_PORT 8554
 #define SEECITV_SERVE_DEFAULT_BITRATE 2048      /* kbit/s */
 #define SEECITV_SERVE_DEFAULT_KEY_INTERVAL 30   /* frames */
+#define SEECITV_SERVE_MAX_ENCODER_THREADS 64
 #define SEECITV_SERVE_DEFAULT_QUEUE_SIZE 256
 #define SEECITV_SERVE_DEFAULT_RETRY_INITIAL_MS 1000
 #define SEECITV_SERVE_DEFAULT_RETRY_MAX_MS 60000
@@ -65,6 +66,7 @@ typedef struct
   gboolean detect_faces;
   guint bitrate;                /* kbit/s */
   guint key_interval;           /* frames */
+  guint encoder_threads;        /* x264enc threads, 0: one per core */
 } SeecitvServeDevice;
 
 typedef struct

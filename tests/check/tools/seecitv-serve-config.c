@@ -45,6 +45,7 @@ GST_START_TEST (test_full)
       "recording-dir=/var/lib/seecitv/clips\n"
       "keystore=/var/lib/seecitv/keystore\nrecord=continuous\n"
       "bitrate=1000\nkey-interval=15\ndetect-faces=false\n"
+      "encoder-threads=4\n"
       "[device garden]\nid=garden-2\n"
       "pipeline=videotestsrc is-live=true ! videoconvert\n";
   GError *err = NULL;
@@ -71,6 +72,7 @@ GST_START_TEST (test_full)
   fail_unless_equals_int (d->record, SEECITV_SERVE_RECORD_CONTINUOUS);
   fail_unless_equals_int (d->bitrate, 1000);
   fail_unless_equals_int (d->key_interval, 15);
+  fail_unless_equals_int (d->encoder_threads, 4);
   fail_unless (!d->detect_faces);
   d = g_ptr_array_index (c->devices, 1);
   fail_unless_equals_string (d->id, "garden-2");
@@ -78,6 +80,7 @@ GST_START_TEST (test_full)
   fail_unless (d->url == NULL && d->recording_dir == NULL);
   fail_unless (d->detect_faces);
   fail_unless_equals_int (d->bitrate, SEECITV_SERVE_DEFAULT_BITRATE);
+  fail_unless_equals_int (d->encoder_threads, 0);
   seecitv_serve_config_free (c);
 
   /* no [rtsp], no [webhook]: defaults */
@@ -117,6 +120,8 @@ static const struct
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "record"},
   {"[device a]\npipeline=x\nbitrate=lots\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "bitrate"},
+  {"[device a]\npipeline=x\nencoder-threads=65\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "encoder-threads"},
   {"[device a]\npipeline=x\ndetect-faces=maybe\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "detect-faces"},
   {"[device a]\npipeline=x\nkey-file=/k\n",

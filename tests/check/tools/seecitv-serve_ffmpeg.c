@@ -1,0 +1,236 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * seecitv-serve's RTSP mounts read by ffmpeg, the client that Frigate,
+ * Scrypted, Shinobi, ZoneMinder and motionEye use (issue 17). Two devices
+ * (videotestsrc, 15 fps), one encoding with 1 x264 thread (one slice per
+ * frame), one with 4 (sliced threads: 4 slices per frame); each mount is
+ * read for 5 s over TCP and over UDP by two ffmpeg processes at once:
+ * - a decode (`-v warning ... -f framecrc -`): nothing on stderr, and the
+ *   number of decoded frames within 10 % of 75;
+ * - a copy (`-c copy` to Matroska, as Frigate records): in ffprobe's
+ *   `-show_packets`, within 10 % of 75 packets and no two with one pts.
+ *   A keyframe split in two (parameter sets repeated before each of its
+ *   slices, so that ffmpeg starts a new access unit at the second) shows
+ *   as packets sharing a pts.
+ * The copy runs with -copyts and at -v error: ffmpeg's RTSP demuxer leaves
+ * the pts of the first packet unset whatever the codec and server
+ * (rtpjpegpay from gst-rtsp-server too), which its muxers warn about and,
+ * after shifting the start to 0, stamp with the second packet's pts.
+ * Skips (77) without ffmpeg/ffprobe (`./run test` installs them).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <string.h>
+
+#include "serve-common.h"
+
+#define USER "nvr"
+#define PASS "ffmpeg-reads-this-0123"
+#define FPS 15
+#define SECONDS 5
+#define EXPECTED (FPS * SECONDS)
+
+static gchar *tmpdir;
+
+static void
+setup (void)
+{
+  tmpdir = test_tmpdir_new ("seecitv-serve-ffmpeg-XXXXXX");
+}
+
+static void
+teardown (void)
+{
+  test_remove_tree (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+}
+
+static GSubprocess *
+spawn (const gchar * const *argv)
+{
+  GError *err = NULL;
+  GSubprocess *p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_PIPE, &err);
+
+  fail_unless (p != NULL, "%s: %s", argv[0], err ? err->message : "");
+  return p;
+}
+
+/* Waits for @p; returns its exit status, its stdout and stderr. */
+static gint
+finish (GSubprocess * p, gchar ** out, gchar ** err_text)
+{
+  GError *err = NULL;
+  gint status;
+
+  fail_unless (g_subprocess_communicate_utf8 (p, NULL, NULL, out, err_text,
+          &err), "%s", err ? err->message : "");
+  status = g_subprocess_get_if_exited (p) ?
+      g_subprocess_get_exit_status (p) : -1;
+  g_object_unref (p);
+  return status;
+}
+
+static guint
+count_frames (const gchar * framecrc)
+{
+  gchar **lines = g_strsplit (framecrc, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0' && lines[i][0] != '#')
+      n++;
+  g_strfreev (lines);
+  return n;
+}
+
+/* The video packets of @file (ffprobe), checked: within 10 % of EXPECTED,
+ * no two with one pts. */
+static void
+check_packets (const gchar * what, const gchar * file)
+{
+  const gchar *argv[] = { "ffprobe", "-v", "error", "-select_streams", "v",
+    "-show_entries", "packet=pts", "-of", "csv=p=0", file, NULL
+  };
+  gchar *out = NULL, *err = NULL;
+  gchar **lines;
+  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = 0;
+
+  fail_unless_equals_int (finish (spawn (argv), &out, &err), 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (lines[i][0] == '\0')
+      continue;
+    n++;
+    fail_if (g_hash_table_contains (seen, lines[i]), "%s: two packets with "
+        "pts %s: a frame split in two", what, lines[i]);
+    g_hash_table_add (seen, lines[i]);
+  }
+  fail_unless (n * 10 >= EXPECTED * 9 && n * 10 <= EXPECTED * 11,
+      "%s: %u packets for %u frames", what, n, EXPECTED);
+  GST_INFO ("%s: %u packets, distinct pts", what, n);
+  g_hash_table_unref (seen);
+  g_strfreev (lines);
+  g_free (out);
+  g_free (err);
+}
+
+/* Reads @url for SECONDS over @transport, decoding and copying at once. */
+static void
+read_mount (const gchar * id, const gchar * url, const gchar * transport)
+{
+  gchar *what = g_strdup_printf ("%s over %s", id, transport);
+  gchar *file = g_strdup_printf ("%s/%s-%s.mkv", tmpdir, id, transport);
+  const gchar *decode[] = { "ffmpeg", "-nostdin", "-v", "warning",
+    "-rtsp_transport", transport, "-i", url, "-t", G_STRINGIFY (SECONDS),
+    "-f", "framecrc", "-", NULL
+  };
+  const gchar *copy[] = { "ffmpeg", "-nostdin", "-v", "error",
+    "-rtsp_transport", transport, "-i", url, "-t", G_STRINGIFY (SECONDS),
+    "-c", "copy", "-copyts", "-f", "matroska", "-y", file, NULL
+  };
+  GSubprocess *dp = spawn (decode), *cp = spawn (copy);
+  gchar *out = NULL, *err = NULL;
+  guint frames;
+
+  fail_unless_equals_int (finish (dp, &out, &err), 0);
+  fail_unless (err == NULL || *err == '\0', "%s: ffmpeg said:\n%s", what,
+      err);
+  frames = count_frames (out);
+  fail_unless (frames * 10 >= EXPECTED * 9 && frames * 10 <= EXPECTED * 11,
+      "%s: %u frames decoded, %u expected", what, frames, EXPECTED);
+  GST_INFO ("%s: %u frames decoded", what, frames);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  fail_unless_equals_int (finish (cp, &out, &err), 0);
+  fail_unless (err == NULL || *err == '\0', "%s: ffmpeg -c copy said:\n%s",
+      what, err);
+  check_packets (what, file);
+  g_free (out);
+  g_free (err);
+  g_free (file);
+  g_free (what);
+}
+
+GST_START_TEST (test_ffmpeg_reads_every_mount)
+{
+  gchar *creds = write_file (tmpdir, "rtsp.credentials", USER ":" PASS "\n");
+  gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
+      "credentials-file=%s\n"
+      "[device one-thread]\npipeline=videotestsrc is-live=true pattern=ball "
+      "! video/x-raw,width=320,height=240,framerate=%d/1 ! queue\n"
+      "detect-faces=false\nencoder-threads=1\nkey-interval=15\n"
+      "[device four-threads]\npipeline=videotestsrc is-live=true "
+      "pattern=ball ! video/x-raw,width=320,height=240,framerate=%d/1 ! "
+      "queue\ndetect-faces=false\nencoder-threads=4\nkey-interval=15\n",
+      creds, FPS, FPS);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 2);
+  const gchar *ids[] = { "one-thread", "four-threads" };
+
+  fail_unless_equals_int (g_hash_table_size (s->urls), 2);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    const gchar *printed = g_hash_table_lookup (s->urls, ids[i]);
+    gchar *url, *line;
+
+    fail_unless (printed != NULL && g_str_has_prefix (printed, "rtsp://"),
+        "%s", s->output->str);
+    url = g_strdup_printf ("rtsp://" USER ":" PASS "@%s",
+        printed + strlen ("rtsp://"));
+    line = g_strdup_printf ("device %s: playing", ids[i]);
+    fail_unless (serve_wait_line (s, line), "%s", s->output->str);
+    g_free (line);
+    read_mount (ids[i], url, "tcp");
+    read_mount (ids[i], url, "udp");
+    g_free (url);
+  }
+  {
+    gint status = serve_stop (s);
+
+    fail_unless (status == 0, "exit status %d:\n%s", status, s->output->str);
+  }
+  serve_free (s);
+  g_free (config);
+  g_free (text);
+  g_free (creds);
+}
+
+GST_END_TEST;
+
+static Suite *
+serve_ffmpeg_suite (void)
+{
+  Suite *s = suite_create ("seecitv-serve_ffmpeg");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, 120);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_ffmpeg_reads_every_mount);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  gchar *ffmpeg = g_find_program_in_path ("ffmpeg");
+  gchar *ffprobe = g_find_program_in_path ("ffprobe");
+  gboolean found = ffmpeg != NULL && ffprobe != NULL;
+
+  g_free (ffmpeg);
+  g_free (ffprobe);
+  if (!found) {
+    g_printerr ("ffmpeg/ffprobe not installed: skipped\n");
+    return 77;
+  }
+  gst_check_init (&argc, &argv);
+  return gst_check_run_suite (serve_ffmpeg_suite (), "seecitv-serve_ffmpeg",
+      __FILE__);
+}
