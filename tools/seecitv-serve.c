@@ -41,6 +41,9 @@
 #include <gst/video/video.h>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <openssl/crypto.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -351,6 +354,66 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* Adds @a, ready for a URL (IPv6 in brackets), to @hosts. */
+static void
+add_host (GPtrArray * hosts, GInetAddress * a)
+{
+  gchar *str = g_inet_address_to_string (a);
+
+  if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6)
+    g_ptr_array_add (hosts, g_strdup_printf ("[%s]", str));
+  else
+    g_ptr_array_add (hosts, g_strdup (str));
+  g_free (str);
+}
+
+/* Where a client reaches a server listening on @listen (of strings, ready
+ * for a URL): @listen itself; for a wildcard (0.0.0.0: IPv4, "::": both)
+ * this machine's addresses, the loopback ones only when it has no other,
+ * IPv6 link-local ones never (they need a zone). */
+static GPtrArray *
+url_hosts (const gchar * listen)
+{
+  GPtrArray *hosts = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *loopback = g_ptr_array_new_with_free_func (g_free);
+  GInetAddress *la = g_inet_address_new_from_string (listen);
+  gboolean v6 = g_inet_address_get_family (la) == G_SOCKET_FAMILY_IPV6;
+  struct ifaddrs *ifa = NULL;
+
+  if (!g_inet_address_get_is_any (la) || getifaddrs (&ifa) != 0)
+    add_host (hosts, la);
+  for (struct ifaddrs * i = ifa; i != NULL; i = i->ifa_next) {
+    GSocketAddress *sa;
+    GInetAddress *a;
+    gsize len;
+
+    if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP))
+      continue;
+    if (i->ifa_addr->sa_family == AF_INET)
+      len = sizeof (struct sockaddr_in);
+    else if (i->ifa_addr->sa_family == AF_INET6 && v6)
+      len = sizeof (struct sockaddr_in6);
+    else
+      continue;
+    sa = g_socket_address_new_from_native (i->ifa_addr, len);
+    if (sa == NULL)
+      continue;
+    a = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+    if (!g_inet_address_get_is_link_local (a))
+      add_host (g_inet_address_get_is_loopback (a) ? loopback : hosts, a);
+    g_object_unref (sa);
+  }
+  if (ifa != NULL)
+    freeifaddrs (ifa);
+  if (hosts->len == 0) {
+    g_ptr_array_unref (hosts);
+    hosts = g_ptr_array_ref (loopback);
+  }
+  g_ptr_array_unref (loopback);
+  g_object_unref (la);
+  return hosts;
 }
 
 static gboolean
@@ -936,7 +999,7 @@ main (int argc, char **argv)
   };
   GOptionContext *ctx;
   GError *err = NULL;
-  GPtrArray *creds = NULL;
+  GPtrArray *creds = NULL, *hosts = NULL;
   Serve s = { 0, };
   guint sigint, sigterm, cleanup = 0;
 
@@ -1008,22 +1071,22 @@ main (int argc, char **argv)
   }
   g_clear_pointer (&creds, g_ptr_array_unref);
 
+  /* one line per mount and address a client can use: a wildcard address
+   * (0.0.0.0) in a URL reaches nothing */
+  if (s.server)
+    hosts = url_hosts (s.config->rtsp_address);
   for (guint i = 0; i < s.devices->len; i++) {
     Device *d = g_ptr_array_index (s.devices, i);
     GstBus *bus = gst_element_get_bus (d->pipeline);
 
     d->bus_watch = gst_bus_add_watch (bus, bus_cb, d);
     gst_object_unref (bus);
-    if (s.server) {
-      const gchar *addr = s.config->rtsp_address;
-      gboolean v6 = strchr (addr, ':') != NULL;
-
-      g_print ("rtsp: rtsp://%s%s%s:%d/%s\n", v6 ? "[" : "", addr,
-          v6 ? "]" : "", gst_rtsp_server_get_bound_port (s.server),
-          d->cfg->id);
-    }
+    for (guint j = 0; hosts != NULL && j < hosts->len; j++)
+      g_print ("rtsp: rtsp://%s:%d/%s\n", (gchar *) hosts->pdata[j],
+          gst_rtsp_server_get_bound_port (s.server), d->cfg->id);
     device_start (d);
   }
+  g_clear_pointer (&hosts, g_ptr_array_unref);
   fflush (stdout);
 
   sigint = g_unix_signal_add (SIGINT, signal_cb, &s);

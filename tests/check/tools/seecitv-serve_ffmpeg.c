@@ -18,6 +18,9 @@
  * the pts of the first packet unset whatever the codec and server
  * (rtpjpegpay from gst-rtsp-server too), which its muxers warn about and,
  * after shifting the start to 0, stamp with the second packet's pts.
+ * Also: README's RTSP passwords are URL-safe, a percent-encoded one
+ * (docs/serve.md) works, and the default address 0.0.0.0 is printed as
+ * addresses a client can connect to.
  * Skips (77) without ffmpeg/ffprobe (`./run test` installs them).
  */
 #ifdef HAVE_CONFIG_H
@@ -204,6 +207,112 @@ GST_START_TEST (test_ffmpeg_reads_every_mount)
 
 GST_END_TEST;
 
+/* README's command that makes the RTSP password, run once: the
+ * password it printed (g_free ()). */
+static gchar *
+readme_password (void)
+{
+  gchar *readme = NULL, *line = NULL, *out = NULL;
+  gchar **lines;
+  const gchar *argv[] = { "sh", "-c", NULL, NULL };
+  GSubprocess *p;
+
+  fail_unless (g_file_get_contents (SEECITV_README, &readme, NULL, NULL));
+  lines = g_strsplit (readme, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && line == NULL; i++)
+    if (g_str_has_prefix (lines[i], "printf 'nvr:") &&
+        g_str_has_suffix (lines[i], " > rtsp.credentials"))
+      line = g_strndup (lines[i], strlen (lines[i]) -
+          strlen (" > rtsp.credentials"));
+  fail_unless (line != NULL, "no credentials line in README.md");
+  argv[2] = line;
+  p = spawn (argv);
+  fail_unless_equals_int (finish (p, &out, NULL), 0);
+  fail_unless (g_str_has_prefix (out, "nvr:") && g_str_has_suffix (out,
+          "\n"), "%s", out);
+  out[strlen (out) - 1] = '\0';
+  memmove (out, out + 4, strlen (out + 4) + 1);
+  g_strfreev (lines);
+  g_free (line);
+  g_free (readme);
+  return out;
+}
+
+/* ffprobe finds one H.264 stream at @url. */
+static void
+probe_ok (const gchar * url)
+{
+  const gchar *argv[] = { "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+    "-show_entries", "stream=codec_name", "-of", "csv=p=0", url, NULL
+  };
+  gchar *out = NULL, *err = NULL;
+  gint status = finish (spawn (argv), &out, &err);
+
+  fail_unless (status == 0 && g_str_has_prefix (out, "h264"),
+      "ffprobe exit %d: %s", status, err);
+  g_free (out);
+  g_free (err);
+}
+
+/* The README's passwords are URL-safe: ffmpeg takes them in a URL as they
+ * are; docs/serve.md's percent-encoding works for one that is not; the
+ * default address (0.0.0.0) is printed as addresses a client can use. */
+GST_START_TEST (test_url_credentials)
+{
+  gchar *pass = NULL, *creds_text, *creds, *text, *config;
+  const gchar *printed;
+  gchar *url, **lines;
+  Serve *s;
+
+  /* 20 passwords of 24 characters: base64 would have put a '/' or a '+'
+   * into one of them with a probability of 1 - (62/64)^480 > 0.99999 */
+  for (guint i = 0; i < 20; i++) {
+    g_free (pass);
+    pass = readme_password ();
+    fail_unless (strlen (pass) >= 16, "%s", pass);
+    for (const gchar * c = pass; *c; c++)
+      fail_unless (g_ascii_isalnum (*c) || strchr ("-._~", *c) != NULL,
+          "README's password %s has '%c', not URL-safe", pass, *c);
+  }
+  creds_text = g_strdup_printf ("nvr:%s\nodd:ab/c+d@e f%%\n", pass);
+  creds = write_file (tmpdir, "rtsp.credentials", creds_text);
+  text = g_strdup_printf ("[rtsp]\nport=0\ncredentials-file=%s\n"
+      "[device cam]\npipeline=videotestsrc is-live=true ! "
+      "video/x-raw,width=160,height=120,framerate=%d/1 ! queue\n"
+      "detect-faces=false\n", creds, FPS);
+  config = write_file (tmpdir, "serve.conf", text);
+  s = serve_start (config, 1);
+  printed = g_hash_table_lookup (s->urls, "cam");
+  fail_unless (printed != NULL, "%s", s->output->str);
+  lines = g_strsplit (s->output->str, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    fail_if (g_str_has_prefix (lines[i], "rtsp: ") &&
+        (strstr (lines[i], "0.0.0.0") != NULL ||
+            strstr (lines[i], "[::]") != NULL), "%s", lines[i]);
+  g_strfreev (lines);
+  fail_unless (serve_wait_line (s, "device cam: playing"), "%s",
+      s->output->str);
+
+  url = g_strdup_printf ("rtsp://nvr:%s@%s", pass, printed + 7);
+  probe_ok (url);
+  g_free (url);
+  url = g_strdup_printf ("rtsp://odd:ab%%2Fc%%2Bd%%40e%%20f%%25@%s",
+      printed + 7);
+  probe_ok (url);
+  g_free (url);
+
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless (strstr (s->output->str, pass) == NULL);
+  serve_free (s);
+  g_free (config);
+  g_free (text);
+  g_free (creds);
+  g_free (creds_text);
+  g_free (pass);
+}
+
+GST_END_TEST;
+
 static Suite *
 serve_ffmpeg_suite (void)
 {
@@ -213,6 +322,7 @@ serve_ffmpeg_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_checked_fixture (tc, setup, teardown);
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_url_credentials);
   tcase_add_test (tc, test_ffmpeg_reads_every_mount);
   return s;
 }
