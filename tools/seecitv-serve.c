@@ -31,6 +31,7 @@
 #include "config.h"
 #endif
 
+#include "serve-auth.h"
 #include "serve-config.h"
 #include "webhook.h"
 
@@ -292,7 +293,9 @@ static gboolean
 server_setup (Serve * s, GPtrArray * creds, GError ** error)
 {
   SeecitvServeConfig *cfg = s->config;
-  GstRTSPAuth *auth = gst_rtsp_auth_new ();
+  SeecitvServeAuth *sauth = seecitv_serve_auth_new
+      (cfg->rtsp_max_auth_failures, cfg->rtsp_lockout_ms);
+  GstRTSPAuth *auth = GST_RTSP_AUTH (sauth);
   GstRTSPMountPoints *mounts;
   gchar *service = g_strdup_printf ("%u", cfg->rtsp_port);
 
@@ -307,11 +310,8 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
     SeecitvServeCredential *cr = g_ptr_array_index (creds, i);
     GstRTSPToken *token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
         G_TYPE_STRING, VIEWER_ROLE, NULL);
-    gchar *basic = gst_rtsp_auth_make_basic (cr->user, cr->password);
 
-    gst_rtsp_auth_add_basic (auth, basic, token);
-    OPENSSL_cleanse (basic, strlen (basic));
-    g_free (basic);
+    seecitv_serve_auth_add_user (sauth, cr->user, cr->password, token);
     gst_rtsp_token_unref (token);
   }
   /* no default token: a request without valid credentials gets 401 */

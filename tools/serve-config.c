@@ -34,7 +34,8 @@ G_DEFINE_QUARK (seecitv-serve-config-error-quark, seecitv_serve_config_error);
 #define MAX_SECRET_FILE 4096
 
 static const gchar *const rtsp_keys[] = {
-  "address", "port", "credentials-file", NULL
+  "address", "port", "credentials-file", "max-auth-failures", "lockout",
+  NULL
 };
 
 static const gchar *const webhook_keys[] = {
@@ -285,7 +286,12 @@ parse_rtsp (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
       !get_uint (ctx, g, "port", SEECITV_SERVE_DEFAULT_RTSP_PORT, 0, 65535,
           &c->rtsp_port, error) ||
       !get_required (ctx, g, "credentials-file", &c->rtsp_credentials_file,
-          error))
+          error) ||
+      !get_uint (ctx, g, "max-auth-failures",
+          SEECITV_SERVE_DEFAULT_MAX_AUTH_FAILURES, 0, 1000,
+          &c->rtsp_max_auth_failures, error) ||
+      !get_seconds_ms (ctx, g, "lockout", SEECITV_SERVE_DEFAULT_LOCKOUT_MS,
+          100, 24 * 3600 * 1000, &c->rtsp_lockout_ms, error))
     return FALSE;
   if (c->rtsp_address == NULL)
     c->rtsp_address = g_strdup ("0.0.0.0");

@@ -31,7 +31,8 @@ GST_START_TEST (test_full)
 {
   const gchar *text =
       "# the whole house\n"
-      "[rtsp]\naddress=127.0.0.1\nport=8555\n"
+      "[rtsp]\naddress=127.0.0.1\nport=8555\nmax-auth-failures=3\n"
+      "lockout=2.5\n"
       "credentials-file=/etc/seecitv/rtsp.credentials\n"
       "[webhook]\nurl=https://ha.example/hook\n"
       "secret-file=/etc/seecitv/hook.secret\nqueue-size=10\n"
@@ -56,6 +57,8 @@ GST_START_TEST (test_full)
   fail_unless (c->rtsp);
   fail_unless_equals_string (c->rtsp_address, "127.0.0.1");
   fail_unless_equals_int (c->rtsp_port, 8555);
+  fail_unless_equals_int (c->rtsp_max_auth_failures, 3);
+  fail_unless_equals_int (c->rtsp_lockout_ms, 2500);
   fail_unless_equals_string (c->rtsp_credentials_file,
       "/etc/seecitv/rtsp.credentials");
   fail_unless_equals_string (c->webhook_url, "https://ha.example/hook");
@@ -120,6 +123,8 @@ static const struct
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "record"},
   {"[device a]\npipeline=x\nbitrate=lots\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "bitrate"},
+  {"[rtsp]\ncredentials-file=/c\nlockout=0\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[rtsp]", "lockout"},
   {"[device a]\npipeline=x\nencoder-threads=65\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "encoder-threads"},
   {"[device a]\npipeline=x\ndetect-faces=maybe\n",

@@ -9,7 +9,9 @@
  *   devices' motion reaches a loopback webhook receiver signed, the
  *   recording device leaves a clip, and no secret shows in the output;
  * - RTSP authentication: no or wrong credentials are refused (RESOURCE /
- *   NOT_AUTHORIZED from rtspsrc), right ones receive frames;
+ *   NOT_AUTHORIZED from rtspsrc), right ones receive frames; failed
+ *   logins are logged and, after too many wrong ones, refused with 503
+ *   and Retry-After for a while (raw DESCRIBE requests);
  * - a bad config or a credentials file readable by others: exit status 2
  *   and a message naming file, group and key.
  * The face check on a real face is in seecitv-serve_media.c.
@@ -289,6 +291,132 @@ GST_START_TEST (test_rtsp_auth)
 
 GST_END_TEST;
 
+/* One DESCRIBE of @url on a connection of its own, with @authz as its
+ * Authorization header (NULL: none). Returns the status; *@retry_after
+ * gets the Retry-After header's value (0 if none). */
+static guint
+rtsp_describe (const gchar * url, const gchar * authz, guint * retry_after)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GDataInputStream *in;
+  GError *err = NULL;
+  gchar *req, *line;
+  guint status = 0;
+
+  fail_unless (uri != NULL, "%s", url);
+  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+      g_uri_get_port (uri), NULL, &err);
+  fail_unless (conn != NULL, "%s", err ? err->message : "");
+  req = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\n"
+      "Accept: application/sdp\r\n%s%s%s\r\n", url,
+      authz ? "Authorization: " : "", authz ? authz : "", authz ? "\r\n" : "");
+  fail_unless (g_output_stream_write_all (g_io_stream_get_output_stream
+          (G_IO_STREAM (conn)), req, strlen (req), NULL, NULL, &err), "%s",
+      err ? err->message : "");
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM
+          (conn)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  *retry_after = 0;
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
+    if (*line == '\0') {
+      g_free (line);
+      break;
+    }
+    if (status == 0)
+      fail_unless (sscanf (line, "RTSP/1.0 %u", &status) == 1, "%s", line);
+    else if (g_ascii_strncasecmp (line, "Retry-After:", 12) == 0)
+      *retry_after = (guint) g_ascii_strtoull (line + 12, NULL, 10);
+    g_free (line);
+  }
+  g_object_unref (in);
+  g_object_unref (conn);
+  g_object_unref (client);
+  g_uri_unref (uri);
+  g_free (req);
+  return status;
+}
+
+static gchar *
+basic (const gchar * user, const gchar * pass)
+{
+  gchar *up = g_strconcat (user, ":", pass, NULL);
+  gchar *b64 = g_base64_encode ((const guchar *) up, strlen (up));
+  gchar *h = g_strconcat ("Basic ", b64, NULL);
+
+  g_free (b64);
+  g_free (up);
+  return h;
+}
+
+/* Failed logins are logged (no password, no unknown user name) and, after
+ * max-auth-failures wrong ones, the address gets 503 with Retry-After,
+ * right credentials too, until the lock-out ends. Requests without
+ * credentials (every client's first) do not count. */
+GST_START_TEST (test_login_brake)
+{
+  gchar *creds = write_file (tmpdir, "rtsp.credentials", USER ":" PASS "\n");
+  gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
+      "credentials-file=%s\nmax-auth-failures=3\nlockout=2\n"
+      "[device test]\npipeline=videotestsrc is-live=true ! "
+      "video/x-raw,width=160,height=120,framerate=15/1 ! queue\n"
+      "detect-faces=false\n", creds);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 1);
+  const gchar *url = g_hash_table_lookup (s->urls, "test");
+  gchar *right = basic (USER, PASS), *wrong = basic (USER, "wrong-pass-123");
+  gchar *wrong2 = basic (USER, "wrong-pass-456");
+  gchar *stranger = basic ("Sup3rSecret", "x");
+  guint retry = 0;
+
+  fail_unless (url != NULL, "%s", s->output->str);
+  fail_unless (serve_wait_line (s, "device test: playing"));
+
+  /* no credentials: 401, never counted */
+  for (guint i = 0; i < 6; i++)
+    fail_unless_equals_int (rtsp_describe (url, NULL, &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, right, &retry), 200);
+  /* the same wrong password again and again (a client retrying): one */
+  for (guint i = 0; i < 6; i++)
+    fail_unless_equals_int (rtsp_describe (url, wrong, &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, right, &retry), 200);
+
+  /* three different wrong ones (one naming a user nobody configured):
+   * locked out */
+  fail_unless_equals_int (rtsp_describe (url, wrong, &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, stranger, &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, wrong2, &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, right, &retry), 503);
+  fail_unless (retry >= 1 && retry <= 2, "Retry-After: %u", retry);
+  fail_unless_equals_int (rtsp_describe (url, NULL, &retry), 503);
+
+  /* once it has passed, the right credentials are welcome again */
+  g_usleep ((retry * 1000 + 300) * 1000);
+  fail_unless_equals_int (rtsp_describe (url, right, &retry), 200);
+
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless (strstr (s->output->str, "rtsp: login failed from 127.0.0.1 "
+          "(user " USER ")") != NULL, "%s", s->output->str);
+  fail_unless (strstr (s->output->str, "rtsp: login failed from 127.0.0.1 "
+          "(an unknown user)") != NULL, "%s", s->output->str);
+  fail_unless (strstr (s->output->str, "rtsp: locking out 127.0.0.1") !=
+      NULL, "%s", s->output->str);
+  fail_unless (strstr (s->output->str, "wrong-pass-123") == NULL);
+  fail_unless (strstr (s->output->str, "Sup3rSecret") == NULL);
+  fail_unless (strstr (s->output->str, PASS) == NULL);
+  serve_free (s);
+  g_free (wrong2);
+  g_free (stranger);
+  g_free (wrong);
+  g_free (right);
+  g_free (config);
+  g_free (text);
+  g_free (creds);
+}
+
+GST_END_TEST;
+
 /* Runs the tool on a config of [rtsp] with @creds and a [device porch]
  * with @device_keys; returns its exit status and output (g_free ()). */
 static gint
@@ -359,6 +487,7 @@ serve_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_bad_config);
   tcase_add_test (tc, test_rtsp_auth);
+  tcase_add_test (tc, test_login_brake);
   tcase_add_test (tc, test_two_devices);
   return s;
 }
