@@ -655,6 +655,29 @@ zones_from (const GstStructure * st)
   return (gchar **) g_ptr_array_free (out, FALSE);
 }
 
+/* Why @d's motion just ended: seecitv-serve stopping ("shutdown": the
+ * scene may still be moving), the device's stream ending ("stream-end":
+ * seecitvmotion ends motion at EOS), or stillness ("still"). Main thread,
+ * with the end message: its EOS, if any, has reached seecitvmotion. */
+static const gchar *
+end_reason (Device * d)
+{
+  GstElement *motion;
+  GstPad *pad;
+  gboolean eos = FALSE;
+
+  if (d->serve->stopping)
+    return "shutdown";
+  motion = gst_bin_get_by_name (GST_BIN (d->pipeline), "motion");
+  pad = motion ? gst_element_get_static_pad (motion, "sink") : NULL;
+  if (pad != NULL) {
+    eos = GST_PAD_IS_EOS (pad);
+    gst_object_unref (pad);
+  }
+  gst_clear_object (&motion);
+  return eos ? "stream-end" : "still";
+}
+
 static void
 send_motion (Device * d, const GstStructure * st, gboolean start)
 {
@@ -689,9 +712,14 @@ send_motion (Device * d, const GstStructure * st, gboolean start)
   ev.sent_us = now_us;
   ev.running_time = rt;
   ev.duration = duration;
+  ev.reason = start ? NULL : end_reason (d);
   ev.score = score;
   ev.zones = (const gchar * const *) zones;
-  g_print ("device %s: %s (score %.3f)\n", d->cfg->id, ev.event, score);
+  if (ev.reason != NULL)
+    g_print ("device %s: %s (score %.3f, %s)\n", d->cfg->id, ev.event,
+        score, ev.reason);
+  else
+    g_print ("device %s: %s (score %.3f)\n", d->cfg->id, ev.event, score);
   if (s->webhook) {
     json = seecitv_webhook_event_to_json (&ev);
     seecitv_webhook_post (s->webhook, id, json);

@@ -7,7 +7,8 @@
  *   a pinned self-signed certificate and the seecitv protocol, its moving
  *   ball scene), runs two pipelines: both mounts stream to rtspsrc, both
  *   devices' motion reaches a loopback webhook receiver signed, the
- *   recording device leaves a clip, and no secret shows in the output;
+ *   recording device leaves a clip, the motion-ends sent at SIGTERM say
+ *   "reason":"shutdown", and no secret shows in the output;
  * - RTSP authentication: no or wrong credentials are refused (RESOURCE /
  *   NOT_AUTHORIZED from rtspsrc), right ones receive frames; failed
  *   logins are logged and, after too many wrong ones, refused with 503
@@ -201,6 +202,22 @@ GST_START_TEST (test_two_devices)
   }
   fail_unless (strstr (s->output->str, "device cam-a: playing") != NULL,
       "%s", s->output->str);
+  /* the balls were still moving: the ends sent at SIGTERM say why */
+  g_mutex_lock (&r->lock);
+  {
+    guint shutdown_ends = 0;
+
+    for (guint i = 0; i < r->received->len; i++) {
+      Received *rec = g_ptr_array_index (r->received, i);
+
+      if (strstr (rec->body, "\"event\":\"motion-end\"") != NULL &&
+          strstr (rec->body, "\"reason\":\"shutdown\"") != NULL)
+        shutdown_ends++;
+    }
+    fail_unless (shutdown_ends >= 1, "no motion-end with reason shutdown:\n%s",
+        s->output->str);
+  }
+  g_mutex_unlock (&r->lock);
   fail_unless (strstr (s->output->str, "device cam-b: playing") != NULL);
   /* cam-b records; its clip is closed at the end */
   fail_unless (count_files (clips, ".seecitv") >= 1, "%s", s->output->str);
