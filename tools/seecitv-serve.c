@@ -33,6 +33,7 @@
 
 #include "serve-auth.h"
 #include "serve-config.h"
+#include "serve-source.h"
 #include "webhook.h"
 
 #include <glib-unix.h>
@@ -453,7 +454,7 @@ device_build (Device * d, GError ** error)
   GPtrArray *chain = g_ptr_array_new ();
 
   if (c->pipeline != NULL) {
-    src = gst_parse_bin_from_description (c->pipeline, TRUE, error);
+    src = seecitv_serve_source_new (c->pipeline, error);
     if (src == NULL) {
       g_prefix_error (error, "%s: [%s] pipeline: ", s->config->path,
           c->group);
