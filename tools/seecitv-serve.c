@@ -87,6 +87,7 @@ typedef struct
   gint64 playing_since;         /* monotonic µs, 0 if not playing */
   gboolean eos;
   guint64 sequence;
+  gchar *first_failure;         /* the first since it last ran well */
 
   GMutex lock;
   GList *clients;               /* of Client; protected by lock */
@@ -622,17 +623,29 @@ restart_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* @what failed (as printed). A device failing again and again says what
+ * went wrong first, which later failures (a timeout after a malformed
+ * stream, say) can hide. */
 static void
-device_schedule_restart (Device * d)
+device_schedule_restart (Device * d, const gchar * what)
 {
   gst_element_set_state (d->pipeline, GST_STATE_NULL);
   if (d->serve->stopping || d->restart_source != 0)
     return;
   if (d->playing_since != 0 && g_get_monotonic_time () - d->playing_since >
-      RESTART_RESET_S * G_USEC_PER_SEC)
+      RESTART_RESET_S * G_USEC_PER_SEC) {
     d->restart_delay_s = RESTART_INITIAL_S;
+    g_clear_pointer (&d->first_failure, g_free);
+  }
   d->playing_since = 0;
-  g_print ("device %s: restarting in %u s\n", d->cfg->id, d->restart_delay_s);
+  if (d->first_failure == NULL)
+    d->first_failure = g_strdup (what);
+  if (g_strcmp0 (d->first_failure, what) != 0)
+    g_print ("device %s: restarting in %u s (first failure: %s)\n",
+        d->cfg->id, d->restart_delay_s, d->first_failure);
+  else
+    g_print ("device %s: restarting in %u s\n", d->cfg->id,
+        d->restart_delay_s);
   d->restart_source = g_timeout_add_seconds (d->restart_delay_s, restart_cb,
       d);
   d->restart_delay_s = MIN (d->restart_delay_s * 2, RESTART_MAX_S);
@@ -742,6 +755,31 @@ check_stopped (Serve * s)
   g_main_loop_quit (s->loop);
 }
 
+/* "ELEMENT: message", and the error's `reason` and `last-failure` details
+ * (seecitvsrc's give-up names its last failure there) when it has them
+ * (g_free ()). Never the debug string: it can name a location. */
+static gchar *
+error_text (GstMessage * msg)
+{
+  GError *err = NULL;
+  const GstStructure *details = NULL;
+  const gchar *reason = NULL, *last = NULL;
+  gchar *text;
+
+  gst_message_parse_error (msg, &err, NULL);
+  gst_message_parse_error_details (msg, &details);
+  if (details != NULL) {
+    reason = gst_structure_get_string (details, "reason");
+    last = gst_structure_get_string (details, "last-failure");
+  }
+  text = g_strdup_printf ("%s: %s%s%s%s%s%s", GST_OBJECT_NAME
+      (GST_MESSAGE_SRC (msg)), err->message, reason ? " [" : "",
+      reason ? reason : "", reason ? "]" : "", last ? "; last failure: " : "",
+      last ? last : "");
+  g_error_free (err);
+  return text;
+}
+
 static gboolean
 bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
@@ -774,19 +812,16 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
       }
       break;
     case GST_MESSAGE_ERROR:{
-      GError *err = NULL;
+      gchar *what = error_text (msg);
 
-      gst_message_parse_error (msg, &err, NULL);
-      /* the debug string can name a location: only the message */
-      g_printerr ("device %s: error from %s: %s\n", d->cfg->id,
-          GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
-      g_error_free (err);
+      g_printerr ("device %s: error from %s\n", d->cfg->id, what);
       if (s->stopping) {
         d->eos = TRUE;
         check_stopped (s);
       } else {
-        device_schedule_restart (d);
+        device_schedule_restart (d, what);
       }
+      g_free (what);
       break;
     }
     case GST_MESSAGE_WARNING:{
@@ -804,7 +839,7 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
         check_stopped (s);
       else {
         g_printerr ("device %s: the stream ended\n", d->cfg->id);
-        device_schedule_restart (d);
+        device_schedule_restart (d, "the stream ended");
       }
       break;
     default:
@@ -821,7 +856,7 @@ device_start (Device * d)
   if (gst_element_set_state (d->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     g_printerr ("device %s: cannot start its pipeline\n", d->cfg->id);
-    device_schedule_restart (d);
+    device_schedule_restart (d, "cannot start its pipeline");
   }
 }
 
@@ -1010,6 +1045,7 @@ device_free (Device * d)
   }
   g_list_free_full (d->clients, (GDestroyNotify) client_free);
   g_mutex_clear (&d->lock);
+  g_free (d->first_failure);
   g_free (d);
 }
 

@@ -434,6 +434,33 @@ GST_START_TEST (test_login_brake)
 
 GST_END_TEST;
 
+/* A device failing again and again names its first failure when later
+ * ones differ: here a file that is no video, then no file at all. */
+GST_START_TEST (test_first_failure)
+{
+  gchar *junk = write_file (tmpdir, "junk", "this is not a video file\n");
+  gchar *text = g_strdup_printf ("[device porch]\npipeline=filesrc "
+      "location=%s ! decodebin ! queue\ndetect-faces=false\n", junk);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 0);
+  const gchar *first;
+
+  fail_unless (serve_wait_line (s, "device porch: restarting in 2 s"), "%s",
+      s->output->str);
+  first = strstr (s->output->str, "device porch: error from ");
+  fail_unless (first != NULL, "%s", s->output->str);
+  fail_unless_equals_int (g_unlink (junk), 0);
+  fail_unless (serve_wait_line (s, "device porch: restarting in 4 s "
+          "(first failure: typefind: "), "%s", s->output->str);
+  fail_unless_equals_int (serve_stop (s), 0);
+  serve_free (s);
+  g_free (config);
+  g_free (text);
+  g_free (junk);
+}
+
+GST_END_TEST;
+
 /* Runs the tool on a config of [rtsp] with @creds and a [device porch]
  * with @device_keys; returns its exit status and output (g_free ()). */
 static gint
@@ -505,6 +532,7 @@ serve_suite (void)
   tcase_add_test (tc, test_bad_config);
   tcase_add_test (tc, test_rtsp_auth);
   tcase_add_test (tc, test_login_brake);
+  tcase_add_test (tc, test_first_failure);
   tcase_add_test (tc, test_two_devices);
   return s;
 }
