@@ -306,14 +306,17 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
   gst_rtsp_server_set_service (s->server, service);
   g_free (service);
 
-  gst_rtsp_auth_set_supported_methods (auth, GST_RTSP_AUTH_BASIC);
+  /* Digest only: Basic would send the password itself, readable by
+   * anyone on the way (no TLS here) */
+  gst_rtsp_auth_set_supported_methods (auth, GST_RTSP_AUTH_DIGEST);
   gst_rtsp_auth_set_realm (auth, "seecitv");
   for (guint i = 0; i < creds->len; i++) {
     SeecitvServeCredential *cr = g_ptr_array_index (creds, i);
     GstRTSPToken *token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
         G_TYPE_STRING, VIEWER_ROLE, NULL);
 
-    seecitv_serve_auth_add_user (sauth, cr->user, cr->password, token);
+    seecitv_serve_auth_add_user (sauth, cr->user, cr->password, FALSE,
+        token);
     gst_rtsp_token_unref (token);
   }
   /* no default token: a request without valid credentials gets 401 */

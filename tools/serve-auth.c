@@ -94,18 +94,29 @@ seecitv_serve_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
   /* The same wrong credentials again are one mistake, not a guess: rtspsrc
    * retries a refused password several times per connection, an NVR every
    * few seconds. Counted and logged once (a keyed hash: no password kept). */
-  hash = g_compute_hmac_for_string (G_CHECKSUM_SHA256, self->key,
-      sizeof (self->key), authz, -1);
+  user = claimed_user (ctx);
+  {
+    /* a Digest response differs at each try (a new nonce each time): the
+     * same user again on the same connection is the same mistake */
+    gchar *same = g_str_has_prefix (authz, "Digest ") ||
+        g_str_has_prefix (authz, "digest ") ?
+        g_strdup_printf ("digest %p %s", ctx->client, GST_STR_NULL (user)) :
+        g_strdup (authz);
+
+    hash = g_compute_hmac_for_string (G_CHECKSUM_SHA256, self->key,
+        sizeof (self->key), same, -1);
+    g_free (same);
+  }
   g_mutex_lock (&self->lock);
   if (g_strcmp0 (g_hash_table_lookup (self->last_failed, ip), hash) == 0) {
     g_mutex_unlock (&self->lock);
     g_free (hash);
+    g_free (user);
     return ok;
   }
   if (g_hash_table_size (self->last_failed) >= SEECITV_SERVE_AUTH_MAX_ADDRESSES)
     g_hash_table_remove_all (self->last_failed);
   g_hash_table_replace (self->last_failed, g_strdup (ip), hash);
-  user = claimed_user (ctx);
   known = user != NULL && g_hash_table_contains (self->users, user);
   if (self->limiter)
     left = seecitv_rate_limiter_fail (self->limiter, ip,
@@ -214,13 +225,16 @@ seecitv_serve_auth_new (guint max_failures, guint lockout_ms)
 
 void
 seecitv_serve_auth_add_user (SeecitvServeAuth * self, const gchar * user,
-    const gchar * password, GstRTSPToken * token)
+    const gchar * password, gboolean basic, GstRTSPToken * token)
 {
-  gchar *basic = gst_rtsp_auth_make_basic (user, password);
+  gst_rtsp_auth_add_digest (GST_RTSP_AUTH (self), user, password, token);
+  if (basic) {
+    gchar *b = gst_rtsp_auth_make_basic (user, password);
 
-  gst_rtsp_auth_add_basic (GST_RTSP_AUTH (self), basic, token);
-  OPENSSL_cleanse (basic, strlen (basic));
-  g_free (basic);
+    gst_rtsp_auth_add_basic (GST_RTSP_AUTH (self), b, token);
+    OPENSSL_cleanse (b, strlen (b));
+    g_free (b);
+  }
   g_mutex_lock (&self->lock);
   g_hash_table_add (self->users, g_strdup (user));
   g_mutex_unlock (&self->lock);

@@ -12,8 +12,9 @@
  * Unavailable with Retry-After, right credentials included, until the
  * lock-out ends. Only wrong credentials count: a request without any (the
  * first of every client) is answered 401 as always, and the same wrong
- * credentials sent again from the same address (a client retrying) count
- * and are logged once.
+ * credentials sent again from the same address (a client retrying: for
+ * Digest, the same user again on one connection) count and are logged
+ * once.
  */
 #ifndef __SEECITV_SERVE_AUTH_H__
 #define __SEECITV_SERVE_AUTH_H__
@@ -35,9 +36,12 @@ G_DECLARE_FINAL_TYPE (SeecitvServeAuth, seecitv_serve_auth, SEECITV,
 SeecitvServeAuth *seecitv_serve_auth_new (guint max_failures,
     guint lockout_ms);
 
-/* Accepts @user with @password (Basic), granting @token. */
+/* Accepts @user with @password by Digest, and by Basic too if @basic
+ * (only inside TLS: Basic sends the password itself), granting @token.
+ * The caller sets the supported methods to match. */
 void seecitv_serve_auth_add_user (SeecitvServeAuth * auth,
-    const gchar * user, const gchar * password, GstRTSPToken * token);
+    const gchar * user, const gchar * password, gboolean basic,
+    GstRTSPToken * token);
 
 G_END_DECLS
 

@@ -308,33 +308,26 @@ GST_START_TEST (test_rtsp_auth)
 
 GST_END_TEST;
 
-/* One DESCRIBE of @url on a connection of its own, with @authz as its
- * Authorization header (NULL: none). Returns the status; *@retry_after
- * gets the Retry-After header's value (0 if none). */
-static guint
-rtsp_describe (const gchar * url, const gchar * authz, guint * retry_after)
+static gchar *
+md5_hex (const gchar * a, const gchar * b, const gchar * c)
 {
-  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  GSocketClient *client = g_socket_client_new ();
-  GSocketConnection *conn;
-  GDataInputStream *in;
-  GError *err = NULL;
-  gchar *req, *line;
-  guint status = 0;
+  gchar *in = c ? g_strjoin (":", a, b, c, NULL) : g_strjoin (":", a, b,
+      NULL);
+  gchar *out = g_compute_checksum_for_string (G_CHECKSUM_MD5, in, -1);
 
-  fail_unless (uri != NULL, "%s", url);
-  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
-      g_uri_get_port (uri), NULL, &err);
-  fail_unless (conn != NULL, "%s", err ? err->message : "");
-  req = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\n"
-      "Accept: application/sdp\r\n%s%s%s\r\n", url,
-      authz ? "Authorization: " : "", authz ? authz : "", authz ? "\r\n" : "");
-  fail_unless (g_output_stream_write_all (g_io_stream_get_output_stream
-          (G_IO_STREAM (conn)), req, strlen (req), NULL, NULL, &err), "%s",
-      err ? err->message : "");
-  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM
-          (conn)));
-  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  g_free (in);
+  return out;
+}
+
+/* Reads a response's status line and headers: the status; Retry-After
+ * into *@retry_after, the Digest challenge's realm and nonce (g_free ()). */
+static guint
+read_response (GDataInputStream * in, guint * retry_after, gchar ** realm,
+    gchar ** nonce)
+{
+  guint status = 0;
+  gchar *line;
+
   *retry_after = 0;
   while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
     if (*line == '\0') {
@@ -345,26 +338,88 @@ rtsp_describe (const gchar * url, const gchar * authz, guint * retry_after)
       fail_unless (sscanf (line, "RTSP/1.0 %u", &status) == 1, "%s", line);
     else if (g_ascii_strncasecmp (line, "Retry-After:", 12) == 0)
       *retry_after = (guint) g_ascii_strtoull (line + 12, NULL, 10);
+    else if (g_ascii_strncasecmp (line, "WWW-Authenticate: Digest ", 25) == 0) {
+      gchar *r = strstr (line, "realm=\""), *n = strstr (line, "nonce=\"");
+
+      fail_unless (r != NULL && n != NULL, "%s", line);
+      *realm = g_strndup (r + 7, strchr (r + 7, '"') - (r + 7));
+      *nonce = g_strndup (n + 7, strchr (n + 7, '"') - (n + 7));
+    }
     g_free (line);
+  }
+  return status;
+}
+
+/* DESCRIBE @url on a connection of its own: without credentials, then,
+ * if answered 401 and @user is given, again with Digest credentials (on
+ * the same connection, as clients do). With @basic, once with Basic
+ * credentials instead. Returns the last status; *@retry_after gets the
+ * Retry-After header's value (0 if none). */
+static guint
+rtsp_describe (const gchar * url, const gchar * user, const gchar * pass,
+    gboolean basic, guint * retry_after)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GOutputStream *out;
+  GDataInputStream *in;
+  GError *err = NULL;
+  gchar *req, *authz = NULL, *realm = NULL, *nonce = NULL;
+  guint status;
+
+  fail_unless (uri != NULL, "%s", url);
+  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+      g_uri_get_port (uri), NULL, &err);
+  fail_unless (conn != NULL, "%s", err ? err->message : "");
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM
+          (conn)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  if (basic) {
+    gchar *up = g_strconcat (user, ":", pass, NULL);
+    gchar *b64 = g_base64_encode ((const guchar *) up, strlen (up));
+
+    authz = g_strconcat ("Basic ", b64, NULL);
+    g_free (b64);
+    g_free (up);
+  }
+  req = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\n"
+      "Accept: application/sdp\r\n%s%s%s\r\n", url,
+      authz ? "Authorization: " : "", authz ? authz : "", authz ? "\r\n" : "");
+  fail_unless (g_output_stream_write_all (out, req, strlen (req), NULL, NULL,
+          NULL));
+  status = read_response (in, retry_after, &realm, &nonce);
+  if (status == 401 && user != NULL && !basic) {
+    gchar *ha1, *ha2, *response;
+
+    fail_unless (nonce != NULL);
+    ha1 = md5_hex (user, realm, pass);
+    ha2 = md5_hex ("DESCRIBE", url, NULL);
+    response = md5_hex (ha1, nonce, ha2);
+    g_free (req);
+    req = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 2\r\n"
+        "Accept: application/sdp\r\nAuthorization: Digest username=\"%s\", "
+        "realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"\r\n\r\n",
+        url, user, realm, nonce, url, response);
+    fail_unless (g_output_stream_write_all (out, req, strlen (req), NULL,
+            NULL, NULL));
+    g_clear_pointer (&realm, g_free);
+    g_clear_pointer (&nonce, g_free);
+    status = read_response (in, retry_after, &realm, &nonce);
+    g_free (response);
+    g_free (ha2);
+    g_free (ha1);
   }
   g_object_unref (in);
   g_object_unref (conn);
   g_object_unref (client);
   g_uri_unref (uri);
+  g_free (realm);
+  g_free (nonce);
+  g_free (authz);
   g_free (req);
   return status;
-}
-
-static gchar *
-basic (const gchar * user, const gchar * pass)
-{
-  gchar *up = g_strconcat (user, ":", pass, NULL);
-  gchar *b64 = g_base64_encode ((const guchar *) up, strlen (up));
-  gchar *h = g_strconcat ("Basic ", b64, NULL);
-
-  g_free (b64);
-  g_free (up);
-  return h;
 }
 
 /* Failed logins are logged (no password, no unknown user name) and, after
@@ -382,9 +437,7 @@ GST_START_TEST (test_login_brake)
   gchar *config = write_file (tmpdir, "serve.conf", text);
   Serve *s = serve_start (config, 1);
   const gchar *url = g_hash_table_lookup (s->urls, "test");
-  gchar *right = basic (USER, PASS), *wrong = basic (USER, "wrong-pass-123");
-  gchar *wrong2 = basic (USER, "wrong-pass-456");
-  gchar *stranger = basic ("Sup3rSecret", "x");
+  GError *err = NULL;
   guint retry = 0;
 
   fail_unless (url != NULL, "%s", s->output->str);
@@ -392,25 +445,38 @@ GST_START_TEST (test_login_brake)
 
   /* no credentials: 401, never counted */
   for (guint i = 0; i < 6; i++)
-    fail_unless_equals_int (rtsp_describe (url, NULL, &retry), 401);
-  fail_unless_equals_int (rtsp_describe (url, right, &retry), 200);
-  /* the same wrong password again and again (a client retrying): one */
-  for (guint i = 0; i < 6; i++)
-    fail_unless_equals_int (rtsp_describe (url, wrong, &retry), 401);
-  fail_unless_equals_int (rtsp_describe (url, right, &retry), 200);
+    fail_unless_equals_int (rtsp_describe (url, NULL, NULL, FALSE, &retry),
+        401);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      200);
+  /* Basic, even with the right password: refused outside TLS */
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, TRUE, &retry), 401);
+  /* rtspsrc retries a refused password on its connection: one failure */
+  fail_unless_equals_int (rtsp_receive (url, USER, "wrong-pass-123", 1, 20,
+          NULL, NULL, &err), 0);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  g_clear_error (&err);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      200);
 
-  /* three different wrong ones (one naming a user nobody configured):
-   * locked out */
-  fail_unless_equals_int (rtsp_describe (url, wrong, &retry), 401);
-  fail_unless_equals_int (rtsp_describe (url, stranger, &retry), 401);
-  fail_unless_equals_int (rtsp_describe (url, wrong2, &retry), 401);
-  fail_unless_equals_int (rtsp_describe (url, right, &retry), 503);
+  /* three wrong ones (one naming a user nobody configured): locked out */
+  fail_unless_equals_int (rtsp_describe (url, USER, "wrong-pass-456", FALSE,
+          &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, "Sup3rSecret", "x", FALSE,
+          &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, USER, "wrong-pass-789", FALSE,
+          &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      503);
   fail_unless (retry >= 1 && retry <= 2, "Retry-After: %u", retry);
-  fail_unless_equals_int (rtsp_describe (url, NULL, &retry), 503);
+  fail_unless_equals_int (rtsp_describe (url, NULL, NULL, FALSE, &retry),
+      503);
 
   /* once it has passed, the right credentials are welcome again */
   g_usleep ((retry * 1000 + 300) * 1000);
-  fail_unless_equals_int (rtsp_describe (url, right, &retry), 200);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      200);
 
   fail_unless_equals_int (serve_stop (s), 0);
   fail_unless (strstr (s->output->str, "rtsp: login failed from 127.0.0.1 "
@@ -419,14 +485,10 @@ GST_START_TEST (test_login_brake)
           "(an unknown user)") != NULL, "%s", s->output->str);
   fail_unless (strstr (s->output->str, "rtsp: locking out 127.0.0.1") !=
       NULL, "%s", s->output->str);
-  fail_unless (strstr (s->output->str, "wrong-pass-123") == NULL);
+  fail_unless (strstr (s->output->str, "wrong-pass-") == NULL);
   fail_unless (strstr (s->output->str, "Sup3rSecret") == NULL);
   fail_unless (strstr (s->output->str, PASS) == NULL);
   serve_free (s);
-  g_free (wrong2);
-  g_free (stranger);
-  g_free (wrong);
-  g_free (right);
   g_free (config);
   g_free (text);
   g_free (creds);
