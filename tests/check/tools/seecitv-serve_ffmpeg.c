@@ -21,13 +21,17 @@
  * Also: README's RTSP passwords are URL-safe, a percent-encoded one
  * (docs/serve.md) works, and the default address 0.0.0.0 is printed as
  * addresses a client can connect to.
- * Skips (77) without ffmpeg/ffprobe (`./run test` installs them).
+ * And Debian's motion as an NVR on a mount: it records movies that ffmpeg
+ * decodes cleanly.
+ * Skips (77) without ffmpeg/ffprobe or motion (`./run test` installs them).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "serve-common.h"
@@ -313,6 +317,105 @@ GST_START_TEST (test_url_credentials)
 
 GST_END_TEST;
 
+static guint
+count_movies (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *n;
+  guint count = 0;
+
+  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (n, ".mkv"))
+      count++;
+  if (d)
+    g_dir_close (d);
+  return count;
+}
+
+/* Debian's motion 4.5.1 as an NVR on a mount (netcam_url rtsp://,
+ * netcam_userpass: Digest): it connects and records movies (re-encoded
+ * from what it decoded) that ffmpeg decodes without a word; motion's log
+ * has no error either. */
+GST_START_TEST (test_motion_nvr)
+{
+  gchar *creds = write_file (tmpdir, "rtsp.credentials", USER ":" PASS "\n");
+  gchar *movies = g_build_filename (tmpdir, "movies", NULL);
+  gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
+      "credentials-file=%s\n[device cam]\npipeline=videotestsrc "
+      "is-live=true pattern=ball ! video/x-raw,width=320,height=240,"
+      "framerate=%d/1 ! queue\ndetect-faces=false\nencoder-threads=4\n"
+      "key-interval=15\n", creds, FPS);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 1);
+  const gchar *printed = g_hash_table_lookup (s->urls, "cam");
+  gchar *mconf_text, *mconf, *out = NULL, *err = NULL;
+  GSubprocess *motion;
+  const gchar *argv[] = { "motion", "-n", "-c", NULL, NULL };
+  gint64 end;
+  GDir *dir;
+  const gchar *name;
+  guint checked = 0;
+
+  fail_unless (printed != NULL, "%s", s->output->str);
+  fail_unless (serve_wait_line (s, "device cam: playing"));
+  fail_unless_equals_int (g_mkdir (movies, 0700), 0);
+  mconf_text = g_strdup_printf ("daemon off\nsetup_mode off\nlog_level 6\n"
+      "target_dir %s\nnetcam_url %s\nnetcam_userpass " USER ":" PASS "\n"
+      "width 320\nheight 240\nframerate %d\nemulate_motion on\n"
+      "movie_output on\nmovie_max_time 2\nmovie_codec mkv\n"
+      "picture_output off\nwebcontrol_port 0\nstream_port 0\n", movies,
+      printed, FPS);
+  mconf = write_file (tmpdir, "motion.conf", mconf_text);
+  argv[3] = mconf;
+  motion = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE, NULL);
+  fail_unless (motion != NULL);
+  /* a second movie begun: the first is closed */
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (count_movies (movies) < 2 && g_get_monotonic_time () < end)
+    g_usleep (200 * 1000);
+  g_subprocess_send_signal (motion, SIGTERM);
+  fail_unless (g_subprocess_communicate_utf8 (motion, NULL, NULL, &out,
+          NULL, NULL));
+  g_object_unref (motion);
+  fail_unless (count_movies (movies) >= 2, "motion recorded %u movies:\n%s",
+      count_movies (movies), out);
+  fail_unless (strstr (out, "connected") != NULL, "%s", out);
+  fail_unless (strstr (out, "[ERR]") == NULL, "%s", out);
+
+  dir = g_dir_open (movies, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    gchar *path = g_build_filename (movies, name, NULL);
+    const gchar *decode[] = { "ffmpeg", "-nostdin", "-v", "warning", "-i",
+      path, "-f", "framecrc", "-", NULL
+    };
+    gchar *frames = NULL;
+
+    fail_unless_equals_int (finish (spawn (decode), &frames, &err), 0);
+    fail_unless (err == NULL || *err == '\0', "%s: %s", name, err);
+    /* the last movie may have been cut short by SIGTERM */
+    fail_unless (count_frames (frames) >= 1, "%s: no frame", name);
+    checked++;
+    g_clear_pointer (&err, g_free);
+    g_free (frames);
+    g_free (path);
+  }
+  g_dir_close (dir);
+  fail_unless (checked >= 2);
+
+  fail_unless_equals_int (serve_stop (s), 0);
+  serve_free (s);
+  g_free (out);
+  g_free (mconf);
+  g_free (mconf_text);
+  g_free (config);
+  g_free (text);
+  g_free (movies);
+  g_free (creds);
+}
+
+GST_END_TEST;
+
 static Suite *
 serve_ffmpeg_suite (void)
 {
@@ -323,6 +426,7 @@ serve_ffmpeg_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_url_credentials);
+  tcase_add_test (tc, test_motion_nvr);
   tcase_add_test (tc, test_ffmpeg_reads_every_mount);
   return s;
 }
@@ -332,12 +436,14 @@ main (int argc, char **argv)
 {
   gchar *ffmpeg = g_find_program_in_path ("ffmpeg");
   gchar *ffprobe = g_find_program_in_path ("ffprobe");
-  gboolean found = ffmpeg != NULL && ffprobe != NULL;
+  gchar *motion = g_find_program_in_path ("motion");
+  gboolean found = ffmpeg != NULL && ffprobe != NULL && motion != NULL;
 
   g_free (ffmpeg);
   g_free (ffprobe);
+  g_free (motion);
   if (!found) {
-    g_printerr ("ffmpeg/ffprobe not installed: skipped\n");
+    g_printerr ("ffmpeg/ffprobe or motion not installed: skipped\n");
     return 77;
   }
   gst_check_init (&argc, &argv);
