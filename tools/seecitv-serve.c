@@ -31,7 +31,9 @@
 #include "config.h"
 #endif
 
+#include "serve-auth.h"
 #include "serve-config.h"
+#include "serve-source.h"
 #include "webhook.h"
 
 #include <glib-unix.h>
@@ -41,6 +43,9 @@
 #include <gst/video/video.h>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <openssl/crypto.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +87,7 @@ typedef struct
   gint64 playing_since;         /* monotonic µs, 0 if not playing */
   gboolean eos;
   guint64 sequence;
+  gchar *first_failure;         /* the first since it last ran well */
 
   GMutex lock;
   GList *clients;               /* of Client; protected by lock */
@@ -111,6 +117,15 @@ client_free (Client * c)
   gst_clear_object (&c->appsrc);
   gst_clear_caps (&c->caps);
   g_free (c);
+}
+
+static void
+request_keyframe (Device * d)
+{
+  if (d->appsink != NULL)
+    gst_element_send_event (d->appsink,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+            TRUE, 0));
 }
 
 static void
@@ -158,10 +173,7 @@ media_configure_cb (GstRTSPMediaFactory * factory, GstRTSPMedia * media,
   g_mutex_unlock (&d->lock);
 
   /* a new viewer should not wait for the next regular keyframe */
-  if (d->appsink != NULL)
-    gst_element_send_event (d->appsink,
-        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-            TRUE, 0));
+  request_keyframe (d);
 }
 
 typedef struct
@@ -248,11 +260,44 @@ new_sample_cb (GstAppSink * sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+/* A client's PLAY: a viewer joining a shared media that is already
+ * running should not wait for the next regular keyframe either (Frigate
+ * opens two streams at once; `ffmpeg -c copy` drops all before the first
+ * keyframe). Runs in the client's thread. */
+static void
+play_request_cb (GstRTSPClient * client, GstRTSPContext * ctx,
+    gpointer user_data)
+{
+  Serve *s = user_data;
+  const gchar *path = ctx->uri ? ctx->uri->abspath : NULL;
+
+  for (guint i = 0; path != NULL && i < s->devices->len; i++) {
+    Device *d = g_ptr_array_index (s->devices, i);
+    gsize n = strlen (d->cfg->id);
+
+    if (path[0] == '/' && strncmp (path + 1, d->cfg->id, n) == 0 &&
+        (path[n + 1] == '\0' || path[n + 1] == '/')) {
+      request_keyframe (d);
+      break;
+    }
+  }
+}
+
+static void
+client_connected_cb (GstRTSPServer * server, GstRTSPClient * client,
+    gpointer user_data)
+{
+  g_signal_connect (client, "play-request", G_CALLBACK (play_request_cb),
+      user_data);
+}
+
 static gboolean
 server_setup (Serve * s, GPtrArray * creds, GError ** error)
 {
   SeecitvServeConfig *cfg = s->config;
-  GstRTSPAuth *auth = gst_rtsp_auth_new ();
+  SeecitvServeAuth *sauth = seecitv_serve_auth_new
+      (cfg->rtsp_max_auth_failures, cfg->rtsp_lockout_ms);
+  GstRTSPAuth *auth = GST_RTSP_AUTH (sauth);
   GstRTSPMountPoints *mounts;
   gchar *service = g_strdup_printf ("%u", cfg->rtsp_port);
 
@@ -261,17 +306,17 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
   gst_rtsp_server_set_service (s->server, service);
   g_free (service);
 
-  gst_rtsp_auth_set_supported_methods (auth, GST_RTSP_AUTH_BASIC);
+  /* Digest only: Basic would send the password itself, readable by
+   * anyone on the way (no TLS here) */
+  gst_rtsp_auth_set_supported_methods (auth, GST_RTSP_AUTH_DIGEST);
   gst_rtsp_auth_set_realm (auth, "seecitv");
   for (guint i = 0; i < creds->len; i++) {
     SeecitvServeCredential *cr = g_ptr_array_index (creds, i);
     GstRTSPToken *token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
         G_TYPE_STRING, VIEWER_ROLE, NULL);
-    gchar *basic = gst_rtsp_auth_make_basic (cr->user, cr->password);
 
-    gst_rtsp_auth_add_basic (auth, basic, token);
-    OPENSSL_cleanse (basic, strlen (basic));
-    g_free (basic);
+    seecitv_serve_auth_add_user (sauth, cr->user, cr->password, FALSE,
+        token);
     gst_rtsp_token_unref (token);
   }
   /* no default token: a request without valid credentials gets 401 */
@@ -284,10 +329,15 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
     GstRTSPMediaFactory *f = gst_rtsp_media_factory_new ();
     gchar *path = g_strconcat ("/", d->cfg->id, NULL);
 
-    /* leaky upstream: a stalled viewer loses frames, never the device */
+    /* leaky upstream: a stalled viewer loses frames, never the device.
+     * The access units arrive with SPS/PPS in-band once, at their start
+     * (the device pipeline's h264parse config-interval=-1): the payloader
+     * must not add more, as config-interval=-1 would before every IDR
+     * slice, which ffmpeg (Frigate, Scrypted, motion...) takes for the
+     * start of a new frame when x264 cuts a keyframe into slices. */
     gst_rtsp_media_factory_set_launch (f, "( appsrc name=src is-live=true "
         "format=time max-bytes=4000000 leaky-type=upstream ! "
-        "h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )");
+        "h264parse ! rtph264pay name=pay0 pt=96 config-interval=0 )");
     gst_rtsp_media_factory_set_shared (f, TRUE);
     gst_rtsp_media_factory_add_role (f, VIEWER_ROLE,
         GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
@@ -299,6 +349,8 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
   }
   g_object_unref (mounts);
 
+  g_signal_connect (s->server, "client-connected",
+      G_CALLBACK (client_connected_cb), s);
   s->server_source = gst_rtsp_server_attach (s->server, NULL);
   if (s->server_source == 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -307,6 +359,66 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* Adds @a, ready for a URL (IPv6 in brackets), to @hosts. */
+static void
+add_host (GPtrArray * hosts, GInetAddress * a)
+{
+  gchar *str = g_inet_address_to_string (a);
+
+  if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6)
+    g_ptr_array_add (hosts, g_strdup_printf ("[%s]", str));
+  else
+    g_ptr_array_add (hosts, g_strdup (str));
+  g_free (str);
+}
+
+/* Where a client reaches a server listening on @listen (of strings, ready
+ * for a URL): @listen itself; for a wildcard (0.0.0.0: IPv4, "::": both)
+ * this machine's addresses, the loopback ones only when it has no other,
+ * IPv6 link-local ones never (they need a zone). */
+static GPtrArray *
+url_hosts (const gchar * listen)
+{
+  GPtrArray *hosts = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *loopback = g_ptr_array_new_with_free_func (g_free);
+  GInetAddress *la = g_inet_address_new_from_string (listen);
+  gboolean v6 = g_inet_address_get_family (la) == G_SOCKET_FAMILY_IPV6;
+  struct ifaddrs *ifa = NULL;
+
+  if (!g_inet_address_get_is_any (la) || getifaddrs (&ifa) != 0)
+    add_host (hosts, la);
+  for (struct ifaddrs * i = ifa; i != NULL; i = i->ifa_next) {
+    GSocketAddress *sa;
+    GInetAddress *a;
+    gsize len;
+
+    if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP))
+      continue;
+    if (i->ifa_addr->sa_family == AF_INET)
+      len = sizeof (struct sockaddr_in);
+    else if (i->ifa_addr->sa_family == AF_INET6 && v6)
+      len = sizeof (struct sockaddr_in6);
+    else
+      continue;
+    sa = g_socket_address_new_from_native (i->ifa_addr, len);
+    if (sa == NULL)
+      continue;
+    a = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+    if (!g_inet_address_get_is_link_local (a))
+      add_host (g_inet_address_get_is_loopback (a) ? loopback : hosts, a);
+    g_object_unref (sa);
+  }
+  if (ifa != NULL)
+    freeifaddrs (ifa);
+  if (hosts->len == 0) {
+    g_ptr_array_unref (hosts);
+    hosts = g_ptr_array_ref (loopback);
+  }
+  g_ptr_array_unref (loopback);
+  g_object_unref (la);
+  return hosts;
 }
 
 static gboolean
@@ -346,7 +458,7 @@ device_build (Device * d, GError ** error)
   GPtrArray *chain = g_ptr_array_new ();
 
   if (c->pipeline != NULL) {
-    src = gst_parse_bin_from_description (c->pipeline, TRUE, error);
+    src = seecitv_serve_source_new (c->pipeline, error);
     if (src == NULL) {
       g_prefix_error (error, "%s: [%s] pipeline: ", s->config->path,
           c->group);
@@ -427,7 +539,7 @@ device_build (Device * d, GError ** error)
   gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
   gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "veryfast");
   g_object_set (enc, "bitrate", c->bitrate, "key-int-max", c->key_interval,
-      "bframes", 0, NULL);
+      "bframes", 0, "threads", c->encoder_threads, NULL);
   for (guint i = 0; i + 1 < chain->len; i++) {
     if (!gst_element_link (chain->pdata[i], chain->pdata[i + 1])) {
       g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
@@ -453,6 +565,8 @@ device_build (Device * d, GError ** error)
     }
     /* never let a slow RTSP branch hold back recording */
     gst_util_set_object_arg (G_OBJECT (q), "leaky", "downstream");
+    /* SPS/PPS once per keyframe, at the start of its access unit (the
+     * RTSP media's payloader adds none: see server_setup) */
     g_object_set (p2, "config-interval", -1, NULL);
     g_object_set (sink, "sync", FALSE, "async", FALSE, "caps", caps,
         "max-buffers", 16, "drop", TRUE, NULL);
@@ -512,17 +626,29 @@ restart_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* @what failed (as printed). A device failing again and again says what
+ * went wrong first, which later failures (a timeout after a malformed
+ * stream, say) can hide. */
 static void
-device_schedule_restart (Device * d)
+device_schedule_restart (Device * d, const gchar * what)
 {
   gst_element_set_state (d->pipeline, GST_STATE_NULL);
   if (d->serve->stopping || d->restart_source != 0)
     return;
   if (d->playing_since != 0 && g_get_monotonic_time () - d->playing_since >
-      RESTART_RESET_S * G_USEC_PER_SEC)
+      RESTART_RESET_S * G_USEC_PER_SEC) {
     d->restart_delay_s = RESTART_INITIAL_S;
+    g_clear_pointer (&d->first_failure, g_free);
+  }
   d->playing_since = 0;
-  g_print ("device %s: restarting in %u s\n", d->cfg->id, d->restart_delay_s);
+  if (d->first_failure == NULL)
+    d->first_failure = g_strdup (what);
+  if (g_strcmp0 (d->first_failure, what) != 0)
+    g_print ("device %s: restarting in %u s (first failure: %s)\n",
+        d->cfg->id, d->restart_delay_s, d->first_failure);
+  else
+    g_print ("device %s: restarting in %u s\n", d->cfg->id,
+        d->restart_delay_s);
   d->restart_source = g_timeout_add_seconds (d->restart_delay_s, restart_cb,
       d);
   d->restart_delay_s = MIN (d->restart_delay_s * 2, RESTART_MAX_S);
@@ -544,6 +670,29 @@ zones_from (const GstStructure * st)
   }
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
+/* Why @d's motion just ended: seecitv-serve stopping ("shutdown": the
+ * scene may still be moving), the device's stream ending ("stream-end":
+ * seecitvmotion ends motion at EOS), or stillness ("still"). Main thread,
+ * with the end message: its EOS, if any, has reached seecitvmotion. */
+static const gchar *
+end_reason (Device * d)
+{
+  GstElement *motion;
+  GstPad *pad;
+  gboolean eos = FALSE;
+
+  if (d->serve->stopping)
+    return "shutdown";
+  motion = gst_bin_get_by_name (GST_BIN (d->pipeline), "motion");
+  pad = motion ? gst_element_get_static_pad (motion, "sink") : NULL;
+  if (pad != NULL) {
+    eos = GST_PAD_IS_EOS (pad);
+    gst_object_unref (pad);
+  }
+  gst_clear_object (&motion);
+  return eos ? "stream-end" : "still";
 }
 
 static void
@@ -580,9 +729,14 @@ send_motion (Device * d, const GstStructure * st, gboolean start)
   ev.sent_us = now_us;
   ev.running_time = rt;
   ev.duration = duration;
+  ev.reason = start ? NULL : end_reason (d);
   ev.score = score;
   ev.zones = (const gchar * const *) zones;
-  g_print ("device %s: %s (score %.3f)\n", d->cfg->id, ev.event, score);
+  if (ev.reason != NULL)
+    g_print ("device %s: %s (score %.3f, %s)\n", d->cfg->id, ev.event,
+        score, ev.reason);
+  else
+    g_print ("device %s: %s (score %.3f)\n", d->cfg->id, ev.event, score);
   if (s->webhook) {
     json = seecitv_webhook_event_to_json (&ev);
     seecitv_webhook_post (s->webhook, id, json);
@@ -602,6 +756,31 @@ check_stopped (Serve * s)
       return;
   }
   g_main_loop_quit (s->loop);
+}
+
+/* "ELEMENT: message", and the error's `reason` and `last-failure` details
+ * (seecitvsrc's give-up names its last failure there) when it has them
+ * (g_free ()). Never the debug string: it can name a location. */
+static gchar *
+error_text (GstMessage * msg)
+{
+  GError *err = NULL;
+  const GstStructure *details = NULL;
+  const gchar *reason = NULL, *last = NULL;
+  gchar *text;
+
+  gst_message_parse_error (msg, &err, NULL);
+  gst_message_parse_error_details (msg, &details);
+  if (details != NULL) {
+    reason = gst_structure_get_string (details, "reason");
+    last = gst_structure_get_string (details, "last-failure");
+  }
+  text = g_strdup_printf ("%s: %s%s%s%s%s%s", GST_OBJECT_NAME
+      (GST_MESSAGE_SRC (msg)), err->message, reason ? " [" : "",
+      reason ? reason : "", reason ? "]" : "", last ? "; last failure: " : "",
+      last ? last : "");
+  g_error_free (err);
+  return text;
 }
 
 static gboolean
@@ -636,19 +815,16 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
       }
       break;
     case GST_MESSAGE_ERROR:{
-      GError *err = NULL;
+      gchar *what = error_text (msg);
 
-      gst_message_parse_error (msg, &err, NULL);
-      /* the debug string can name a location: only the message */
-      g_printerr ("device %s: error from %s: %s\n", d->cfg->id,
-          GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
-      g_error_free (err);
+      g_printerr ("device %s: error from %s\n", d->cfg->id, what);
       if (s->stopping) {
         d->eos = TRUE;
         check_stopped (s);
       } else {
-        device_schedule_restart (d);
+        device_schedule_restart (d, what);
       }
+      g_free (what);
       break;
     }
     case GST_MESSAGE_WARNING:{
@@ -666,7 +842,7 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
         check_stopped (s);
       else {
         g_printerr ("device %s: the stream ended\n", d->cfg->id);
-        device_schedule_restart (d);
+        device_schedule_restart (d, "the stream ended");
       }
       break;
     default:
@@ -683,7 +859,7 @@ device_start (Device * d)
   if (gst_element_set_state (d->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     g_printerr ("device %s: cannot start its pipeline\n", d->cfg->id);
-    device_schedule_restart (d);
+    device_schedule_restart (d, "cannot start its pipeline");
   }
 }
 
@@ -872,6 +1048,7 @@ device_free (Device * d)
   }
   g_list_free_full (d->clients, (GDestroyNotify) client_free);
   g_mutex_clear (&d->lock);
+  g_free (d->first_failure);
   g_free (d);
 }
 
@@ -890,7 +1067,7 @@ main (int argc, char **argv)
   };
   GOptionContext *ctx;
   GError *err = NULL;
-  GPtrArray *creds = NULL;
+  GPtrArray *creds = NULL, *hosts = NULL;
   Serve s = { 0, };
   guint sigint, sigterm, cleanup = 0;
 
@@ -962,22 +1139,22 @@ main (int argc, char **argv)
   }
   g_clear_pointer (&creds, g_ptr_array_unref);
 
+  /* one line per mount and address a client can use: a wildcard address
+   * (0.0.0.0) in a URL reaches nothing */
+  if (s.server)
+    hosts = url_hosts (s.config->rtsp_address);
   for (guint i = 0; i < s.devices->len; i++) {
     Device *d = g_ptr_array_index (s.devices, i);
     GstBus *bus = gst_element_get_bus (d->pipeline);
 
     d->bus_watch = gst_bus_add_watch (bus, bus_cb, d);
     gst_object_unref (bus);
-    if (s.server) {
-      const gchar *addr = s.config->rtsp_address;
-      gboolean v6 = strchr (addr, ':') != NULL;
-
-      g_print ("rtsp: rtsp://%s%s%s:%d/%s\n", v6 ? "[" : "", addr,
-          v6 ? "]" : "", gst_rtsp_server_get_bound_port (s.server),
-          d->cfg->id);
-    }
+    for (guint j = 0; hosts != NULL && j < hosts->len; j++)
+      g_print ("rtsp: rtsp://%s:%d/%s\n", (gchar *) hosts->pdata[j],
+          gst_rtsp_server_get_bound_port (s.server), d->cfg->id);
     device_start (d);
   }
+  g_clear_pointer (&hosts, g_ptr_array_unref);
   fflush (stdout);
 
   sigint = g_unix_signal_add (SIGINT, signal_cb, &s);

@@ -34,7 +34,8 @@ G_DEFINE_QUARK (seecitv-serve-config-error-quark, seecitv_serve_config_error);
 #define MAX_SECRET_FILE 4096
 
 static const gchar *const rtsp_keys[] = {
-  "address", "port", "credentials-file", NULL
+  "address", "port", "credentials-file", "max-auth-failures", "lockout",
+  NULL
 };
 
 static const gchar *const webhook_keys[] = {
@@ -45,7 +46,7 @@ static const gchar *const webhook_keys[] = {
 static const gchar *const device_keys[] = {
   "id", "url", "pin", "key-file", "user", "password-file", "pipeline",
   "zones", "motion-zones", "recording-dir", "keystore", "record",
-  "detect-faces", "bitrate", "key-interval", NULL
+  "detect-faces", "bitrate", "key-interval", "encoder-threads", NULL
 };
 
 static void
@@ -285,7 +286,12 @@ parse_rtsp (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
       !get_uint (ctx, g, "port", SEECITV_SERVE_DEFAULT_RTSP_PORT, 0, 65535,
           &c->rtsp_port, error) ||
       !get_required (ctx, g, "credentials-file", &c->rtsp_credentials_file,
-          error))
+          error) ||
+      !get_uint (ctx, g, "max-auth-failures",
+          SEECITV_SERVE_DEFAULT_MAX_AUTH_FAILURES, 0, 1000,
+          &c->rtsp_max_auth_failures, error) ||
+      !get_seconds_ms (ctx, g, "lockout", SEECITV_SERVE_DEFAULT_LOCKOUT_MS,
+          100, 24 * 3600 * 1000, &c->rtsp_lockout_ms, error))
     return FALSE;
   if (c->rtsp_address == NULL)
     c->rtsp_address = g_strdup ("0.0.0.0");
@@ -364,7 +370,9 @@ parse_device (Ctx * ctx, const gchar * g, SeecitvServeDevice * d,
       !get_uint (ctx, g, "bitrate", SEECITV_SERVE_DEFAULT_BITRATE, 16,
           100000, &d->bitrate, error) ||
       !get_uint (ctx, g, "key-interval", SEECITV_SERVE_DEFAULT_KEY_INTERVAL,
-          1, 1000, &d->key_interval, error))
+          1, 1000, &d->key_interval, error) ||
+      !get_uint (ctx, g, "encoder-threads", 0, 0,
+          SEECITV_SERVE_MAX_ENCODER_THREADS, &d->encoder_threads, error))
     goto fail;
 
   if (d->id == NULL)

@@ -33,8 +33,11 @@ typedef enum
 
 #define SEECITV_SERVE_MAX_DEVICES 64
 #define SEECITV_SERVE_DEFAULT_RTSP_PORT 8554
+#define SEECITV_SERVE_DEFAULT_MAX_AUTH_FAILURES 5
+#define SEECITV_SERVE_DEFAULT_LOCKOUT_MS 30000
 #define SEECITV_SERVE_DEFAULT_BITRATE 2048      /* kbit/s */
 #define SEECITV_SERVE_DEFAULT_KEY_INTERVAL 30   /* frames */
+#define SEECITV_SERVE_MAX_ENCODER_THREADS 64
 #define SEECITV_SERVE_DEFAULT_QUEUE_SIZE 256
 #define SEECITV_SERVE_DEFAULT_RETRY_INITIAL_MS 1000
 #define SEECITV_SERVE_DEFAULT_RETRY_MAX_MS 60000
@@ -65,6 +68,7 @@ typedef struct
   gboolean detect_faces;
   guint bitrate;                /* kbit/s */
   guint key_interval;           /* frames */
+  guint encoder_threads;        /* x264enc threads, 0: one per core */
 } SeecitvServeDevice;
 
 typedef struct
@@ -74,6 +78,8 @@ typedef struct
   gchar *rtsp_address;
   guint rtsp_port;              /* 0: any free port */
   gchar *rtsp_credentials_file;
+  guint rtsp_max_auth_failures;  /* wrong logins before a lock-out; 0: none */
+  guint rtsp_lockout_ms;        /* first lock-out */
   gchar *webhook_url;           /* NULL: no webhooks */
   gchar *webhook_secret_file;
   guint webhook_queue_size;

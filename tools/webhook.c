@@ -470,6 +470,10 @@ seecitv_webhook_event_to_json (const SeecitvWebhookEvent * ev)
   if (ev->duration != G_MAXUINT64)
     g_string_append_printf (s, ",\"duration\":%" G_GUINT64_FORMAT,
         ev->duration);
+  if (ev->reason != NULL) {
+    g_string_append (s, ",\"reason\":");
+    append_json_string (s, ev->reason);
+  }
   g_string_append (s, ",\"score\":");
   if (isfinite (ev->score))
     g_string_append (s, g_ascii_formatd (num, sizeof (num), "%.6f",

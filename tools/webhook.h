@@ -86,13 +86,15 @@ typedef struct
   gint64 sent_us;               /* wall-clock time the event was made, µs */
   guint64 running_time;         /* ns, as in the bus message */
   guint64 duration;             /* ns, GST_CLOCK_TIME_NONE (-1) if none */
+  const gchar *reason;          /* why motion ended (a token), or NULL */
   gdouble score;
   const gchar *const *zones;    /* NULL-terminated, may be NULL */
 } SeecitvWebhookEvent;
 
 /* One line of JSON (g_free ()):
  * {"id":...,"device":...,"event":...,"time":"2026-11-29T00:00:00.000000Z",
- *  "sent":...,"running-time":N,["duration":N,]"score":X,"zones":[...]}
+ *  "sent":...,"running-time":N,["duration":N,]["reason":...,]"score":X,
+ *  "zones":[...]}
  * Strings are escaped, a non-finite score is null. */
 gchar *seecitv_webhook_event_to_json (const SeecitvWebhookEvent * event);
 

@@ -31,7 +31,8 @@ GST_START_TEST (test_full)
 {
   const gchar *text =
       "# the whole house\n"
-      "[rtsp]\naddress=127.0.0.1\nport=8555\n"
+      "[rtsp]\naddress=127.0.0.1\nport=8555\nmax-auth-failures=3\n"
+      "lockout=2.5\n"
       "credentials-file=/etc/seecitv/rtsp.credentials\n"
       "[webhook]\nurl=https://ha.example/hook\n"
       "secret-file=/etc/seecitv/hook.secret\nqueue-size=10\n"
@@ -45,6 +46,7 @@ GST_START_TEST (test_full)
       "recording-dir=/var/lib/seecitv/clips\n"
       "keystore=/var/lib/seecitv/keystore\nrecord=continuous\n"
       "bitrate=1000\nkey-interval=15\ndetect-faces=false\n"
+      "encoder-threads=4\n"
       "[device garden]\nid=garden-2\n"
       "pipeline=videotestsrc is-live=true ! videoconvert\n";
   GError *err = NULL;
@@ -55,6 +57,8 @@ GST_START_TEST (test_full)
   fail_unless (c->rtsp);
   fail_unless_equals_string (c->rtsp_address, "127.0.0.1");
   fail_unless_equals_int (c->rtsp_port, 8555);
+  fail_unless_equals_int (c->rtsp_max_auth_failures, 3);
+  fail_unless_equals_int (c->rtsp_lockout_ms, 2500);
   fail_unless_equals_string (c->rtsp_credentials_file,
       "/etc/seecitv/rtsp.credentials");
   fail_unless_equals_string (c->webhook_url, "https://ha.example/hook");
@@ -71,6 +75,7 @@ GST_START_TEST (test_full)
   fail_unless_equals_int (d->record, SEECITV_SERVE_RECORD_CONTINUOUS);
   fail_unless_equals_int (d->bitrate, 1000);
   fail_unless_equals_int (d->key_interval, 15);
+  fail_unless_equals_int (d->encoder_threads, 4);
   fail_unless (!d->detect_faces);
   d = g_ptr_array_index (c->devices, 1);
   fail_unless_equals_string (d->id, "garden-2");
@@ -78,6 +83,7 @@ GST_START_TEST (test_full)
   fail_unless (d->url == NULL && d->recording_dir == NULL);
   fail_unless (d->detect_faces);
   fail_unless_equals_int (d->bitrate, SEECITV_SERVE_DEFAULT_BITRATE);
+  fail_unless_equals_int (d->encoder_threads, 0);
   seecitv_serve_config_free (c);
 
   /* no [rtsp], no [webhook]: defaults */
@@ -117,6 +123,10 @@ static const struct
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "record"},
   {"[device a]\npipeline=x\nbitrate=lots\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "bitrate"},
+  {"[rtsp]\ncredentials-file=/c\nlockout=0\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[rtsp]", "lockout"},
+  {"[device a]\npipeline=x\nencoder-threads=65\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "encoder-threads"},
   {"[device a]\npipeline=x\ndetect-faces=maybe\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "detect-faces"},
   {"[device a]\npipeline=x\nkey-file=/k\n",

@@ -370,6 +370,7 @@ GST_START_TEST (test_event_json)
   ev.sent_us = G_GINT64_CONSTANT (1795910401000000);
   ev.running_time = 5000000000;
   ev.duration = 2500000000;
+  ev.reason = "shutdown";
   ev.score = 0.25;
   ev.zones = zones;
   json = seecitv_webhook_event_to_json (&ev);
@@ -377,17 +378,19 @@ GST_START_TEST (test_event_json)
       "{\"id\":\"0011223344556677-cam-1-3\",\"device\":\"cam-1\","
       "\"event\":\"motion-end\",\"time\":\"2026-11-29T00:00:00.123456Z\","
       "\"sent\":\"2026-11-29T00:00:01.000000Z\",\"running-time\":5000000000,"
-      "\"duration\":2500000000,\"score\":0.250000,"
+      "\"duration\":2500000000,\"reason\":\"shutdown\",\"score\":0.250000,"
       "\"zones\":[\"door\",\"a\\\"b\\\\c\\n\\u0001\"]}");
   g_free (json);
 
   /* a start has no duration; a non-finite score is null; no zones */
   ev.event = "motion-start";
   ev.duration = G_MAXUINT64;
+  ev.reason = NULL;
   ev.score = NAN;
   ev.zones = NULL;
   json = seecitv_webhook_event_to_json (&ev);
   fail_unless (strstr (json, "\"duration\"") == NULL);
+  fail_unless (strstr (json, "\"reason\"") == NULL);
   fail_unless (g_str_has_suffix (json, "\"score\":null,\"zones\":[]}"));
   g_free (json);
 }

@@ -7,9 +7,12 @@
  *   a pinned self-signed certificate and the seecitv protocol, its moving
  *   ball scene), runs two pipelines: both mounts stream to rtspsrc, both
  *   devices' motion reaches a loopback webhook receiver signed, the
- *   recording device leaves a clip, and no secret shows in the output;
+ *   recording device leaves a clip, the motion-ends sent at SIGTERM say
+ *   "reason":"shutdown", and no secret shows in the output;
  * - RTSP authentication: no or wrong credentials are refused (RESOURCE /
- *   NOT_AUTHORIZED from rtspsrc), right ones receive frames;
+ *   NOT_AUTHORIZED from rtspsrc), right ones receive frames; failed
+ *   logins are logged and, after too many wrong ones, refused with 503
+ *   and Retry-After for a while (raw DESCRIBE requests);
  * - a bad config or a credentials file readable by others: exit status 2
  *   and a message naming file, group and key.
  * The face check on a real face is in seecitv-serve_media.c.
@@ -199,6 +202,22 @@ GST_START_TEST (test_two_devices)
   }
   fail_unless (strstr (s->output->str, "device cam-a: playing") != NULL,
       "%s", s->output->str);
+  /* the balls were still moving: the ends sent at SIGTERM say why */
+  g_mutex_lock (&r->lock);
+  {
+    guint shutdown_ends = 0;
+
+    for (guint i = 0; i < r->received->len; i++) {
+      Received *rec = g_ptr_array_index (r->received, i);
+
+      if (strstr (rec->body, "\"event\":\"motion-end\"") != NULL &&
+          strstr (rec->body, "\"reason\":\"shutdown\"") != NULL)
+        shutdown_ends++;
+    }
+    fail_unless (shutdown_ends >= 1, "no motion-end with reason shutdown:\n%s",
+        s->output->str);
+  }
+  g_mutex_unlock (&r->lock);
   fail_unless (strstr (s->output->str, "device cam-b: playing") != NULL);
   /* cam-b records; its clip is closed at the end */
   fail_unless (count_files (clips, ".seecitv") >= 1, "%s", s->output->str);
@@ -289,6 +308,221 @@ GST_START_TEST (test_rtsp_auth)
 
 GST_END_TEST;
 
+static gchar *
+md5_hex (const gchar * a, const gchar * b, const gchar * c)
+{
+  gchar *in = c ? g_strjoin (":", a, b, c, NULL) : g_strjoin (":", a, b,
+      NULL);
+  gchar *out = g_compute_checksum_for_string (G_CHECKSUM_MD5, in, -1);
+
+  g_free (in);
+  return out;
+}
+
+/* Reads a response's status line and headers: the status; Retry-After
+ * into *@retry_after, the Digest challenge's realm and nonce (g_free ()). */
+static guint
+read_response (GDataInputStream * in, guint * retry_after, gchar ** realm,
+    gchar ** nonce)
+{
+  guint status = 0;
+  gchar *line;
+
+  *retry_after = 0;
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
+    if (*line == '\0') {
+      g_free (line);
+      break;
+    }
+    if (status == 0)
+      fail_unless (sscanf (line, "RTSP/1.0 %u", &status) == 1, "%s", line);
+    else if (g_ascii_strncasecmp (line, "Retry-After:", 12) == 0)
+      *retry_after = (guint) g_ascii_strtoull (line + 12, NULL, 10);
+    else if (g_ascii_strncasecmp (line, "WWW-Authenticate: Digest ", 25) == 0) {
+      gchar *r = strstr (line, "realm=\""), *n = strstr (line, "nonce=\"");
+
+      fail_unless (r != NULL && n != NULL, "%s", line);
+      *realm = g_strndup (r + 7, strchr (r + 7, '"') - (r + 7));
+      *nonce = g_strndup (n + 7, strchr (n + 7, '"') - (n + 7));
+    }
+    g_free (line);
+  }
+  return status;
+}
+
+/* DESCRIBE @url on a connection of its own: without credentials, then,
+ * if answered 401 and @user is given, again with Digest credentials (on
+ * the same connection, as clients do). With @basic, once with Basic
+ * credentials instead. Returns the last status; *@retry_after gets the
+ * Retry-After header's value (0 if none). */
+static guint
+rtsp_describe (const gchar * url, const gchar * user, const gchar * pass,
+    gboolean basic, guint * retry_after)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GOutputStream *out;
+  GDataInputStream *in;
+  GError *err = NULL;
+  gchar *req, *authz = NULL, *realm = NULL, *nonce = NULL;
+  guint status;
+
+  fail_unless (uri != NULL, "%s", url);
+  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+      g_uri_get_port (uri), NULL, &err);
+  fail_unless (conn != NULL, "%s", err ? err->message : "");
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM
+          (conn)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  if (basic) {
+    gchar *up = g_strconcat (user, ":", pass, NULL);
+    gchar *b64 = g_base64_encode ((const guchar *) up, strlen (up));
+
+    authz = g_strconcat ("Basic ", b64, NULL);
+    g_free (b64);
+    g_free (up);
+  }
+  req = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\n"
+      "Accept: application/sdp\r\n%s%s%s\r\n", url,
+      authz ? "Authorization: " : "", authz ? authz : "", authz ? "\r\n" : "");
+  fail_unless (g_output_stream_write_all (out, req, strlen (req), NULL, NULL,
+          NULL));
+  status = read_response (in, retry_after, &realm, &nonce);
+  if (status == 401 && user != NULL && !basic) {
+    gchar *ha1, *ha2, *response;
+
+    fail_unless (nonce != NULL);
+    ha1 = md5_hex (user, realm, pass);
+    ha2 = md5_hex ("DESCRIBE", url, NULL);
+    response = md5_hex (ha1, nonce, ha2);
+    g_free (req);
+    req = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 2\r\n"
+        "Accept: application/sdp\r\nAuthorization: Digest username=\"%s\", "
+        "realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"\r\n\r\n",
+        url, user, realm, nonce, url, response);
+    fail_unless (g_output_stream_write_all (out, req, strlen (req), NULL,
+            NULL, NULL));
+    g_clear_pointer (&realm, g_free);
+    g_clear_pointer (&nonce, g_free);
+    status = read_response (in, retry_after, &realm, &nonce);
+    g_free (response);
+    g_free (ha2);
+    g_free (ha1);
+  }
+  g_object_unref (in);
+  g_object_unref (conn);
+  g_object_unref (client);
+  g_uri_unref (uri);
+  g_free (realm);
+  g_free (nonce);
+  g_free (authz);
+  g_free (req);
+  return status;
+}
+
+/* Failed logins are logged (no password, no unknown user name) and, after
+ * max-auth-failures wrong ones, the address gets 503 with Retry-After,
+ * right credentials too, until the lock-out ends. Requests without
+ * credentials (every client's first) do not count. */
+GST_START_TEST (test_login_brake)
+{
+  gchar *creds = write_file (tmpdir, "rtsp.credentials", USER ":" PASS "\n");
+  gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
+      "credentials-file=%s\nmax-auth-failures=3\nlockout=2\n"
+      "[device test]\npipeline=videotestsrc is-live=true ! "
+      "video/x-raw,width=160,height=120,framerate=15/1 ! queue\n"
+      "detect-faces=false\n", creds);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 1);
+  const gchar *url = g_hash_table_lookup (s->urls, "test");
+  GError *err = NULL;
+  guint retry = 0;
+
+  fail_unless (url != NULL, "%s", s->output->str);
+  fail_unless (serve_wait_line (s, "device test: playing"));
+
+  /* no credentials: 401, never counted */
+  for (guint i = 0; i < 6; i++)
+    fail_unless_equals_int (rtsp_describe (url, NULL, NULL, FALSE, &retry),
+        401);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      200);
+  /* Basic, even with the right password: refused outside TLS */
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, TRUE, &retry), 401);
+  /* rtspsrc retries a refused password on its connection: one failure */
+  fail_unless_equals_int (rtsp_receive (url, USER, "wrong-pass-123", 1, 20,
+          NULL, NULL, &err), 0);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  g_clear_error (&err);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      200);
+
+  /* three wrong ones (one naming a user nobody configured): locked out */
+  fail_unless_equals_int (rtsp_describe (url, USER, "wrong-pass-456", FALSE,
+          &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, "Sup3rSecret", "x", FALSE,
+          &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, USER, "wrong-pass-789", FALSE,
+          &retry), 401);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      503);
+  fail_unless (retry >= 1 && retry <= 2, "Retry-After: %u", retry);
+  fail_unless_equals_int (rtsp_describe (url, NULL, NULL, FALSE, &retry),
+      503);
+
+  /* once it has passed, the right credentials are welcome again */
+  g_usleep ((retry * 1000 + 300) * 1000);
+  fail_unless_equals_int (rtsp_describe (url, USER, PASS, FALSE, &retry),
+      200);
+
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless (strstr (s->output->str, "rtsp: login failed from 127.0.0.1 "
+          "(user " USER ")") != NULL, "%s", s->output->str);
+  fail_unless (strstr (s->output->str, "rtsp: login failed from 127.0.0.1 "
+          "(an unknown user)") != NULL, "%s", s->output->str);
+  fail_unless (strstr (s->output->str, "rtsp: locking out 127.0.0.1") !=
+      NULL, "%s", s->output->str);
+  fail_unless (strstr (s->output->str, "wrong-pass-") == NULL);
+  fail_unless (strstr (s->output->str, "Sup3rSecret") == NULL);
+  fail_unless (strstr (s->output->str, PASS) == NULL);
+  serve_free (s);
+  g_free (config);
+  g_free (text);
+  g_free (creds);
+}
+
+GST_END_TEST;
+
+/* A device failing again and again names its first failure when later
+ * ones differ: here a file that is no video, then no file at all. */
+GST_START_TEST (test_first_failure)
+{
+  gchar *junk = write_file (tmpdir, "junk", "this is not a video file\n");
+  gchar *text = g_strdup_printf ("[device porch]\npipeline=filesrc "
+      "location=%s ! decodebin ! queue\ndetect-faces=false\n", junk);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 0);
+  const gchar *first;
+
+  fail_unless (serve_wait_line (s, "device porch: restarting in 2 s"), "%s",
+      s->output->str);
+  first = strstr (s->output->str, "device porch: error from ");
+  fail_unless (first != NULL, "%s", s->output->str);
+  fail_unless_equals_int (g_unlink (junk), 0);
+  fail_unless (serve_wait_line (s, "device porch: restarting in 4 s "
+          "(first failure: typefind: "), "%s", s->output->str);
+  fail_unless_equals_int (serve_stop (s), 0);
+  serve_free (s);
+  g_free (config);
+  g_free (text);
+  g_free (junk);
+}
+
+GST_END_TEST;
+
 /* Runs the tool on a config of [rtsp] with @creds and a [device porch]
  * with @device_keys; returns its exit status and output (g_free ()). */
 static gint
@@ -359,6 +593,8 @@ serve_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_bad_config);
   tcase_add_test (tc, test_rtsp_auth);
+  tcase_add_test (tc, test_login_brake);
+  tcase_add_test (tc, test_first_failure);
   tcase_add_test (tc, test_two_devices);
   return s;
 }

@@ -262,6 +262,21 @@ serve_start (const gchar * config, guint n_devices)
   return s;
 }
 
+gboolean
+serve_wait_line (Serve * s, const gchar * needle)
+{
+  gchar *line;
+  gboolean found = strstr (s->output->str, needle) != NULL;
+
+  while (!found &&
+      (line = g_data_input_stream_read_line (s->out, NULL, NULL, NULL))) {
+    g_string_append_printf (s->output, "%s\n", line);
+    found = strstr (line, needle) != NULL;
+    g_free (line);
+  }
+  return found;
+}
+
 gint
 serve_stop (Serve * s)
 {

@@ -77,6 +77,9 @@ typedef struct
 /* Runs SEECITV_SERVE_TOOL --config @config and waits for an rtsp: line
  * for each of the @n_devices mounts (or the end of its output). */
 Serve *serve_start (const gchar * config, guint n_devices);
+/* Reads the tool's output until a line contains @needle; FALSE if the
+ * output ended first. */
+gboolean serve_wait_line (Serve * s, const gchar * needle);
 /* SIGTERM, then reads the rest of the output; returns the exit status
  * (-1 if it did not exit normally). */
 gint serve_stop (Serve * s);

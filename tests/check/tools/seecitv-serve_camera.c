@@ -1,0 +1,197 @@
+/* seecitv
+ * Copyright (C) 2026 seecitv contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * seecitv-serve with an IP camera as `pipeline=` (issue 17): a loopback
+ * RTSP camera (gst-rtsp-server in this process, in a thread of its own)
+ * sends H.264 video and Opus audio, as cameras with a microphone do. Two
+ * devices read it through elements whose pads appear later:
+ * - `uridecodebin uri=rtsp://…`, ending the description (gst_parse could
+ *   not ghost a pad that does not exist yet: "cannot link");
+ * - `rtspsrc … ! decodebin ! queue` (gst_parse's delayed linking took the
+ *   first pad, audio as well: "Delayed linking failed" and restarts).
+ * Both mounts stream; nothing says "Delayed linking failed"; and the
+ * camera never gets a SETUP for its audio stream: the audio is not even
+ * received.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <string.h>
+
+#include "serve-common.h"
+
+#define USER "nvr"
+#define PASS "camera-test-password-1"
+
+static gchar *tmpdir;
+
+static void
+setup (void)
+{
+  tmpdir = test_tmpdir_new ("seecitv-serve-camera-XXXXXX");
+}
+
+static void
+teardown (void)
+{
+  test_remove_tree (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+}
+
+/* ---- the camera ---- */
+
+typedef struct
+{
+  GMainContext *ctx;
+  GMainLoop *loop;
+  GThread *thread;
+  GstRTSPServer *server;
+  guint port;
+  gint video_setups;            /* atomic */
+  gint audio_setups;            /* atomic */
+} Camera;
+
+static void
+setup_request_cb (GstRTSPClient * client, GstRTSPContext * ctx,
+    gpointer user_data)
+{
+  Camera *cam = user_data;
+  const gchar *path = ctx->uri ? ctx->uri->abspath : "";
+
+  if (g_str_has_suffix (path, "/stream=1"))
+    g_atomic_int_inc (&cam->audio_setups);
+  else if (g_str_has_suffix (path, "/stream=0"))
+    g_atomic_int_inc (&cam->video_setups);
+}
+
+static void
+client_connected_cb (GstRTSPServer * server, GstRTSPClient * client,
+    gpointer user_data)
+{
+  g_signal_connect (client, "setup-request", G_CALLBACK (setup_request_cb),
+      user_data);
+}
+
+static gpointer
+camera_thread (gpointer data)
+{
+  Camera *cam = data;
+
+  g_main_context_push_thread_default (cam->ctx);
+  g_main_loop_run (cam->loop);
+  g_main_context_pop_thread_default (cam->ctx);
+  return NULL;
+}
+
+static Camera *
+camera_start (void)
+{
+  Camera *cam = g_new0 (Camera, 1);
+  GstRTSPMediaFactory *f = gst_rtsp_media_factory_new ();
+  GstRTSPMountPoints *mounts;
+
+  cam->ctx = g_main_context_new ();
+  cam->loop = g_main_loop_new (cam->ctx, FALSE);
+  cam->server = gst_rtsp_server_new ();
+  gst_rtsp_server_set_address (cam->server, "127.0.0.1");
+  gst_rtsp_server_set_service (cam->server, "0");
+  gst_rtsp_media_factory_set_launch (f, "( videotestsrc is-live=true "
+      "pattern=ball ! video/x-raw,width=160,height=120,framerate=15/1 ! "
+      "x264enc tune=zerolatency key-int-max=15 ! rtph264pay name=pay0 pt=96 "
+      "audiotestsrc is-live=true ! audioconvert ! opusenc ! "
+      "rtpopuspay name=pay1 pt=97 )");
+  gst_rtsp_media_factory_set_shared (f, TRUE);
+  mounts = gst_rtsp_server_get_mount_points (cam->server);
+  gst_rtsp_mount_points_add_factory (mounts, "/cam", f);
+  g_object_unref (mounts);
+  g_signal_connect (cam->server, "client-connected",
+      G_CALLBACK (client_connected_cb), cam);
+  fail_unless (gst_rtsp_server_attach (cam->server, cam->ctx) != 0);
+  cam->port = gst_rtsp_server_get_bound_port (cam->server);
+  cam->thread = g_thread_new ("camera", camera_thread, cam);
+  return cam;
+}
+
+static gboolean
+quit_cb (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+camera_stop (Camera * cam)
+{
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (cam->server);
+
+  g_main_context_invoke (cam->ctx, quit_cb, cam->loop);
+  g_thread_join (cam->thread);
+  gst_rtsp_session_pool_cleanup (pool);
+  g_object_unref (pool);
+  g_object_unref (cam->server);
+  while (g_main_context_iteration (cam->ctx, FALSE));
+  g_main_loop_unref (cam->loop);
+  g_main_context_unref (cam->ctx);
+  g_free (cam);
+}
+
+GST_START_TEST (test_dynamic_pads_video_only)
+{
+  Camera *cam = camera_start ();
+  gchar *creds = write_file (tmpdir, "rtsp.credentials", USER ":" PASS "\n");
+  gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
+      "credentials-file=%s\n"
+      "[device tail]\npipeline=uridecodebin uri=rtsp://127.0.0.1:%u/cam\n"
+      "detect-faces=false\n"
+      "[device linked]\npipeline=rtspsrc location=rtsp://127.0.0.1:%u/cam "
+      "latency=100 ! decodebin ! queue\ndetect-faces=false\n",
+      creds, cam->port, cam->port);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 2);
+  const gchar *ids[] = { "tail", "linked" };
+
+  fail_unless (g_hash_table_size (s->urls) == 2, "%s", s->output->str);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    const gchar *url = g_hash_table_lookup (s->urls, ids[i]);
+    GError *err = NULL;
+
+    guint got = rtsp_receive (url, USER, PASS, 5, 30, NULL, NULL, &err);
+
+    fail_unless (got == 5, "%s: %u frames, %s\n%s", ids[i], got,
+        err ? err->message : "", s->output->str);
+    g_clear_error (&err);
+  }
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless (strstr (s->output->str, "Delayed linking failed") == NULL,
+      "%s", s->output->str);
+  fail_unless (strstr (s->output->str, "restarting") == NULL, "%s",
+      s->output->str);
+  fail_unless (g_atomic_int_get (&cam->video_setups) >= 2);
+  fail_unless_equals_int (g_atomic_int_get (&cam->audio_setups), 0);
+  serve_free (s);
+  camera_stop (cam);
+  g_free (config);
+  g_free (text);
+  g_free (creds);
+}
+
+GST_END_TEST;
+
+static Suite *
+serve_camera_suite (void)
+{
+  Suite *s = suite_create ("seecitv-serve_camera");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, 120);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_dynamic_pads_video_only);
+  return s;
+}
+
+GST_CHECK_MAIN (serve_camera);
