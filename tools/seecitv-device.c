@@ -47,7 +47,7 @@
 #include "config.h"
 #endif
 
-#include "protocol.h"
+#include <seecitv/protocol/protocol.h>
 
 #include <glib-unix.h>
 #include <gst/gst.h>

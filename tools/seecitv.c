@@ -4,8 +4,8 @@
  *
  * The `seecitv` command: keys init, keys rotate, list, verify, export,
  * sheet, audit, forget, purge, pair, unpair, devices over a keystore
- * (ext/openssl/keystore.h) and its clips (clip.h); pairing secret files
- * are read as seecitv-device reads them (ext/soup/protocol.h). Export
+ * (gst-libs/seecitv/crypto/keystore.h) and its clips (clip.h); pairing secret files
+ * are read as seecitv-device reads them (gst-libs/seecitv/protocol/protocol.h). Export
  * and sheet run GStreamer pipelines through the seecitvcrypto plugin's
  * seecitvdecrypt, which writes the access log that audit prints; the
  * sheet's layout is in seecitv-sheet.c. Everything else uses the crypto
@@ -31,9 +31,9 @@
 #include <openssl/rand.h>
 
 #include "seecitv-remote.h"
-#include "clip.h"
-#include "keystore.h"
-#include "protocol.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
+#include <seecitv/protocol/protocol.h>
 #include "seecitv-sheet.h"
 
 #define EXIT_OK 0

@@ -118,7 +118,7 @@
 
 #include "gstseecitvcryptsink.h"
 #include <seecitv/gstproperty.h>
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 
 #include <errno.h>
 #include <fcntl.h>

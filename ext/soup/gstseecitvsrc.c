@@ -97,8 +97,8 @@
 
 #include "gstseecitvsrc.h"
 #include <seecitv/gstproperty.h>
-#include "protocol.h"
-#include "keystore.h"
+#include <seecitv/protocol/protocol.h>
+#include <seecitv/crypto/keystore.h>
 
 #include <seecitv/multipart.h>
 #include <libsoup/soup.h>

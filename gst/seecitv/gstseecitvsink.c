@@ -7,7 +7,7 @@
  * for raw input, the management of one splitmuxsink per clip, the final
  * names of closed clips, and retention (age, size, disk full: a thread
  * plus the streaming thread when a write fails with ENOSPC). The pre-roll
- * ring itself is pure C in seecitvring.c; key deletion uses the keystore
+ * ring itself is pure C in gst-libs/seecitv/ring.c; key deletion uses the keystore
  * core of ext/openssl when the build has OpenSSL.
  */
 
@@ -152,7 +152,7 @@
 #endif
 
 #include "gstseecitvsink.h"
-#include "seecitvring.h"
+#include <seecitv/ring.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,7 +168,7 @@
 #ifdef SEECITV_HAVE_KEYSTORE
 #include <openssl/crypto.h>
 
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 #endif
 
 GST_DEBUG_CATEGORY_STATIC (seecitv_sink_debug);

@@ -20,7 +20,7 @@
 #include "seecitvsinkupload.h"
 
 #include <gmodule.h>
-#include <uploadqueue.h>
+#include <seecitv/s3/uploadqueue.h>
 
 #include <string.h>
 
@@ -269,7 +269,7 @@ seecitv_sink_upload_get_property (GstElement * sink, guint index,
   GST_OBJECT_UNLOCK (u->sink);
 }
 
-/* The upload module (ext/soup/uploadqueue-module.c), loaded once and kept:
+/* The upload module (gst-libs/seecitv/s3/uploadqueue-module.c), loaded once and kept:
  * $SEECITV_UPLOAD_MODULE, else the installed one, else the one in the build
  * tree (uninstalled use). Returns NULL with *error set. */
 static const SeecitvUploadQueueApi *

@@ -6,7 +6,7 @@
  * properties, the persistent queue it feeds when a clip closes, the drain
  * at EOS and the seecitvsink-upload-done / -failed messages. Kept out of
  * gstseecitvsink.c so that the sink only makes a few calls. The queue
- * itself (ext/soup/uploadqueue.c, libsoup 3 and OpenSSL) is a module
+ * itself (gst-libs/seecitv/s3/uploadqueue.c, libsoup 3 and OpenSSL) is a module
  * loaded with GModule when `upload` is set, so the plugin does not link
  * libsoup; without the module `upload` is refused at start with a clear
  * error.

@@ -31,8 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clip.h"
-#include "keystore.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 #include "../common/testkeystore.h"
 

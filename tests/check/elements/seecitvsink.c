@@ -11,7 +11,7 @@
  * A keystore behind a passphrase (passphrase-file) records, indexes and
  * deletes keys like one with a master key file, and fails at start when
  * the passphrase is wrong or missing.
- * The pre-roll ring (gst/seecitv/seecitvring.c) is tested alone first.
+ * The pre-roll ring (gst-libs/seecitv/ring.c) is tested alone first.
  * Everything lives in a g_mkdtemp() directory removed at the end.
  */
 #ifdef HAVE_CONFIG_H
@@ -24,9 +24,9 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "clip.h"
-#include "keystore.h"
-#include "seecitvring.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
+#include <seecitv/ring.h>
 #include "seecitvsink-test.h"
 
 #define FRAME (GST_SECOND / 10)

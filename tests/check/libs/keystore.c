@@ -1,7 +1,7 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Unit tests of the keystore (ext/openssl/keystore.c): master key files,
+ * Unit tests of the keystore (gst-libs/seecitv/crypto/keystore.c): master key files,
  * create/open with a key and with a passphrase, file modes, atomic and
  * conflict-checked saves, forgetting devices and deleting clip keys (a clip
  * written with the deleted key no longer opens), the access log (entries
@@ -28,9 +28,9 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "clip.h"
-#include "keystore.h"
-#include "keystore-private.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
+#include <seecitv/crypto/keystore-private.h>
 #include "../common/testfs.h"
 
 /* Byte-wise: read_be32 () loads unaligned words (UBSan). */

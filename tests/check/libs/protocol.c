@@ -2,7 +2,7 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Unit tests of the seecitv device protocol core (ext/soup/protocol.c):
+ * Unit tests of the seecitv device protocol core (gst-libs/seecitv/protocol/protocol.c):
  * docs/protocol.md's test vectors, the header formatters and their strict
  * parsers, the challenge bookkeeping (single use, expiry, bound), the full
  * device-side check, device info, key files and the MAC pseudonym. The
@@ -17,7 +17,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
-#include <protocol.h>
+#include <seecitv/protocol/protocol.h>
 
 #include <string.h>
 

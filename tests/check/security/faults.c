@@ -30,9 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clip.h"
+#include <seecitv/crypto/clip.h>
 #include "../elements/seecitvsrc_device.h"
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 #include "../common/testkeystore.h"
 

@@ -23,7 +23,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 #include "serve-common.h"
 #include "../common/testkeystore.h"
 #include "../elements/seecitvsrc_device.h"
