@@ -40,7 +40,6 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 
-#define KEYSTORE_RETRIES 5
 #define READ_BLOCK (256 * 1024)
 
 static gchar *opt_keystore = NULL;
@@ -340,26 +339,33 @@ load_new_passphrase (const gchar * new_passphrase_file, gsize * len)
  * key file, the old key file overwritten; or, with @pass, one derived from
  * that new passphrase. Retries when someone saved meanwhile. Every older
  * version of the keystore is then sealed under a key that exists nowhere. */
+typedef struct
+{
+  const gchar *pass;
+  gsize len;
+} Rotation;
+
+static gboolean
+rotate_commit (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  Rotation *r = data;
+
+  return r->pass ? seecitv_keystore_rotate_passphrase (ks, r->pass, r->len,
+      NULL, error) : seecitv_keystore_rotate_key (ks, NULL, error);
+}
+
 static gboolean
 rotate_keystore (const gchar * pass, gsize len)
 {
+  Rotation r = { pass, len };
   GError *err = NULL;
-  gboolean ok = FALSE;
-  int attempt;
+  SeecitvKeystore *ks = open_keystore ();
+  gboolean ok;
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks = open_keystore ();
-
-    if (ks == NULL)
-      return FALSE;
-    ok = pass ? seecitv_keystore_rotate_passphrase (ks, pass, len, NULL,
-        &err) : seecitv_keystore_rotate_key (ks, NULL, &err);
-    seecitv_keystore_free (ks);
-    if (ok || !g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED))
-      break;
-    g_clear_error (&err);
-  }
+  if (ks == NULL)
+    return FALSE;
+  ok = seecitv_keystore_update_full (ks, NULL, rotate_commit, &r, &err);
+  seecitv_keystore_free (ks);
   if (ok && pass != NULL) {
     g_print ("rotated master key\t%s\n", opt_keystore);
     g_printerr ("seecitv: the keystore opens with the new passphrase only: "
@@ -372,10 +378,11 @@ rotate_keystore (const gchar * pass, gsize len)
     g_printerr ("seecitv: the old master key is destroyed: back up %s "
         "again now\n", key_path);
     g_free (key_path);
-  } else if (err != NULL) {
-    print_error ("cannot rotate the master key", err);
-  } else {
+  } else if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED)) {
     g_printerr ("seecitv: the keystore keeps changing: try again\n");
+  } else {
+    print_error ("cannot rotate the master key", err);
   }
   g_clear_error (&err);
   return ok;
@@ -1184,32 +1191,33 @@ out:
 
 /* Expires old entries and saves, retrying when someone else saved
  * meanwhile. Returns: (transfer full) (nullable): the keystore as saved */
+static gboolean
+expire_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  seecitv_keystore_expire_access (ks, *(gint64 *) data);
+  return TRUE;
+}
+
 static SeecitvKeystore *
 open_keystore_expired (gint64 now)
 {
   GError *err = NULL;
-  int attempt;
+  SeecitvKeystore *ks = open_keystore ();
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks = open_keystore ();
-
-    if (ks == NULL)
-      return NULL;
-    if (seecitv_keystore_expire_access (ks, now) == 0 ||
-        seecitv_keystore_save (ks, &err))
-      return ks;
-    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED)) {
-      /* Still shown without the expired entries: only the save failed. */
-      print_error ("warning: cannot save the expired access log", err);
-      g_clear_error (&err);
-      return ks;
-    }
+  if (ks == NULL || seecitv_keystore_expire_access (ks, now) == 0 ||
+      seecitv_keystore_update (ks, expire_change, &now, &err))
+    return ks;
+  if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED)) {
+    g_printerr ("seecitv: the keystore keeps changing: try again\n");
     g_clear_error (&err);
     seecitv_keystore_free (ks);
+    return NULL;
   }
-  g_printerr ("seecitv: the keystore keeps changing: try again\n");
-  return NULL;
+  /* Still shown without the expired entries: only the save failed. */
+  print_error ("warning: cannot save the expired access log", err);
+  g_clear_error (&err);
+  return ks;
 }
 
 /* Parses the options of a command whose only option is --json and that
@@ -1293,6 +1301,22 @@ cmd_audit (int argc, char **argv)
 
 /* ---- forget, purge ---- */
 
+typedef struct
+{
+  const gchar *device;
+  GPtrArray *clips;             /* the device's clips, as forgotten */
+} ForgetChange;
+
+static gboolean
+forget_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  ForgetChange *f = data;
+
+  g_clear_pointer (&f->clips, g_ptr_array_unref);
+  f->clips = seecitv_keystore_list_clips (ks, f->device);
+  return seecitv_keystore_forget_device (ks, f->device, error);
+}
+
 static int
 cmd_forget (int argc, char **argv)
 {
@@ -1311,9 +1335,11 @@ cmd_forget (int argc, char **argv)
   };
   int status = EXIT_FAIL;
   GPtrArray *clips = NULL;
+  ForgetChange fc = { NULL };
+  SeecitvKeystore *ks;
   GError *err = NULL;
   gsize pass_len = 0;
-  int attempt;
+  gboolean ok;
   guint i;
 
   if (!parse_command ("forget", entries, &argc, &argv, &status))
@@ -1332,28 +1358,19 @@ cmd_forget (int argc, char **argv)
       goto out;
   }
   rotate = !no_rotate && (pass != NULL || opt_passphrase_file == NULL);
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks = open_keystore ();
-    gboolean ok;
-
-    if (ks == NULL)
-      goto out;
-    g_clear_pointer (&clips, g_ptr_array_unref);
-    clips = seecitv_keystore_list_clips (ks, device);
-    ok = seecitv_keystore_forget_device (ks, device, &err) &&
-        seecitv_keystore_save (ks, &err);
-    seecitv_keystore_free (ks);
-    if (ok)
-      break;
-    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED)) {
-      print_error ("forget", err);
-      goto out;
-    }
-    g_clear_error (&err);
-  }
-  if (attempt == KEYSTORE_RETRIES) {
+  fc.device = device;
+  ks = open_keystore ();
+  if (ks == NULL)
+    goto out;
+  ok = seecitv_keystore_update (ks, forget_change, &fc, &err);
+  seecitv_keystore_free (ks);
+  clips = g_steal_pointer (&fc.clips);
+  if (!ok && g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED)) {
     g_printerr ("seecitv: the keystore keeps changing: try again\n");
+    goto out;
+  } else if (!ok) {
+    print_error ("forget", err);
     goto out;
   }
   status = EXIT_OK;
@@ -1406,38 +1423,47 @@ out:
   return status;
 }
 
+typedef struct
+{
+  const gchar *arg;
+  guint8 id[SEECITV_CLIP_ID_SIZE];
+  SeecitvKeystoreClipInfo *info;
+  gchar *path;
+} PurgeChange;
+
+static gboolean
+purge_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  PurgeChange *p = data;
+
+  g_clear_pointer (&p->info, seecitv_keystore_clip_info_free);
+  g_clear_pointer (&p->path, g_free);
+  return resolve_clip (ks, p->arg, p->id, &p->info, &p->path, error) &&
+      seecitv_keystore_delete_clip_key (ks, p->id, error);
+}
+
 static gboolean
 purge_one (const gchar * arg)
 {
+  PurgeChange pc = { arg };
   GError *err = NULL;
-  int attempt;
-  gchar *path = NULL;
-  gboolean ok = FALSE;
+  SeecitvKeystore *ks = open_keystore ();
+  gchar *path;
+  gboolean ok;
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks = open_keystore ();
-    SeecitvKeystoreClipInfo *info = NULL;
-    guint8 id[SEECITV_CLIP_ID_SIZE];
+  if (ks == NULL)
+    return FALSE;
+  ok = seecitv_keystore_update (ks, purge_change, &pc, &err);
+  seecitv_keystore_free (ks);
+  path = g_steal_pointer (&pc.path);
+  if (ok) {
+    gchar *hex = hex_encode (pc.id, SEECITV_CLIP_ID_SIZE);
 
-    if (ks == NULL)
-      return FALSE;
-    g_clear_pointer (&path, g_free);
-    ok = resolve_clip (ks, arg, id, &info, &path, &err) &&
-        seecitv_keystore_delete_clip_key (ks, id, &err) &&
-        seecitv_keystore_save (ks, &err);
-    if (ok) {
-      gchar *hex = hex_encode (id, SEECITV_CLIP_ID_SIZE);
-
-      g_print ("removed clip key\t%s\t%s\n", hex, info ? info->path : path);
-      g_free (hex);
-    }
-    g_clear_pointer (&info, seecitv_keystore_clip_info_free);
-    seecitv_keystore_free (ks);
-    if (ok || !g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED))
-      break;
-    g_clear_error (&err);
+    g_print ("removed clip key\t%s\t%s\n", hex,
+        pc.info ? pc.info->path : path);
+    g_free (hex);
   }
+  g_clear_pointer (&pc.info, seecitv_keystore_clip_info_free);
   if (!ok) {
     gchar *what = g_strdup_printf ("cannot purge %s", arg);
 
@@ -1568,35 +1594,25 @@ write_secret_file (const gchar * path, const guint8 * secret, GError ** error)
   return TRUE;
 }
 
-/* Changes a keystore in memory; FALSE with @error set to refuse. */
-typedef gboolean (*KeystoreEdit) (SeecitvKeystore * ks, gpointer data,
-    GError ** error);
-
-/* Opens the keystore, applies @edit and saves, again from the start when
- * someone else saved meanwhile. Prints why not, after "@what: ". */
+/* Opens the keystore and applies @edit (seecitv_keystore_update()).
+ * Prints why not, after "@what: ". */
 static gboolean
-edit_keystore (const gchar * what, KeystoreEdit edit, gpointer data)
+edit_keystore (const gchar * what, SeecitvKeystoreChangeFunc edit,
+    gpointer data)
 {
   GError *err = NULL;
-  gboolean ok = FALSE;
-  int attempt;
+  SeecitvKeystore *ks = open_keystore ();
+  gboolean ok;
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks = open_keystore ();
-
-    if (ks == NULL)
-      return FALSE;
-    ok = edit (ks, data, &err) && seecitv_keystore_save (ks, &err);
-    seecitv_keystore_free (ks);
-    if (ok || !g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED))
-      break;
-    g_clear_error (&err);
-  }
-  if (err != NULL)
-    print_error (what, err);
-  else if (!ok)
+  if (ks == NULL)
+    return FALSE;
+  ok = seecitv_keystore_update (ks, edit, data, &err);
+  seecitv_keystore_free (ks);
+  if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED))
     g_printerr ("seecitv: the keystore keeps changing: try again\n");
+  else if (err != NULL)
+    print_error (what, err);
   g_clear_error (&err);
   return ok;
 }

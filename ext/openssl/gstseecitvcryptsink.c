@@ -140,10 +140,6 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_crypt_sink_debug);
 #define DEFAULT_CHUNK_SIZE SEECITV_CLIP_DEFAULT_CHUNK_SIZE
 #define DEFAULT_SEAL_ON_STOP FALSE
 
-/* A keystore saved by someone else between our open and save: reopen and
- * redo, a few times. */
-#define KEYSTORE_RETRIES 5
-
 enum
 {
   PROP_0,
@@ -413,6 +409,55 @@ post_keystore_error (SeecitvCryptSink * self, const gchar * keystore,
             "reason", G_TYPE_STRING, err->message, NULL));
 }
 
+typedef struct
+{
+  SeecitvCryptSink *self;
+  const gchar *device_id;
+  const gchar *location;
+  gint64 now;
+  guint8 *key;
+  gboolean change_failed;       /* the change itself, not the save */
+  gboolean save_failed;         /* the save, for another reason than a race */
+} ClipKeyChange;
+
+static gboolean
+clip_key_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  ClipKeyChange *c = data;
+
+  if (!seecitv_keystore_has_device (ks, c->device_id)) {
+    GST_INFO_OBJECT (c->self, "adding device %s to the keystore",
+        c->device_id);
+    if (!seecitv_keystore_add_device (ks, c->device_id, error))
+      goto failed;
+  }
+  if (seecitv_keystore_new_clip_key (ks, c->device_id, c->location, c->now,
+          c->key, &c->self->ids, error))
+    return TRUE;
+failed:
+  c->change_failed = TRUE;
+  return FALSE;
+}
+
+static gboolean
+clip_key_commit (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  ClipKeyChange *c = data;
+  GError *err = NULL;
+
+  if (seecitv_keystore_save (ks, &err))
+    return TRUE;
+  OPENSSL_cleanse (c->key, SEECITV_CLIP_KEY_SIZE);
+  if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED))
+    GST_INFO_OBJECT (c->self, "keystore changed meanwhile, redoing: %s",
+        err->message);
+  else
+    c->save_failed = TRUE;
+  g_propagate_error (error, err);
+  return FALSE;
+}
+
 /* Creates the clip's data key in the keystore and saves it. @key receives
  * the data key. Posts an error on failure. */
 static gboolean
@@ -420,61 +465,56 @@ create_clip_key (SeecitvCryptSink * self, const gchar * keystore,
     const gchar * passphrase_file, const gchar * device_id,
     const gchar * location, guint8 * key)
 {
+  ClipKeyChange c = { self, device_id, location, g_get_real_time (), key };
   GError *err = NULL;
-  gint64 now = g_get_real_time ();
-  int attempt;
+  SeecitvKeystore *ks;
+  gboolean ok;
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks;
-    gboolean saved;
-
-    ks = seecitv_keystore_open_default (keystore, passphrase_file, &err);
-    if (ks == NULL) {
-      post_keystore_error (self, keystore, err, FALSE);
-      g_clear_error (&err);
-      return FALSE;
-    }
-    if (!seecitv_keystore_has_device (ks, device_id)) {
-      GST_INFO_OBJECT (self, "adding device %s to the keystore", device_id);
-      if (!seecitv_keystore_add_device (ks, device_id, &err))
-        goto failed;
-    }
-    if (!seecitv_keystore_new_clip_key (ks, device_id, location, now, key,
-            &self->ids, &err))
-      goto failed;
-    saved = seecitv_keystore_save (ks, &err);
-    seecitv_keystore_free (ks);
-    if (saved)
-      return TRUE;
-    OPENSSL_cleanse (key, SEECITV_CLIP_KEY_SIZE);
-    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED)) {
-      post_keystore_error (self, keystore, err, TRUE);
-      g_clear_error (&err);
-      return FALSE;
-    }
-    GST_INFO_OBJECT (self, "keystore changed meanwhile, redoing: %s",
-        err->message);
-    g_clear_error (&err);
-    continue;
-
-  failed:
-    seecitv_keystore_free (ks);
-    if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CRYPTO))
-      GST_ELEMENT_ERROR_WITH_DETAILS (self, LIBRARY, ENCODE,
-          ("OpenSSL failed while creating the clip key."), ("%s",
-              err->message), ("reason", G_TYPE_STRING, err->message, NULL));
-    else
-      post_keystore_error (self, keystore, err, TRUE);
+  ks = seecitv_keystore_open_default (keystore, passphrase_file, &err);
+  if (ks == NULL) {
+    post_keystore_error (self, keystore, err, FALSE);
     g_clear_error (&err);
     return FALSE;
   }
-  GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
-      ("Cannot save the keystore: other processes keep changing it."),
-      (NULL), ("keystore", G_TYPE_STRING, keystore,
-          "reason", G_TYPE_STRING, "changed", NULL));
+  ok = seecitv_keystore_update_full (ks, clip_key_change, clip_key_commit,
+      &c, &err);
+  seecitv_keystore_free (ks);
+  if (ok)
+    return TRUE;
+  OPENSSL_cleanse (key, SEECITV_CLIP_KEY_SIZE);
+  if (c.change_failed && g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CRYPTO))
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, LIBRARY, ENCODE,
+        ("OpenSSL failed while creating the clip key."), ("%s",
+            err->message), ("reason", G_TYPE_STRING, err->message, NULL));
+  else if (c.change_failed || c.save_failed)
+    post_keystore_error (self, keystore, err, TRUE);
+  else if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED))
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("Cannot save the keystore: other processes keep changing it."),
+        (NULL), ("keystore", G_TYPE_STRING, keystore,
+            "reason", G_TYPE_STRING, "changed", NULL));
+  else                          /* reading it again failed */
+    post_keystore_error (self, keystore, err, FALSE);
+  g_clear_error (&err);
   return FALSE;
+}
+
+typedef struct
+{
+  const guint8 *clip_id;
+  const gchar *location;
+  gint64 now;
+} EndTimeChange;
+
+static gboolean
+end_time_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  EndTimeChange *e = data;
+
+  return seecitv_keystore_set_clip_info (ks, e->clip_id, e->location, e->now,
+      error);
 }
 
 /* Records the clip's end time in the index. Not fatal: the clip itself is
@@ -482,27 +522,20 @@ create_clip_key (SeecitvCryptSink * self, const gchar * keystore,
 static void
 record_end_time (SeecitvCryptSink * self)
 {
+  EndTimeChange e = { self->ids.clip_id, self->cur_location,
+    g_get_real_time ()
+  };
   GError *err = NULL;
-  gint64 now = g_get_real_time ();
-  int attempt;
+  SeecitvKeystore *ks;
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks;
-    gboolean ok;
+  ks = seecitv_keystore_open_default (self->cur_keystore,
+      self->cur_passphrase_file, &err);
+  if (ks != NULL) {
+    gboolean ok = seecitv_keystore_update (ks, end_time_change, &e, &err);
 
-    ks = seecitv_keystore_open_default (self->cur_keystore,
-        self->cur_passphrase_file, &err);
-    if (ks == NULL)
-      break;
-    ok = seecitv_keystore_set_clip_info (ks, self->ids.clip_id,
-        self->cur_location, now, &err) && seecitv_keystore_save (ks, &err);
     seecitv_keystore_free (ks);
     if (ok)
       return;
-    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED))
-      break;
-    g_clear_error (&err);
   }
   GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
       ("Cannot record the clip's end time in the keystore."),

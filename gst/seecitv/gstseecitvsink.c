@@ -203,7 +203,6 @@ static const gchar *const default_encoders[] = {
 #define RETENTION_INTERVAL (60 * G_USEC_PER_SEC)
 /* After ENOSPC, free at least this much (or the interrupted clip's size). */
 #define DISK_FULL_MIN_FREE (1024 * 1024)
-#define KEYSTORE_RETRIES 8
 /* A temporary file untouched this long (ns) is a crash's leftover. */
 #define STALE_TEMP_AGE (600 * GST_SECOND)
 
@@ -931,44 +930,20 @@ read_clip_id (const gchar * path, guint8 * clip_id)
   return TRUE;
 }
 
-typedef gboolean (*KeystoreChange) (SeecitvKeystore * ks, gpointer data,
-    GError ** err);
-
 /* Opens @keystore (with @passphrase_file, or its master key file when
- * NULL), applies @change and saves, again from the start when someone
- * else saved meanwhile. */
-static gboolean
-keystore_update_once (const gchar * keystore, const gchar * passphrase_file,
-    KeystoreChange change, gpointer data, GError ** err)
-{
-  int attempt;
-
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks = seecitv_keystore_open_default (keystore,
-        passphrase_file, err);
-    gboolean ok;
-
-    if (ks == NULL)
-      return FALSE;
-    ok = change (ks, data, err) && seecitv_keystore_save (ks, err);
-    seecitv_keystore_free (ks);
-    if (ok || !g_error_matches (*err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED))
-      return ok;
-    g_clear_error (err);
-  }
-  g_set_error_literal (err, SEECITV_KEYSTORE_ERROR,
-      SEECITV_KEYSTORE_ERROR_CHANGED, "other processes keep changing it");
-  return FALSE;
-}
-
+ * NULL) once and applies @change through seecitv_keystore_update(). */
 static gboolean
 keystore_update (const gchar * keystore, const gchar * passphrase_file,
-    KeystoreChange change, gpointer data, GError ** err)
+    SeecitvKeystoreChangeFunc change, gpointer data, GError ** err)
 {
-  gboolean ok = keystore_update_once (keystore, passphrase_file, change,
-      data, err);
+  SeecitvKeystore *ks = seecitv_keystore_open_default (keystore,
+      passphrase_file, err);
+  gboolean ok = FALSE;
 
+  if (ks != NULL) {
+    ok = seecitv_keystore_update (ks, change, data, err);
+    seecitv_keystore_free (ks);
+  }
   /* Saving drew random bytes in this (often pooled, long-lived) thread,
    * which made OpenSSL give it thread-local generators: free them now,
    * as seecitvcryptsink does (they are remade on the next use). */

@@ -69,7 +69,6 @@ static const guint8 keystore_magic[8] = {
 #define RECORD_HEADER_SIZE 5
 
 #define ACCESS_MAX_NAME 255
-#define ACCESS_SAVE_RETRIES 8
 
 #define KEK_SIZE 32
 #define WRAPPED_SIZE (SEECITV_CLIP_KEY_SIZE + 8)
@@ -2718,6 +2717,72 @@ out:
   return ok;
 }
 
+/**
+ * seecitv_keystore_update_full:
+ * @ks: an opened keystore (its passphrase, if any, derived once already)
+ * @change: (nullable): the change, made in memory
+ * @commit: (nullable): what writes it, %NULL for seecitv_keystore_save()
+ *   (a rotation passes its own)
+ *
+ * The one way every writer changes a keystore that other processes may
+ * save too: applies @change, then @commit; when @commit fails with
+ * %SEECITV_KEYSTORE_ERROR_CHANGED (someone else saved meanwhile), reloads
+ * @ks from its storage (seecitv_keystore_reload(): no key derivation
+ * unless the salt changed) and does it all again, up to
+ * %SEECITV_KEYSTORE_UPDATE_ATTEMPTS times. The storage stays behind @ks:
+ * callers never open files themselves to retry.
+ *
+ * Returns: %TRUE once saved; %FALSE with @error set from @change, @commit
+ * or the reload, or %SEECITV_KEYSTORE_ERROR_CHANGED when other processes
+ * kept changing the keystore. On %FALSE, @ks holds what was last read (or
+ * the failed change): reload it before using it again for writing.
+ */
+gboolean
+seecitv_keystore_update_full (SeecitvKeystore * ks,
+    SeecitvKeystoreChangeFunc change, SeecitvKeystoreChangeFunc commit,
+    gpointer user_data, GError ** error)
+{
+  GError *err = NULL;
+  guint attempt;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+
+  for (attempt = 0; attempt < SEECITV_KEYSTORE_UPDATE_ATTEMPTS; attempt++) {
+    gboolean ok;
+
+    if (attempt > 0 && !seecitv_keystore_reload (ks, error))
+      return FALSE;
+    if (change != NULL && !change (ks, user_data, error))
+      return FALSE;
+    ok = commit ? commit (ks, user_data, &err) :
+        seecitv_keystore_save (ks, &err);
+    if (ok)
+      return TRUE;
+    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+            SEECITV_KEYSTORE_ERROR_CHANGED)) {
+      g_propagate_error (error, err);
+      return FALSE;
+    }
+    g_clear_error (&err);
+  }
+  g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_CHANGED,
+      "other processes keep changing the keystore");
+  return FALSE;
+}
+
+/**
+ * seecitv_keystore_update:
+ *
+ * seecitv_keystore_update_full() with seecitv_keystore_save() as commit.
+ */
+gboolean
+seecitv_keystore_update (SeecitvKeystore * ks,
+    SeecitvKeystoreChangeFunc change, gpointer user_data, GError ** error)
+{
+  return seecitv_keystore_update_full (ks, change, NULL, user_data, error);
+}
+
 /* "NAME (uid N)" of the calling user. */
 static gchar *
 current_user (void)
@@ -2752,49 +2817,46 @@ current_process (void)
  * keystore is reloaded (seecitv_keystore_reload(): unsaved changes are
  * lost) and the entry written again, a few times.
  */
+typedef struct
+{
+  SeecitvKeystoreAccess entry;
+  const guint8 *clip_id;
+  const gchar *clip_path;
+} AccessChange;
+
+static gboolean
+record_access_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  AccessChange *a = data;
+  Clip *k = g_hash_table_lookup (ks->clips, a->clip_id);
+  gint64 now = seecitv_keystore_access_now ();
+
+  a->entry.time = now;
+  a->entry.device_id = k ? k->device_id : NULL;
+  a->entry.path = (gchar *) (a->clip_path ? a->clip_path :
+      (k ? k->path : NULL));
+  return seecitv_keystore_add_access (ks, &a->entry, now, error);
+}
+
 gboolean
 seecitv_keystore_record_access (SeecitvKeystore * ks,
     SeecitvAccessAction action, const guint8 * clip_id,
     const gchar * clip_path, GError ** error)
 {
-  SeecitvKeystoreAccess e = { 0 };
-  GError *err = NULL;
-  gboolean ok = FALSE;
-  int attempt;
+  AccessChange a = { {0} };
+  gboolean ok;
 
   g_return_val_if_fail (ks != NULL, FALSE);
   g_return_val_if_fail (clip_id != NULL, FALSE);
 
-  e.action = action;
-  memcpy (e.clip_id, clip_id, SEECITV_CLIP_ID_SIZE);
-  e.path = (gchar *) clip_path;
-  e.user = current_user ();
-  e.process = current_process ();
-  for (attempt = 0; attempt < ACCESS_SAVE_RETRIES; attempt++) {
-    Clip *k = g_hash_table_lookup (ks->clips, clip_id);
-    gint64 now = seecitv_keystore_access_now ();
-
-    g_clear_error (&err);
-    e.time = now;
-    e.device_id = k ? k->device_id : NULL;
-    e.path = (gchar *) (clip_path ? clip_path : (k ? k->path : NULL));
-    ok = seecitv_keystore_add_access (ks, &e, now, &err) &&
-        seecitv_keystore_save (ks, &err);
-    if (ok || !g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED))
-      break;
-    g_clear_error (&err);
-    if (!seecitv_keystore_reload (ks, &err))
-      break;
-  }
-  if (!ok) {
-    if (err == NULL)
-      g_set_error_literal (&err, SEECITV_KEYSTORE_ERROR,
-          SEECITV_KEYSTORE_ERROR_CHANGED,
-          "other processes keep changing the keystore");
-    g_propagate_error (error, err);
-  }
-  g_free (e.user);
-  g_free (e.process);
+  a.entry.action = action;
+  memcpy (a.entry.clip_id, clip_id, SEECITV_CLIP_ID_SIZE);
+  a.clip_id = clip_id;
+  a.clip_path = clip_path;
+  a.entry.user = current_user ();
+  a.entry.process = current_process ();
+  ok = seecitv_keystore_update (ks, record_access_change, &a, error);
+  g_free (a.entry.user);
+  g_free (a.entry.process);
   return ok;
 }
