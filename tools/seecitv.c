@@ -217,30 +217,6 @@ format_time (gint64 usec)
   return s;
 }
 
-/* Reads the clip id from the header of the file at @path. */
-static gboolean
-read_clip_id (const gchar * path, guint8 * clip_id, GError ** error)
-{
-  guint8 buf[SEECITV_CLIP_HEADER_SIZE];
-  SeecitvClipHeader header;
-  FILE *f = g_fopen (path, "rb");
-  gsize n;
-
-  if (f == NULL) {
-    int e = errno;
-
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e),
-        "%s: %s", path, g_strerror (e));
-    return FALSE;
-  }
-  n = fread (buf, 1, sizeof (buf), f);
-  fclose (f);
-  if (!seecitv_clip_header_parse (buf, n, &header, error))
-    return FALSE;
-  memcpy (clip_id, header.ids.clip_id, SEECITV_CLIP_ID_SIZE);
-  return TRUE;
-}
-
 /* Finds the index entry for @arg (a clip file or a clip id). @path
  * receives the file to act on: @arg when it is a file, else the indexed
  * path. @info receives the index entry, or NULL for a file whose clip is
@@ -255,7 +231,7 @@ resolve_clip (SeecitvKeystore * ks, const gchar * arg, guint8 * clip_id,
   *info = NULL;
   *path = NULL;
   if (g_file_test (arg, G_FILE_TEST_EXISTS)) {
-    if (!read_clip_id (arg, clip_id, error))
+    if (!seecitv_clip_read_id (arg, clip_id, error))
       return FALSE;
     *path = g_strdup (arg);
   } else if (!hex_decode (arg, clip_id, SEECITV_CLIP_ID_SIZE)) {
@@ -425,7 +401,7 @@ dir_holds_clips (const gchar * dir)
     gchar *p = g_build_filename (dir, name, NULL);
     guint8 id[SEECITV_CLIP_ID_SIZE];
 
-    if (g_file_test (p, G_FILE_TEST_IS_REGULAR) && read_clip_id (p, id, NULL))
+    if (g_file_test (p, G_FILE_TEST_IS_REGULAR) && seecitv_clip_read_id (p, id, NULL))
       found = TRUE;
     g_free (p);
   }
