@@ -1,7 +1,7 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Test-only entry points of keystore.c: a failure injected between writing
+ * Test-only entry points of the keystore (keystore-file.c, keystore-format.c): a failure injected between writing
  * the temporary file and renaming it (the atomic-save test) or, in a key
  * rotation, between replacing the keystore and replacing the master key
  * file (the state a crash there leaves), and sealing an
