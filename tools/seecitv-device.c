@@ -48,6 +48,7 @@
 #endif
 
 #include <seecitv/protocol/protocol.h>
+#include <seecitv/protocol/tlspin.h>
 
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -187,21 +188,6 @@ out:
   X509_free (x);
   EVP_PKEY_free (pkey);
   return pem;
-}
-
-/* `sha256:<hex>` of the certificate's DER. */
-static gchar *
-certificate_pin (GTlsCertificate * cert)
-{
-  GByteArray *der = NULL;
-  gchar *hex, *pin;
-
-  g_object_get (cert, "certificate", &der, NULL);
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-  pin = g_strconcat ("sha256:", hex, NULL);
-  g_free (hex);
-  g_byte_array_unref (der);
-  return pin;
 }
 
 /* ---- authentication ---- */
@@ -1076,7 +1062,7 @@ main (int argc, char **argv)
   }
   g_slist_free (listeners);
   if (cert != NULL) {
-    gchar *pin = certificate_pin (cert);
+    gchar *pin = seecitv_tls_pin_from_certificate (cert);
     g_print ("pin: %s\n", pin);
     g_free (pin);
   }
