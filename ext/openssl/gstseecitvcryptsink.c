@@ -79,6 +79,10 @@
  *
  * ## Errors
  *
+ * Details carry a `reason` token and a `message` (docs/elements.md, "Error
+ * details"); a keystore failure is reason `keystore` with
+ * `keystore-error`.
+ *
  * * RESOURCE / SETTINGS: no location or keystore, or an invalid device id.
  * * RESOURCE / OPEN_READ: the keystore, its master key file or the
  *   passphrase file cannot be read, or does not authenticate (details:
@@ -89,7 +93,7 @@
  * * RESOURCE / WRITE, NO_SPACE_LEFT (ENOSPC), SYNC: writing or syncing the
  *   clip failed (details: `location`, `reason`); the file ends at the last
  *   chunk written in full.
- * * LIBRARY / ENCODE: OpenSSL failed.
+ * * LIBRARY / ENCODE (reason `crypto`): OpenSSL failed.
  *
  * Key material never appears in a log line, a message or an error.
  *
@@ -118,6 +122,7 @@
 
 #include "gstseecitvcryptsink.h"
 #include <seecitv/gstproperty.h>
+#include <seecitv/reason.h>
 #include <seecitv/crypto/keystore.h>
 
 #include <errno.h>
@@ -401,12 +406,12 @@ post_keystore_error (SeecitvCryptSink * self, const gchar * keystore,
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
         ("Cannot save the keystore."), ("%s", err->message),
         ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
   else
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
         ("Cannot open the keystore."), ("%s", err->message),
         ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
 }
 
 typedef struct
@@ -486,7 +491,8 @@ create_clip_key (SeecitvCryptSink * self, const gchar * keystore,
           SEECITV_KEYSTORE_ERROR_CRYPTO))
     GST_ELEMENT_ERROR_WITH_DETAILS (self, LIBRARY, ENCODE,
         ("OpenSSL failed while creating the clip key."), ("%s",
-            err->message), ("reason", G_TYPE_STRING, err->message, NULL));
+            err->message), ("reason", G_TYPE_STRING, SEECITV_REASON_CRYPTO,
+            "message", G_TYPE_STRING, err->message, NULL));
   else if (c.change_failed || c.save_failed)
     post_keystore_error (self, keystore, err, TRUE);
   else if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
@@ -494,7 +500,7 @@ create_clip_key (SeecitvCryptSink * self, const gchar * keystore,
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
         ("Cannot save the keystore: other processes keep changing it."),
         (NULL), ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, "changed", NULL));
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
   else                          /* reading it again failed */
     post_keystore_error (self, keystore, err, FALSE);
   g_clear_error (&err);
@@ -539,9 +545,8 @@ record_end_time (SeecitvCryptSink * self)
   }
   GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
       ("Cannot record the clip's end time in the keystore."),
-      ("%s", err ? err->message : "changed by others"),
-      ("keystore", G_TYPE_STRING, self->cur_keystore,
-          "reason", G_TYPE_STRING, err ? err->message : "changed", NULL));
+      ("%s", err->message), ("keystore", G_TYPE_STRING, self->cur_keystore,
+          SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
   g_clear_error (&err);
 }
 
@@ -569,18 +574,21 @@ post_write_error (SeecitvCryptSink * self, GError * err, gboolean fatal)
     POST_PROBLEM (self, fatal, LIBRARY, ENCODE,
         ("OpenSSL failed while sealing the clip."), ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            "reason", G_TYPE_STRING, SEECITV_REASON_CRYPTO,
+            "message", G_TYPE_STRING, err->message, NULL));
   else if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
     POST_PROBLEM (self, fatal, RESOURCE, NO_SPACE_LEFT,
         ("No space left on the device to write the clip."),
         ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            "reason", G_TYPE_STRING, SEECITV_REASON_NO_SPACE,
+            "message", G_TYPE_STRING, err->message, NULL));
   else
     POST_PROBLEM (self, fatal, RESOURCE, WRITE,
         ("Cannot write the clip."), ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            "reason", G_TYPE_STRING, seecitv_reason_from_file_error (err),
+            "message", G_TYPE_STRING, err->message, NULL));
 }
 
 /* fsync()s the clip; on failure posts an error if @fatal, else a
@@ -599,12 +607,14 @@ sync_fd (SeecitvCryptSink * self, gboolean fatal)
         ("No space left on the device to write the clip."),
         ("fsync: %s", g_strerror (err)),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, g_strerror (err), NULL));
+            "reason", G_TYPE_STRING, SEECITV_REASON_NO_SPACE,
+            "message", G_TYPE_STRING, g_strerror (err), NULL));
   else
     POST_PROBLEM (self, fatal, RESOURCE, SYNC,
         ("Cannot sync the clip to disk."), ("fsync: %s", g_strerror (err)),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, g_strerror (err), NULL));
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (err),
+            "message", G_TYPE_STRING, g_strerror (err), NULL));
   return FALSE;
 }
 
@@ -675,7 +685,8 @@ seecitv_crypt_sink_start (GstBaseSink * sink)
             "Could not open the clip file for writing."),
         ("%s: %s", self->cur_location, g_strerror (e)),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, g_strerror (e), NULL));
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+            "message", G_TYPE_STRING, g_strerror (e), NULL));
     goto fail;
   }
 

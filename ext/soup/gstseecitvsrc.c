@@ -64,12 +64,14 @@
  * without `keystore`, an invalid device id or pin) are
  * `RESOURCE SETTINGS`; a keystore that cannot be
  * opened or has no pairing secret for the device is `RESOURCE OPEN_READ`
- * with details `reason` = `keystore` and `keystore-error` (int, the
- * SeecitvKeystoreError code).
+ * with details `reason` = `keystore`, `keystore-error` (int, the
+ * SeecitvKeystoreError code) and `message` (docs/elements.md, "Error
+ * details").
  *
  * Element messages:
- * - `seecitvsrc-disconnected`: `reason` (string), a stream that delivered
- *   frames was lost.
+ * - `seecitvsrc-disconnected`: `reason` (string: `network`,
+ *   `end-of-stream`, `rate-limited`, `http-status`) and `message`
+ *   (string), a stream that delivered frames was lost.
  * - `seecitvsrc-reconnected`: `attempts` (uint, connections tried since the
  *   loss), frames flow again.
  *
@@ -457,8 +459,8 @@ load_keystore_secret (SeecitvSrc * self, const gchar * keystore,
   if (len < 0) {
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
         ("Cannot get the device's pairing secret from the keystore"),
-        ("%s: %s", keystore, err->message), ("reason", G_TYPE_STRING,
-            "keystore", "keystore-error", G_TYPE_INT, err->code, NULL));
+        ("%s: %s", keystore, err->message),
+        (SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
     g_clear_error (&err);
     OPENSSL_cleanse (secret, sizeof (secret));
     return FALSE;

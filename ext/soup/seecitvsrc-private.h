@@ -80,6 +80,7 @@ typedef struct
   guint64 retry_after;          /* ns a 429 asked us to wait, 0 if none */
   gboolean warned_rate_limit;
   gboolean lost;                /* a stream that gave frames was lost */
+  const gchar *lost_reason;     /* the `reason` token of the last loss */
   guint since_loss;             /* connections tried since then */
 } Worker;
 

@@ -193,6 +193,7 @@ send_message (Worker * w, SoupMessage * msg, GCancellable * cancellable,
     g_clear_error (&err);
     return OUTCOME_FATAL;
   }
+  w->lost_reason = "network";
   *reason = g_strdup (err->message);
   g_clear_error (&err);
   return OUTCOME_LOST;
@@ -309,6 +310,7 @@ authed_get (Worker * w, const gchar * url, const gchar * target,
 
   if (status == 429) {
     rate_limited (w, msg);
+    w->lost_reason = "rate-limited";
     *reason = g_strdup ("rate-limited by the device (HTTP 429)");
     o = OUTCOME_LOST;
     goto done;
@@ -322,6 +324,7 @@ authed_get (Worker * w, const gchar * url, const gchar * target,
     goto done;
   }
   if (status >= 500 || status == SOUP_STATUS_REQUEST_TIMEOUT) {
+    w->lost_reason = "http-status";
     *reason = g_strdup_printf ("HTTP status %u", status);
     o = OUTCOME_LOST;
     goto done;
@@ -516,6 +519,7 @@ run_connection (Worker * w, GCancellable * cancellable, guint * n_frames,
     if (n < 0) {
       o = g_cancellable_is_cancelled (cancellable) ? OUTCOME_STOPPED :
           OUTCOME_LOST;
+      w->lost_reason = "network";
       *reason = g_strdup (err->message);
       g_clear_error (&err);
       break;
@@ -568,12 +572,14 @@ run_connection (Worker * w, GCancellable * cancellable, guint * n_frames,
               w->dropped_parts, err->message);
         }
       }
+      w->lost_reason = "network";
       *reason = g_strdup (err->message);
       g_clear_error (&err);
       o = OUTCOME_LOST;
       break;
     }
     if (n == 0) {
+      w->lost_reason = "end-of-stream";
       *reason = g_strdup ("the server ended the stream");
       o = OUTCOME_LOST;
       break;
@@ -657,7 +663,9 @@ seecitv_src_worker_thread (gpointer data)
     if (n_frames > 0) {
       w->warned_rate_limit = FALSE;
       post_element_message (src, gst_structure_new ("seecitvsrc-disconnected",
-              "reason", G_TYPE_STRING, GST_STR_NULL (reason), NULL));
+              "reason", G_TYPE_STRING,
+              w->lost_reason ? w->lost_reason : "network",
+              "message", G_TYPE_STRING, GST_STR_NULL (reason), NULL));
       w->lost = TRUE;
       w->since_loss = 0;
       attempts = 0;

@@ -134,7 +134,8 @@
  *   directory.
  * * RESOURCE / OPEN_READ: at start, the keystore, its master key file or
  *   the passphrase file cannot be read, or does not authenticate (details:
- *   `keystore`, `reason`).
+ *   `keystore`, `reason` `keystore`, `keystore-error`, `message`: see
+ *   docs/elements.md, "Error details").
  * * RESOURCE / NO_SPACE_LEFT: the disk is full and no clip is left to
  *   delete.
  *
@@ -835,7 +836,7 @@ check_keystore (SeecitvSink * self)
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
         ("Cannot open the keystore."), ("%s", err->message),
         ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
     g_clear_error (&err);
   }
   g_free (keystore);

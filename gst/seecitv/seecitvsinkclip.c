@@ -16,6 +16,8 @@
 #include "seecitvsink-private.h"
 #include "seecitvsinkupload.h"
 
+#include <seecitv/reason.h>
+
 #ifdef SEECITV_HAVE_KEYSTORE
 #include <openssl/crypto.h>
 
@@ -249,7 +251,8 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, SeecitvSinkFile * out)
           ("Cannot give the clip its final name."),
           ("%s -> %s: %s", temp, final, g_strerror (e)),
           ("location", G_TYPE_STRING, temp,
-              "reason", G_TYPE_STRING, g_strerror (e), NULL));
+              "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+              "message", G_TYPE_STRING, g_strerror (e), NULL));
     g_free (final);
     return NULL;
   }
@@ -272,7 +275,7 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, SeecitvSinkFile * out)
           ("Cannot record the clip's final name in the keystore."),
           ("%s", err->message), ("location", G_TYPE_STRING, final,
               "keystore", G_TYPE_STRING, keystore,
-              "reason", G_TYPE_STRING, err->message, NULL));
+              SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
       g_clear_error (&err);
     }
   }

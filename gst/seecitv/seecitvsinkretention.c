@@ -26,6 +26,18 @@
 
 #define GST_CAT_DEFAULT seecitv_sink_debug
 
+/* SEECITV_KEYSTORE_ERROR_DETAILS's code, also without OpenSSL (where no
+ * keystore can be changed at all). */
+static gint
+keystore_error_code (const GError * err)
+{
+#ifdef SEECITV_HAVE_KEYSTORE
+  return seecitv_keystore_error_code (err);
+#else
+  return 0;
+#endif
+}
+
 /* How often retention runs besides when clips close (µs). */
 #define RETENTION_INTERVAL (60 * G_USEC_PER_SEC)
 
@@ -258,7 +270,9 @@ seecitv_sink_purge (SeecitvSink * self, guint64 need_free)
         ("Cannot delete clip keys from the keystore: the clips retention "
             "chose are kept (unless the disk is full)."), ("%s",
             err->message), ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            "reason", G_TYPE_STRING, "keystore",
+            "keystore-error", G_TYPE_INT, keystore_error_code (err),
+            "message", G_TYPE_STRING, err->message, NULL));
   for (i = 0; i < posts->len; i++)
     gst_element_post_message (GST_ELEMENT (self), posts->pdata[i]);
 

@@ -38,6 +38,14 @@ seecitv_keystore_error_quark (void)
   return g_quark_from_static_string ("seecitv-keystore-error-quark");
 }
 
+gint
+seecitv_keystore_error_code (const GError * err)
+{
+  if (err == NULL || err->domain != SEECITV_KEYSTORE_ERROR)
+    return SEECITV_KEYSTORE_ERROR_IO;
+  return err->code;
+}
+
 
 
 void

@@ -71,6 +71,19 @@ typedef enum
   SEECITV_KEYSTORE_ERROR_CRYPTO,
 } SeecitvKeystoreError;
 
+/* The SeecitvKeystoreError code of @err (SEECITV_KEYSTORE_ERROR_IO for an
+ * error of another domain). */
+gint seecitv_keystore_error_code (const GError * err);
+
+/* The details of a keystore failure, the same in every element, for
+ * GST_ELEMENT_ERROR_WITH_DETAILS () and _WARNING_: `reason` "keystore",
+ * `keystore-error` (gint, the SeecitvKeystoreError code) and `message`
+ * (the human text, which names files and causes, never key material). */
+#define SEECITV_KEYSTORE_ERROR_DETAILS(err) \
+  "reason", G_TYPE_STRING, "keystore", \
+  "keystore-error", G_TYPE_INT, seecitv_keystore_error_code (err), \
+  "message", G_TYPE_STRING, (err)->message
+
 /**
  * SeecitvKeystoreKdfParams:
  *
