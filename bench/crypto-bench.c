@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "benchcommon.h"
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 
 static gint opt_mib = 256;
 static gint opt_repeats = 7;

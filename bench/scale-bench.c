@@ -49,7 +49,7 @@
 #include <sys/utsname.h>
 
 #include "benchcommon.h"
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 
 #ifndef SEECITV_TESTDATA_DIR
 #define SEECITV_TESTDATA_DIR "testdata"

@@ -38,8 +38,8 @@
 #include <signal.h>
 #include <string.h>
 
-#include "clip.h"
-#include "keystore.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
 
 #define W 640
 #define H 360

@@ -47,7 +47,8 @@
 #include "config.h"
 #endif
 
-#include "protocol.h"
+#include <seecitv/protocol/protocol.h>
+#include <seecitv/protocol/tlspin.h>
 
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -187,21 +188,6 @@ out:
   X509_free (x);
   EVP_PKEY_free (pkey);
   return pem;
-}
-
-/* `sha256:<hex>` of the certificate's DER. */
-static gchar *
-certificate_pin (GTlsCertificate * cert)
-{
-  GByteArray *der = NULL;
-  gchar *hex, *pin;
-
-  g_object_get (cert, "certificate", &der, NULL);
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-  pin = g_strconcat ("sha256:", hex, NULL);
-  g_free (hex);
-  g_byte_array_unref (der);
-  return pin;
 }
 
 /* ---- authentication ---- */
@@ -774,88 +760,89 @@ quit_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-int
-main (int argc, char **argv)
+/* The command line, parsed by parse_options (). */
+typedef struct
 {
-  Device dev = { 0 };
-  gchar *pipeline_desc = NULL, *key_file = NULL, *address = NULL;
-  gchar *tls_cert = NULL, *tls_key = NULL, *tls_cert_out = NULL;
-  gchar *basic = NULL, *digest = NULL, *desc, *file = NULL, *face_arg = NULL;
-  gchar *face = NULL;
-  gboolean no_face = FALSE;
-  gint max_auth_failures = DEFAULT_MAX_AUTH_FAILURES;
-  gint lockout_s = DEFAULT_LOCKOUT_S;
-  gdouble time_jump_s = 0;
-  gchar *device_id = NULL, *model = NULL, *name = NULL, *mac = NULL;
-  gboolean tls_generate = FALSE;
-  gint port = 8080;
-  GTlsCertificate *cert = NULL;
+  gchar *pipeline_desc, *key_file, *address;
+  gchar *tls_cert, *tls_key, *tls_cert_out;
+  gchar *basic, *digest, *file, *face_arg;
+  gchar *face;                  /* the face image found for the scene */
+  gboolean no_face;
+  gint max_auth_failures;
+  gint lockout_s;
+  gdouble time_jump_s;
+  gchar *device_id, *model, *name, *mac;
+  gboolean tls_generate;
+  gint port;
+} Options;
+
+/* Returns: 0, else the exit status after printing why. */
+static int
+parse_options (Options * o, Device * dev, int argc, char **argv)
+{
   GError *err = NULL;
   GOptionContext *ctx;
-  GstElement *sink;
-  GstAppSinkCallbacks callbacks = { NULL, NULL, new_sample_cb };
-  GSocketAddress *sa;
-  GSList *listeners;
   GOptionEntry entries[] = {
-    {"pipeline", 'p', 0, G_OPTION_ARG_STRING, &pipeline_desc,
+    {"pipeline", 'p', 0, G_OPTION_ARG_STRING, &o->pipeline_desc,
         "Source pipeline producing raw video (default: the synthetic "
           "scene)", "DESC"},
-    {"source", 0, 0, G_OPTION_ARG_STRING, &pipeline_desc,
+    {"source", 0, 0, G_OPTION_ARG_STRING, &o->pipeline_desc,
         "Same as --pipeline", "DESC"},
-    {"file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
+    {"file", 'f', 0, G_OPTION_ARG_FILENAME, &o->file,
         "Serve this video file, played in real time (exits at its end)",
         "FILE"},
-    {"face", 0, 0, G_OPTION_ARG_FILENAME, &face_arg,
+    {"face", 0, 0, G_OPTION_ARG_FILENAME, &o->face_arg,
           "Face image in the synthetic scene (default: astronaut.png from "
           "the build's testdata-dir, if there)", "FILE"},
-    {"no-face", 0, 0, G_OPTION_ARG_NONE, &no_face,
+    {"no-face", 0, 0, G_OPTION_ARG_NONE, &o->no_face,
         "A synthetic scene without a face", NULL},
-    {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
+    {"address", 'a', 0, G_OPTION_ARG_STRING, &o->address,
         "Address to listen on (default 127.0.0.1)", "ADDR"},
-    {"port", 0, 0, G_OPTION_ARG_INT, &port,
+    {"port", 0, 0, G_OPTION_ARG_INT, &o->port,
         "TCP port (default 8080, 0: any free port)", "PORT"},
-    {"device-id", 'd', 0, G_OPTION_ARG_STRING, &device_id,
+    {"device-id", 'd', 0, G_OPTION_ARG_STRING, &o->device_id,
         "Device id (default seecitv-device)", "ID"},
-    {"key-file", 'k', 0, G_OPTION_ARG_FILENAME, &key_file,
+    {"key-file", 'k', 0, G_OPTION_ARG_FILENAME, &o->key_file,
         "Pairing secret (64 hex digits, mode 0600): require the seecitv "
           "protocol", "FILE"},
-    {"basic", 0, 0, G_OPTION_ARG_STRING, &basic,
+    {"basic", 0, 0, G_OPTION_ARG_STRING, &o->basic,
         "Require HTTP Basic authentication", "USER:PASS"},
-    {"digest", 0, 0, G_OPTION_ARG_STRING, &digest,
+    {"digest", 0, 0, G_OPTION_ARG_STRING, &o->digest,
         "Require HTTP Digest authentication", "USER:PASS"},
-    {"max-auth-failures", 0, 0, G_OPTION_ARG_INT, &max_auth_failures,
+    {"max-auth-failures", 0, 0, G_OPTION_ARG_INT, &o->max_auth_failures,
           "Failed logins from one address before it is locked out (default "
           G_STRINGIFY (DEFAULT_MAX_AUTH_FAILURES) ", 0: no limit)", "N"},
-    {"lockout", 0, 0, G_OPTION_ARG_INT, &lockout_s,
+    {"lockout", 0, 0, G_OPTION_ARG_INT, &o->lockout_s,
           "First lock-out in seconds (default "
           G_STRINGIFY (DEFAULT_LOCKOUT_S) "; doubles for repeat offenders)",
         "S"},
-    {"model", 0, 0, G_OPTION_ARG_STRING, &model, "Device info: model", "S"},
-    {"name", 0, 0, G_OPTION_ARG_STRING, &name, "Device info: name", "S"},
-    {"mac", 0, 0, G_OPTION_ARG_STRING, &mac,
+    {"model", 0, 0, G_OPTION_ARG_STRING, &o->model, "Device info: model",
+        "S"},
+    {"name", 0, 0, G_OPTION_ARG_STRING, &o->name, "Device info: name", "S"},
+    {"mac", 0, 0, G_OPTION_ARG_STRING, &o->mac,
         "Device info: MAC (xx:xx:xx:xx:xx:xx)", "MAC"},
-    {"tls-generate", 0, 0, G_OPTION_ARG_NONE, &tls_generate,
+    {"tls-generate", 0, 0, G_OPTION_ARG_NONE, &o->tls_generate,
         "Serve HTTPS with a fresh self-signed certificate", NULL},
-    {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+    {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_cert,
         "Serve HTTPS with this PEM certificate", "FILE"},
-    {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+    {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_key,
         "PEM private key for --tls-cert (default: in the same file)", "FILE"},
-    {"tls-cert-out", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert_out,
+    {"tls-cert-out", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_cert_out,
           "Write the certificate (PEM, no key) here, e.g. as a CA file",
         "FILE"},
-    {"drop-after", 0, 0, G_OPTION_ARG_INT, &dev.drop_after,
+    {"drop-after", 0, 0, G_OPTION_ARG_INT, &dev->drop_after,
         "Fault injection: close each connection after N frames", "N"},
-    {"stall-after", 0, 0, G_OPTION_ARG_INT, &dev.stall_after,
+    {"stall-after", 0, 0, G_OPTION_ARG_INT, &dev->stall_after,
           "Fault injection: stop sending on each connection after N frames",
         "N"},
-    {"corrupt-every", 0, 0, G_OPTION_ARG_INT, &dev.corrupt_every,
+    {"corrupt-every", 0, 0, G_OPTION_ARG_INT, &dev->corrupt_every,
         "Fault injection: every Nth part is not a JPEG", "N"},
-    {"time-jump-after", 0, 0, G_OPTION_ARG_INT, &dev.time_jump_after,
+    {"time-jump-after", 0, 0, G_OPTION_ARG_INT, &dev->time_jump_after,
           "Fault injection: from the Nth part of each connection on, shift "
           "the capture time by --time-jump", "N"},
-    {"time-jump", 0, 0, G_OPTION_ARG_DOUBLE, &time_jump_s,
+    {"time-jump", 0, 0, G_OPTION_ARG_DOUBLE, &o->time_jump_s,
         "Fault injection: the shift in seconds (negative: backwards)", "S"},
-    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &dev.verbose,
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &dev->verbose,
         "Log connections on stderr", NULL},
     {NULL}
   };
@@ -869,65 +856,87 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
-  dev.time_jump_ns = (gint64) (time_jump_s * GST_SECOND);
-  if ((pipeline_desc != NULL) + (file != NULL) > 1) {
+  dev->time_jump_ns = (gint64) (o->time_jump_s * GST_SECOND);
+  if ((o->pipeline_desc != NULL) + (o->file != NULL) > 1) {
     g_printerr ("--source/--pipeline and --file are exclusive\n");
     return 2;
   }
-  if (max_auth_failures < 0 || lockout_s < 1) {
+  if (o->max_auth_failures < 0 || o->lockout_s < 1) {
     g_printerr ("--max-auth-failures must be >= 0 and --lockout >= 1\n");
     return 2;
   }
-  if (max_auth_failures > 0)
-    dev.limiter = seecitv_rate_limiter_new (max_auth_failures,
-        AUTH_FAILURE_WINDOW_S * G_USEC_PER_SEC, lockout_s * G_USEC_PER_SEC,
+  if (o->max_auth_failures > 0)
+    dev->limiter = seecitv_rate_limiter_new (o->max_auth_failures,
+        AUTH_FAILURE_WINDOW_S * G_USEC_PER_SEC, o->lockout_s * G_USEC_PER_SEC,
         MAX_TRACKED_ADDRESSES);
 
-  dev.info.device_id = device_id ? device_id : g_strdup ("seecitv-device");
-  dev.info.model = model ? model : g_strdup ("seecitv-device");
-  dev.info.name = name;
-  dev.info.mac = mac;
-  desc = seecitv_protocol_format_info (&dev.info, &err);
+  return 0;
+}
+
+/* The device info and how clients authenticate. Returns: 0, else the
+ * exit status after printing why. */
+static int
+setup_auth (Options * o, Device * dev)
+{
+  GError *err = NULL;
+  gchar *desc;
+
+  dev->info.device_id = o->device_id ? o->device_id :
+      g_strdup ("seecitv-device");
+  dev->info.model = o->model ? o->model : g_strdup ("seecitv-device");
+  dev->info.name = o->name;
+  dev->info.mac = o->mac;
+  desc = seecitv_protocol_format_info (&dev->info, &err);
   if (desc == NULL) {
     g_printerr ("bad device info: %s\n", err->message);
     return 2;
   }
   g_free (desc);
 
-  if (key_file != NULL) {
-    if (!seecitv_protocol_load_key_file (key_file, dev.key, &err)) {
-      g_printerr ("%s: %s\n", key_file, err->message);
+  if (o->key_file != NULL) {
+    if (!seecitv_protocol_load_key_file (o->key_file, dev->key, &err)) {
+      g_printerr ("%s: %s\n", o->key_file, err->message);
       return 2;
     }
-    dev.auth = TRUE;
-    dev.challenges = seecitv_challenge_store_new (MAX_CHALLENGES,
+    dev->auth = TRUE;
+    dev->challenges = seecitv_challenge_store_new (MAX_CHALLENGES,
         CHALLENGE_LIFETIME_S * G_USEC_PER_SEC);
   }
-  if (basic != NULL) {
-    gchar *colon = strchr (basic, ':');
+  if (o->basic != NULL) {
+    gchar *colon = strchr (o->basic, ':');
 
     if (colon == NULL) {
       g_printerr ("--basic wants USER:PASS\n");
       return 2;
     }
-    dev.basic_user = g_strndup (basic, colon - basic);
-    dev.basic_pass = g_strdup (colon + 1);
+    dev->basic_user = g_strndup (o->basic, colon - o->basic);
+    dev->basic_pass = g_strdup (colon + 1);
   }
-  if (digest != NULL) {
-    gchar *colon = strchr (digest, ':');
+  if (o->digest != NULL) {
+    gchar *colon = strchr (o->digest, ':');
 
     if (colon == NULL) {
       g_printerr ("--digest wants USER:PASS\n");
       return 2;
     }
-    dev.digest_user = g_strndup (digest, colon - digest);
-    dev.digest_pass = g_strdup (colon + 1);
+    dev->digest_user = g_strndup (o->digest, colon - o->digest);
+    dev->digest_pass = g_strdup (colon + 1);
   }
-  if (!dev.auth && basic == NULL && digest == NULL)
+  if (!dev->auth && o->basic == NULL && o->digest == NULL)
     g_printerr ("warning: serving without authentication\n");
+  return 0;
+}
 
-  if (tls_generate) {
-    gchar *pem = generate_self_signed (dev.info.device_id);
+/* The TLS certificate (NULL: plain HTTP) in *@cert. Returns: 0, else the
+ * exit status after printing why. */
+static int
+load_certificate (Options * o, Device * dev, GTlsCertificate ** cert_out)
+{
+  GTlsCertificate *cert = NULL;
+  GError *err = NULL;
+
+  if (o->tls_generate) {
+    gchar *pem = generate_self_signed (dev->info.device_id);
 
     if (pem == NULL) {
       g_printerr ("cannot generate a certificate\n");
@@ -936,92 +945,116 @@ main (int argc, char **argv)
     cert = g_tls_certificate_new_from_pem (pem, -1, &err);
     OPENSSL_cleanse (pem, strlen (pem));
     g_free (pem);
-  } else if (tls_cert != NULL) {
-    cert = tls_key ? g_tls_certificate_new_from_files (tls_cert, tls_key,
-        &err) : g_tls_certificate_new_from_file (tls_cert, &err);
+  } else if (o->tls_cert != NULL) {
+    cert = o->tls_key ? g_tls_certificate_new_from_files (o->tls_cert,
+        o->tls_key, &err) : g_tls_certificate_new_from_file (o->tls_cert,
+        &err);
   }
-  if ((tls_generate || tls_cert != NULL) && cert == NULL) {
+  if ((o->tls_generate || o->tls_cert != NULL) && cert == NULL) {
     g_printerr ("TLS certificate: %s\n", err->message);
     return 1;
   }
-  if (cert != NULL && tls_cert_out != NULL) {
+  if (cert != NULL && o->tls_cert_out != NULL) {
     gchar *pem = NULL;
 
     g_object_get (cert, "certificate-pem", &pem, NULL);
-    if (!g_file_set_contents (tls_cert_out, pem, -1, &err)) {
-      g_printerr ("%s: %s\n", tls_cert_out, err->message);
+    if (!g_file_set_contents (o->tls_cert_out, pem, -1, &err)) {
+      g_printerr ("%s: %s\n", o->tls_cert_out, err->message);
       return 1;
     }
     g_free (pem);
   }
+  *cert_out = cert;
+  return 0;
+}
 
-  dev.server = soup_server_new ("server-header", "seecitv-device ",
+/* The server, its authentication domains and handlers, listening.
+ * Returns: 0, else the exit status after printing why. */
+static int
+start_server (Options * o, Device * dev, GTlsCertificate * cert)
+{
+  GError *err = NULL;
+  GSocketAddress *sa;
+
+  dev->server = soup_server_new ("server-header", "seecitv-device ",
       "tls-certificate", cert, NULL);
-  if (dev.server == NULL) {
+  if (dev->server == NULL) {
     g_printerr ("cannot make the server (is glib-networking installed?)\n");
     return 1;
   }
-  if (basic != NULL) {
+  if (o->basic != NULL) {
     SoupAuthDomain *domain = soup_auth_domain_basic_new ("realm", "seecitv",
         NULL);
 
     soup_auth_domain_add_path (domain, "/");
-    soup_auth_domain_basic_set_auth_callback (domain, basic_auth_cb, &dev,
+    soup_auth_domain_basic_set_auth_callback (domain, basic_auth_cb, dev,
         NULL);
-    soup_server_add_auth_domain (dev.server, domain);
+    soup_server_add_auth_domain (dev->server, domain);
     g_object_unref (domain);
   }
-  if (digest != NULL) {
+  if (o->digest != NULL) {
     SoupAuthDomain *domain = soup_auth_domain_digest_new ("realm", "seecitv",
         NULL);
 
     soup_auth_domain_add_path (domain, "/");
-    soup_auth_domain_digest_set_auth_callback (domain, digest_auth_cb, &dev,
+    soup_auth_domain_digest_set_auth_callback (domain, digest_auth_cb, dev,
         NULL);
-    soup_server_add_auth_domain (dev.server, domain);
+    soup_server_add_auth_domain (dev->server, domain);
     g_object_unref (domain);
   }
-  g_signal_connect (dev.server, "request-read",
-      G_CALLBACK (request_read_cb), &dev);
-  soup_server_add_handler (dev.server, SEECITV_PROTOCOL_STREAM_PATH,
-      stream_cb, &dev, NULL);
-  soup_server_add_handler (dev.server, SEECITV_PROTOCOL_INFO_PATH, info_cb,
-      &dev, NULL);
-  g_signal_connect (dev.server, "request-finished",
-      G_CALLBACK (request_done_cb), &dev);
-  g_signal_connect (dev.server, "request-aborted",
-      G_CALLBACK (request_done_cb), &dev);
+  g_signal_connect (dev->server, "request-read",
+      G_CALLBACK (request_read_cb), dev);
+  soup_server_add_handler (dev->server, SEECITV_PROTOCOL_STREAM_PATH,
+      stream_cb, dev, NULL);
+  soup_server_add_handler (dev->server, SEECITV_PROTOCOL_INFO_PATH, info_cb,
+      dev, NULL);
+  g_signal_connect (dev->server, "request-finished",
+      G_CALLBACK (request_done_cb), dev);
+  g_signal_connect (dev->server, "request-aborted",
+      G_CALLBACK (request_done_cb), dev);
 
-  sa = g_inet_socket_address_new_from_string (address ? address :
-      "127.0.0.1", port);
+  sa = g_inet_socket_address_new_from_string (o->address ? o->address :
+      "127.0.0.1", o->port);
   if (sa == NULL) {
     g_printerr ("bad address\n");
     return 2;
   }
-  if (!soup_server_listen (dev.server, sa,
+  if (!soup_server_listen (dev->server, sa,
           cert != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &err)) {
     g_printerr ("cannot listen: %s\n", err->message);
     return 1;
   }
   g_object_unref (sa);
+  return 0;
+}
 
-  if (pipeline_desc != NULL) {
-    desc = g_strdup (pipeline_desc);
-  } else if (file != NULL) {
+/* The source pipeline into the appsink. Returns: 0, else the exit status
+ * after printing why. */
+static int
+make_pipeline (Options * o, Device * dev)
+{
+  GstAppSinkCallbacks callbacks = { NULL, NULL, new_sample_cb };
+  GError *err = NULL;
+  GstElement *sink;
+  gchar *desc;
+
+  if (o->pipeline_desc != NULL) {
+    desc = g_strdup (o->pipeline_desc);
+  } else if (o->file != NULL) {
     /* the location is set as a property: no quoting games with the path */
     desc = g_strdup ("filesrc name=file ! decodebin ! videoconvert "
         "! identity sync=true");
   } else {
-    face = find_face (face_arg, no_face);
-    if (face_arg != NULL && !no_face &&
-        !g_file_test (face_arg, G_FILE_TEST_IS_REGULAR)) {
-      g_printerr ("--face %s: no such file\n", face_arg);
+    o->face = find_face (o->face_arg, o->no_face);
+    if (o->face_arg != NULL && !o->no_face &&
+        !g_file_test (o->face_arg, G_FILE_TEST_IS_REGULAR)) {
+      g_printerr ("--face %s: no such file\n", o->face_arg);
       return 2;
     }
-    if (face == NULL && !no_face)
+    if (o->face == NULL && !o->no_face)
       g_printerr ("note: no face image (--face, or astronaut.png in the "
           "build's testdata-dir): the scene has moving objects only\n");
-    desc = scene_description (face != NULL);
+    desc = scene_description (o->face != NULL);
   }
   {
     gchar *full = g_strdup_printf ("%s ! videoconvert ! jpegenc quality=85 "
@@ -1029,34 +1062,38 @@ main (int argc, char **argv)
         desc);
 
     g_free (desc);
-    dev.pipeline = gst_parse_launch (full, &err);
+    dev->pipeline = gst_parse_launch (full, &err);
     g_free (full);
   }
-  if (dev.pipeline == NULL) {
+  if (dev->pipeline == NULL) {
     g_printerr ("bad pipeline: %s\n", err->message);
     return 2;
   }
-  if (file != NULL) {
-    GstElement *src = gst_bin_get_by_name (GST_BIN (dev.pipeline), "file");
+  if (o->file != NULL) {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (dev->pipeline), "file");
 
-    g_object_set (src, "location", file, NULL);
+    g_object_set (src, "location", o->file, NULL);
     gst_object_unref (src);
-  } else if (pipeline_desc == NULL) {
-    scene_setup (&dev, dev.pipeline, face);
-    g_timeout_add (SCENE_TICK_MS, scene_tick, &dev);
+  } else if (o->pipeline_desc == NULL) {
+    scene_setup (dev, dev->pipeline, o->face);
+    g_timeout_add (SCENE_TICK_MS, scene_tick, dev);
   }
-  sink = gst_bin_get_by_name (GST_BIN (dev.pipeline), "seecitvsink");
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, &dev, NULL);
+  sink = gst_bin_get_by_name (GST_BIN (dev->pipeline), "seecitvsink");
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, dev, NULL);
   gst_object_unref (sink);
+  return 0;
+}
 
-  dev.loop = g_main_loop_new (NULL, FALSE);
-  gst_bus_add_watch (GST_ELEMENT_BUS (dev.pipeline), bus_cb, &dev);
-  g_unix_signal_add (SIGINT, quit_cb, &dev);
-  g_unix_signal_add (SIGTERM, quit_cb, &dev);
+/* Prints "url: ..." and, with TLS, "pin: ...": tests and scripts read
+ * these. */
+static void
+print_address (Device * dev, GTlsCertificate * cert)
+{
+  GSList *listeners;
 
   /* the URL from the listening socket itself: soup_server_get_uris ()
-   * leaks an address in libsoup 3.2 */
-  listeners = soup_server_get_listeners (dev.server);
+   * leaks an o->address in libsoup 3.2 */
+  listeners = soup_server_get_listeners (dev->server);
   if (listeners != NULL) {
     GSocketAddress *local = g_socket_get_local_address (listeners->data,
         NULL);
@@ -1076,57 +1113,90 @@ main (int argc, char **argv)
   }
   g_slist_free (listeners);
   if (cert != NULL) {
-    gchar *pin = certificate_pin (cert);
+    gchar *pin = seecitv_tls_pin_from_certificate (cert);
     g_print ("pin: %s\n", pin);
     g_free (pin);
   }
   fflush (stdout);
+}
 
-  if (gst_element_set_state (dev.pipeline, GST_STATE_PLAYING) ==
+static void
+free_all (Options * o, Device * dev, GTlsCertificate * cert)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (dev->scene_pads); i++)
+    gst_clear_object (&dev->scene_pads[i]);
+
+  gst_element_set_state (dev->pipeline, GST_STATE_NULL);
+  gst_bus_remove_watch (GST_ELEMENT_BUS (dev->pipeline));
+  gst_object_unref (dev->pipeline);
+  soup_server_disconnect (dev->server);
+  g_object_unref (dev->server);
+  g_clear_object (&cert);
+  g_list_free_full (dev->clients, g_free);
+  g_main_loop_unref (dev->loop);
+  seecitv_challenge_store_free (dev->challenges);
+  OPENSSL_cleanse (dev->key, sizeof (dev->key));
+  if (dev->basic_pass != NULL)
+    OPENSSL_cleanse (dev->basic_pass, strlen (dev->basic_pass));
+  g_free (dev->basic_user);
+  g_free (dev->basic_pass);
+  g_free (o->basic);
+  if (dev->digest_pass != NULL)
+    OPENSSL_cleanse (dev->digest_pass, strlen (dev->digest_pass));
+  g_free (dev->digest_user);
+  g_free (dev->digest_pass);
+  if (o->digest != NULL)
+    OPENSSL_cleanse (o->digest, strlen (o->digest));
+  g_free (o->digest);
+  seecitv_rate_limiter_free (dev->limiter);
+  g_free (o->file);
+  g_free (o->face);
+  g_free (o->face_arg);
+  g_free (dev->info.device_id);
+  g_free (dev->info.model);
+  g_free (dev->info.name);
+  g_free (dev->info.mac);
+  g_free (o->pipeline_desc);
+  g_free (o->key_file);
+  g_free (o->address);
+  g_free (o->tls_cert);
+  g_free (o->tls_key);
+  g_free (o->tls_cert_out);
+}
+
+int
+main (int argc, char **argv)
+{
+  Options options = { NULL };
+  Options *o = &options;
+  Device device = { 0 };
+  Device *dev = &device;
+  GTlsCertificate *cert = NULL;
+  int ret;
+
+  o->max_auth_failures = DEFAULT_MAX_AUTH_FAILURES;
+  o->lockout_s = DEFAULT_LOCKOUT_S;
+  o->port = 8080;
+  if ((ret = parse_options (o, dev, argc, argv)) != 0 ||
+      (ret = setup_auth (o, dev)) != 0 ||
+      (ret = load_certificate (o, dev, &cert)) != 0 ||
+      (ret = start_server (o, dev, cert)) != 0 ||
+      (ret = make_pipeline (o, dev)) != 0)
+    return ret;
+
+  dev->loop = g_main_loop_new (NULL, FALSE);
+  gst_bus_add_watch (GST_ELEMENT_BUS (dev->pipeline), bus_cb, dev);
+  g_unix_signal_add (SIGINT, quit_cb, dev);
+  g_unix_signal_add (SIGTERM, quit_cb, dev);
+
+  print_address (dev, cert);
+  if (gst_element_set_state (dev->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     g_printerr ("cannot start the pipeline\n");
     return 1;
   }
-  g_main_loop_run (dev.loop);
+  g_main_loop_run (dev->loop);
 
-  for (guint i = 0; i < G_N_ELEMENTS (dev.scene_pads); i++)
-    gst_clear_object (&dev.scene_pads[i]);
-
-  gst_element_set_state (dev.pipeline, GST_STATE_NULL);
-  gst_bus_remove_watch (GST_ELEMENT_BUS (dev.pipeline));
-  gst_object_unref (dev.pipeline);
-  soup_server_disconnect (dev.server);
-  g_object_unref (dev.server);
-  g_clear_object (&cert);
-  g_list_free_full (dev.clients, g_free);
-  g_main_loop_unref (dev.loop);
-  seecitv_challenge_store_free (dev.challenges);
-  OPENSSL_cleanse (dev.key, sizeof (dev.key));
-  if (dev.basic_pass != NULL)
-    OPENSSL_cleanse (dev.basic_pass, strlen (dev.basic_pass));
-  g_free (dev.basic_user);
-  g_free (dev.basic_pass);
-  g_free (basic);
-  if (dev.digest_pass != NULL)
-    OPENSSL_cleanse (dev.digest_pass, strlen (dev.digest_pass));
-  g_free (dev.digest_user);
-  g_free (dev.digest_pass);
-  if (digest != NULL)
-    OPENSSL_cleanse (digest, strlen (digest));
-  g_free (digest);
-  seecitv_rate_limiter_free (dev.limiter);
-  g_free (file);
-  g_free (face);
-  g_free (face_arg);
-  g_free (dev.info.device_id);
-  g_free (dev.info.model);
-  g_free (dev.info.name);
-  g_free (dev.info.mac);
-  g_free (pipeline_desc);
-  g_free (key_file);
-  g_free (address);
-  g_free (tls_cert);
-  g_free (tls_key);
-  g_free (tls_cert_out);
-  return dev.exit_code;
+  free_all (o, dev, cert);
+  return dev->exit_code;
 }

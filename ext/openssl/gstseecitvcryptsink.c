@@ -79,6 +79,10 @@
  *
  * ## Errors
  *
+ * Details carry a `reason` token and a `message` (docs/elements.md, "Error
+ * details"); a keystore failure is reason `keystore` with
+ * `keystore-error`.
+ *
  * * RESOURCE / SETTINGS: no location or keystore, or an invalid device id.
  * * RESOURCE / OPEN_READ: the keystore, its master key file or the
  *   passphrase file cannot be read, or does not authenticate (details:
@@ -89,7 +93,7 @@
  * * RESOURCE / WRITE, NO_SPACE_LEFT (ENOSPC), SYNC: writing or syncing the
  *   clip failed (details: `location`, `reason`); the file ends at the last
  *   chunk written in full.
- * * LIBRARY / ENCODE: OpenSSL failed.
+ * * LIBRARY / ENCODE (reason `crypto`): OpenSSL failed.
  *
  * Key material never appears in a log line, a message or an error.
  *
@@ -118,7 +122,8 @@
 
 #include "gstseecitvcryptsink.h"
 #include <seecitv/gstproperty.h>
-#include "keystore.h"
+#include <seecitv/reason.h>
+#include <seecitv/crypto/keystore.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,10 +144,6 @@ GST_DEBUG_CATEGORY_STATIC (seecitv_crypt_sink_debug);
 #define DEFAULT_SYNC_INTERVAL GST_SECOND
 #define DEFAULT_CHUNK_SIZE SEECITV_CLIP_DEFAULT_CHUNK_SIZE
 #define DEFAULT_SEAL_ON_STOP FALSE
-
-/* A keystore saved by someone else between our open and save: reopen and
- * redo, a few times. */
-#define KEYSTORE_RETRIES 5
 
 enum
 {
@@ -405,12 +406,61 @@ post_keystore_error (SeecitvCryptSink * self, const gchar * keystore,
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
         ("Cannot save the keystore."), ("%s", err->message),
         ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
   else
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
         ("Cannot open the keystore."), ("%s", err->message),
         ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
+}
+
+typedef struct
+{
+  SeecitvCryptSink *self;
+  const gchar *device_id;
+  const gchar *location;
+  gint64 now;
+  guint8 *key;
+  gboolean change_failed;       /* the change itself, not the save */
+  gboolean save_failed;         /* the save, for another reason than a race */
+} ClipKeyChange;
+
+static gboolean
+clip_key_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  ClipKeyChange *c = data;
+
+  if (!seecitv_keystore_has_device (ks, c->device_id)) {
+    GST_INFO_OBJECT (c->self, "adding device %s to the keystore",
+        c->device_id);
+    if (!seecitv_keystore_add_device (ks, c->device_id, error))
+      goto failed;
+  }
+  if (seecitv_keystore_new_clip_key (ks, c->device_id, c->location, c->now,
+          c->key, &c->self->ids, error))
+    return TRUE;
+failed:
+  c->change_failed = TRUE;
+  return FALSE;
+}
+
+static gboolean
+clip_key_commit (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  ClipKeyChange *c = data;
+  GError *err = NULL;
+
+  if (seecitv_keystore_save (ks, &err))
+    return TRUE;
+  OPENSSL_cleanse (c->key, SEECITV_CLIP_KEY_SIZE);
+  if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED))
+    GST_INFO_OBJECT (c->self, "keystore changed meanwhile, redoing: %s",
+        err->message);
+  else
+    c->save_failed = TRUE;
+  g_propagate_error (error, err);
+  return FALSE;
 }
 
 /* Creates the clip's data key in the keystore and saves it. @key receives
@@ -420,61 +470,57 @@ create_clip_key (SeecitvCryptSink * self, const gchar * keystore,
     const gchar * passphrase_file, const gchar * device_id,
     const gchar * location, guint8 * key)
 {
+  ClipKeyChange c = { self, device_id, location, g_get_real_time (), key };
   GError *err = NULL;
-  gint64 now = g_get_real_time ();
-  int attempt;
+  SeecitvKeystore *ks;
+  gboolean ok;
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks;
-    gboolean saved;
-
-    ks = seecitv_keystore_open_default (keystore, passphrase_file, &err);
-    if (ks == NULL) {
-      post_keystore_error (self, keystore, err, FALSE);
-      g_clear_error (&err);
-      return FALSE;
-    }
-    if (!seecitv_keystore_has_device (ks, device_id)) {
-      GST_INFO_OBJECT (self, "adding device %s to the keystore", device_id);
-      if (!seecitv_keystore_add_device (ks, device_id, &err))
-        goto failed;
-    }
-    if (!seecitv_keystore_new_clip_key (ks, device_id, location, now, key,
-            &self->ids, &err))
-      goto failed;
-    saved = seecitv_keystore_save (ks, &err);
-    seecitv_keystore_free (ks);
-    if (saved)
-      return TRUE;
-    OPENSSL_cleanse (key, SEECITV_CLIP_KEY_SIZE);
-    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED)) {
-      post_keystore_error (self, keystore, err, TRUE);
-      g_clear_error (&err);
-      return FALSE;
-    }
-    GST_INFO_OBJECT (self, "keystore changed meanwhile, redoing: %s",
-        err->message);
-    g_clear_error (&err);
-    continue;
-
-  failed:
-    seecitv_keystore_free (ks);
-    if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CRYPTO))
-      GST_ELEMENT_ERROR_WITH_DETAILS (self, LIBRARY, ENCODE,
-          ("OpenSSL failed while creating the clip key."), ("%s",
-              err->message), ("reason", G_TYPE_STRING, err->message, NULL));
-    else
-      post_keystore_error (self, keystore, err, TRUE);
+  ks = seecitv_keystore_open_default (keystore, passphrase_file, &err);
+  if (ks == NULL) {
+    post_keystore_error (self, keystore, err, FALSE);
     g_clear_error (&err);
     return FALSE;
   }
-  GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
-      ("Cannot save the keystore: other processes keep changing it."),
-      (NULL), ("keystore", G_TYPE_STRING, keystore,
-          "reason", G_TYPE_STRING, "changed", NULL));
+  ok = seecitv_keystore_update_full (ks, clip_key_change, clip_key_commit,
+      &c, &err);
+  seecitv_keystore_free (ks);
+  if (ok)
+    return TRUE;
+  OPENSSL_cleanse (key, SEECITV_CLIP_KEY_SIZE);
+  if (c.change_failed && g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CRYPTO))
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, LIBRARY, ENCODE,
+        ("OpenSSL failed while creating the clip key."), ("%s",
+            err->message), ("reason", G_TYPE_STRING, SEECITV_REASON_CRYPTO,
+            "message", G_TYPE_STRING, err->message, NULL));
+  else if (c.change_failed || c.save_failed)
+    post_keystore_error (self, keystore, err, TRUE);
+  else if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
+          SEECITV_KEYSTORE_ERROR_CHANGED))
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("Cannot save the keystore: other processes keep changing it."),
+        (NULL), ("keystore", G_TYPE_STRING, keystore,
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
+  else                          /* reading it again failed */
+    post_keystore_error (self, keystore, err, FALSE);
+  g_clear_error (&err);
   return FALSE;
+}
+
+typedef struct
+{
+  const guint8 *clip_id;
+  const gchar *location;
+  gint64 now;
+} EndTimeChange;
+
+static gboolean
+end_time_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  EndTimeChange *e = data;
+
+  return seecitv_keystore_set_clip_info (ks, e->clip_id, e->location, e->now,
+      error);
 }
 
 /* Records the clip's end time in the index. Not fatal: the clip itself is
@@ -482,33 +528,25 @@ create_clip_key (SeecitvCryptSink * self, const gchar * keystore,
 static void
 record_end_time (SeecitvCryptSink * self)
 {
+  EndTimeChange e = { self->ids.clip_id, self->cur_location,
+    g_get_real_time ()
+  };
   GError *err = NULL;
-  gint64 now = g_get_real_time ();
-  int attempt;
+  SeecitvKeystore *ks;
 
-  for (attempt = 0; attempt < KEYSTORE_RETRIES; attempt++) {
-    SeecitvKeystore *ks;
-    gboolean ok;
+  ks = seecitv_keystore_open_default (self->cur_keystore,
+      self->cur_passphrase_file, &err);
+  if (ks != NULL) {
+    gboolean ok = seecitv_keystore_update (ks, end_time_change, &e, &err);
 
-    ks = seecitv_keystore_open_default (self->cur_keystore,
-        self->cur_passphrase_file, &err);
-    if (ks == NULL)
-      break;
-    ok = seecitv_keystore_set_clip_info (ks, self->ids.clip_id,
-        self->cur_location, now, &err) && seecitv_keystore_save (ks, &err);
     seecitv_keystore_free (ks);
     if (ok)
       return;
-    if (!g_error_matches (err, SEECITV_KEYSTORE_ERROR,
-            SEECITV_KEYSTORE_ERROR_CHANGED))
-      break;
-    g_clear_error (&err);
   }
   GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
       ("Cannot record the clip's end time in the keystore."),
-      ("%s", err ? err->message : "changed by others"),
-      ("keystore", G_TYPE_STRING, self->cur_keystore,
-          "reason", G_TYPE_STRING, err ? err->message : "changed", NULL));
+      ("%s", err->message), ("keystore", G_TYPE_STRING, self->cur_keystore,
+          SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
   g_clear_error (&err);
 }
 
@@ -536,18 +574,21 @@ post_write_error (SeecitvCryptSink * self, GError * err, gboolean fatal)
     POST_PROBLEM (self, fatal, LIBRARY, ENCODE,
         ("OpenSSL failed while sealing the clip."), ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            "reason", G_TYPE_STRING, SEECITV_REASON_CRYPTO,
+            "message", G_TYPE_STRING, err->message, NULL));
   else if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
     POST_PROBLEM (self, fatal, RESOURCE, NO_SPACE_LEFT,
         ("No space left on the device to write the clip."),
         ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            "reason", G_TYPE_STRING, SEECITV_REASON_NO_SPACE,
+            "message", G_TYPE_STRING, err->message, NULL));
   else
     POST_PROBLEM (self, fatal, RESOURCE, WRITE,
         ("Cannot write the clip."), ("%s", err->message),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            "reason", G_TYPE_STRING, seecitv_reason_from_file_error (err),
+            "message", G_TYPE_STRING, err->message, NULL));
 }
 
 /* fsync()s the clip; on failure posts an error if @fatal, else a
@@ -566,12 +607,14 @@ sync_fd (SeecitvCryptSink * self, gboolean fatal)
         ("No space left on the device to write the clip."),
         ("fsync: %s", g_strerror (err)),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, g_strerror (err), NULL));
+            "reason", G_TYPE_STRING, SEECITV_REASON_NO_SPACE,
+            "message", G_TYPE_STRING, g_strerror (err), NULL));
   else
     POST_PROBLEM (self, fatal, RESOURCE, SYNC,
         ("Cannot sync the clip to disk."), ("fsync: %s", g_strerror (err)),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, g_strerror (err), NULL));
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (err),
+            "message", G_TYPE_STRING, g_strerror (err), NULL));
   return FALSE;
 }
 
@@ -642,7 +685,8 @@ seecitv_crypt_sink_start (GstBaseSink * sink)
             "Could not open the clip file for writing."),
         ("%s: %s", self->cur_location, g_strerror (e)),
         ("location", G_TYPE_STRING, self->cur_location,
-            "reason", G_TYPE_STRING, g_strerror (e), NULL));
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+            "message", G_TYPE_STRING, g_strerror (e), NULL));
     goto fail;
   }
 

@@ -10,7 +10,7 @@
 #include <gst/gst.h>
 #include <gst/base/gstbasesink.h>
 
-#include "clip.h"
+#include <seecitv/crypto/clip.h>
 
 G_BEGIN_DECLS
 

@@ -341,7 +341,7 @@ seecitv_decrypt_start (SeecitvDecrypt * self)
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
         ("Cannot open the keystore."), ("%s", err->message),
         ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message, NULL));
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
     g_clear_error (&err);
     goto fail;
   }
@@ -530,7 +530,7 @@ log_access (SeecitvDecrypt * self)
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, WRITE,
         ("Cannot write the access log: the clip is not played."),
         ("%s", err->message), ("keystore", G_TYPE_STRING, keystore,
-            "reason", G_TYPE_STRING, err->message,
+            SEECITV_KEYSTORE_ERROR_DETAILS (err),
             "clip-id", G_TYPE_STRING, clip_id, NULL));
     g_free (keystore);
     g_clear_error (&err);

@@ -9,8 +9,8 @@
 
 #include <gst/gst.h>
 
-#include "clip.h"
-#include "keystore.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
 
 G_BEGIN_DECLS
 

@@ -20,7 +20,7 @@
 #include "seecitvsinkupload.h"
 
 #include <gmodule.h>
-#include <uploadqueue.h>
+#include <seecitv/s3/uploadqueue.h>
 
 #include <string.h>
 
@@ -67,11 +67,7 @@ struct _SeecitvSinkUpload
 typedef struct _SeecitvSinkUpload SeecitvSinkUpload;
 
 static G_DEFINE_QUARK (seecitv-sink-upload, upload_state);
-static gboolean (*parent_post_message) (GstElement * element,
-    GstMessage * message);
 
-static void seecitv_sink_upload_clip (SeecitvSinkUpload * u,
-    const gchar * path, const gchar * device_id);
 static void seecitv_sink_upload_drain (SeecitvSinkUpload * u);
 
 static SeecitvSinkUpload *
@@ -89,7 +85,7 @@ drain_then_post (GstElement * element, gpointer user_data)
   SeecitvSinkUpload *u = get_state (element);
 
   seecitv_sink_upload_drain (u);
-  parent_post_message (element, gst_message_ref (user_data));
+  gst_element_post_message (element, gst_message_ref (user_data));
 }
 
 static gboolean
@@ -103,36 +99,42 @@ has_queue (SeecitvSinkUpload * u)
   return has;
 }
 
-/* Every message the sink itself posts passes here. */
-static gboolean
-post_message (GstElement * element, GstMessage * message)
+void
+seecitv_sink_upload_post_eos (GstElement * sink, GstMessage * eos)
 {
-  SeecitvSinkUpload *u = get_state (element);
+  SeecitvSinkUpload *u = get_state (sink);
 
-  if (u != NULL && GST_MESSAGE_SRC (message) == GST_OBJECT (element)) {
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS && has_queue (u)) {
-      gst_element_call_async (element, drain_then_post, message,
-          (GDestroyNotify) gst_message_unref);
-      return TRUE;
-    } else if (gst_message_has_name (message, "seecitvsink-clip-opened")) {
-      g_mutex_lock (&u->lock);
-      u->opened++;
-      g_mutex_unlock (&u->lock);
-    } else if (gst_message_has_name (message, "seecitvsink-clip-closed")) {
-      gchar *device_id = NULL;
+  if (u != NULL && has_queue (u))
+    gst_element_call_async (sink, drain_then_post, eos,
+        (GDestroyNotify) gst_message_unref);
+  else
+    gst_element_post_message (sink, eos);
+}
 
-      /* The sink's effective device id (property, else upstream tag). */
-      g_object_get (element, "device-id", &device_id, NULL);
-      seecitv_sink_upload_clip (u, gst_structure_get_string
-          (gst_message_get_structure (message), "path"), device_id);
-      g_free (device_id);
-      g_mutex_lock (&u->lock);
-      u->closed++;
-      g_cond_broadcast (&u->cond);
-      g_mutex_unlock (&u->lock);
-    }
-  }
-  return parent_post_message (element, message);
+void
+seecitv_sink_upload_clip_opened (GstElement * sink)
+{
+  SeecitvSinkUpload *u = get_state (sink);
+
+  g_mutex_lock (&u->lock);
+  u->opened++;
+  g_mutex_unlock (&u->lock);
+}
+
+static void queue_clip (SeecitvSinkUpload * u, const gchar * path,
+    const gchar * device_id);
+
+void
+seecitv_sink_upload_clip_closed (GstElement * sink, const gchar * path,
+    const gchar * device_id)
+{
+  SeecitvSinkUpload *u = get_state (sink);
+
+  queue_clip (u, path, device_id);
+  g_mutex_lock (&u->lock);
+  u->closed++;
+  g_cond_broadcast (&u->cond);
+  g_mutex_unlock (&u->lock);
 }
 
 static void install_properties (GObjectClass * klass, guint first_id);
@@ -140,8 +142,6 @@ static void install_properties (GObjectClass * klass, guint first_id);
 void
 seecitv_sink_upload_class_init (GstElementClass * klass, guint first_id)
 {
-  parent_post_message = klass->post_message;
-  klass->post_message = post_message;
   install_properties (G_OBJECT_CLASS (klass), first_id);
 }
 
@@ -269,7 +269,7 @@ seecitv_sink_upload_get_property (GstElement * sink, guint index,
   GST_OBJECT_UNLOCK (u->sink);
 }
 
-/* The upload module (ext/soup/uploadqueue-module.c), loaded once and kept:
+/* The upload module (gst-libs/seecitv/s3/uploadqueue-module.c), loaded once and kept:
  * $SEECITV_UPLOAD_MODULE, else the installed one, else the one in the build
  * tree (uninstalled use). Returns NULL with *error set. */
 static const SeecitvUploadQueueApi *
@@ -436,7 +436,7 @@ seecitv_sink_upload_start (GstElement * sink, const gchar * keystore)
 }
 
 static void
-seecitv_sink_upload_clip (SeecitvSinkUpload * u, const gchar * path,
+queue_clip (SeecitvSinkUpload * u, const gchar * path,
     const gchar * device_id)
 {
   gchar *base, *name;

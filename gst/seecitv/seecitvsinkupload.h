@@ -6,7 +6,7 @@
  * properties, the persistent queue it feeds when a clip closes, the drain
  * at EOS and the seecitvsink-upload-done / -failed messages. Kept out of
  * gstseecitvsink.c so that the sink only makes a few calls. The queue
- * itself (ext/soup/uploadqueue.c, libsoup 3 and OpenSSL) is a module
+ * itself (gst-libs/seecitv/s3/uploadqueue.c, libsoup 3 and OpenSSL) is a module
  * loaded with GModule when `upload` is set, so the plugin does not link
  * libsoup; without the module `upload` is refused at start with a clear
  * error.
@@ -22,10 +22,7 @@ G_BEGIN_DECLS
 
 /* From the sink's class_init: installs upload, upload-endpoint,
  * upload-timeout, upload-delete-local as property ids first_id ..
- * first_id + 3, and wraps the class's post_message: a
- * "seecitvsink-clip-closed" the sink posts queues the clip (as
- * "<device-id>/<file name>"), and the sink's EOS waits first for the queue
- * to empty, up to upload-timeout. */
+ * first_id + 3. */
 void seecitv_sink_upload_class_init (GstElementClass * klass,
     guint first_id);
 /* From the sink's init: the per-instance state, freed with the sink. */
@@ -47,6 +44,19 @@ gboolean seecitv_sink_upload_start (GstElement * sink,
 void seecitv_sink_upload_interrupt (GstElement * sink);
 /* PAUSED->READY, after: frees the queue; what is left stays queued. */
 void seecitv_sink_upload_stop (GstElement * sink);
+
+/* The sink calls these where it posts its own messages, with no lock
+ * held. Before "seecitvsink-clip-opened": counts the clip (the EOS drain
+ * waits for its close). */
+void seecitv_sink_upload_clip_opened (GstElement * sink);
+/* Before "seecitvsink-clip-closed": queues the clip @path as
+ * "<device-id>/<file name>" (@device_id: the sink's effective id). */
+void seecitv_sink_upload_clip_closed (GstElement * sink, const gchar * path,
+    const gchar * device_id);
+/* Instead of posting its EOS (transfer full): with a queue, the EOS is
+ * posted from another thread once the queue is empty or upload-timeout
+ * passed; without one, at once. */
+void seecitv_sink_upload_post_eos (GstElement * sink, GstMessage * eos);
 
 G_END_DECLS
 

@@ -1,7 +1,7 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Fuzz target for the clip reader and writer (ext/openssl/clip.c), with a
+ * Fuzz target for the clip reader and writer (gst-libs/seecitv/crypto/clip.c), with a
  * fixed key. The first input byte picks the mode:
  *
  * - even: the rest (after a piece-size byte) is a clip file. It is read
@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clip.h"
-#include "clip-private.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/clip-private.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
 

@@ -1,7 +1,7 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Fuzz target for the keystore reader (ext/openssl/keystore.c), with a
+ * Fuzz target for the keystore reader (gst-libs/seecitv/crypto/keystore.c), with a
  * fixed master key. The first input byte picks the mode: even, the rest is
  * a keystore file (the envelope parser; random bytes rarely pass GCM); odd,
  * the rest is a payload, sealed here under the master key so that the
@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keystore.h"
-#include "keystore-private.h"
+#include <seecitv/crypto/keystore.h>
+#include <seecitv/crypto/keystore-private.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
 

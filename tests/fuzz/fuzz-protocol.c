@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * libFuzzer target for the seecitv device protocol's parsers
- * (ext/soup/protocol.c): the WWW-Authenticate, Authorization and
+ * (gst-libs/seecitv/protocol/protocol.c): the WWW-Authenticate, Authorization and
  * Authentication-Info values, the device-info document, key text, and the
  * device's whole check of a request. The first byte picks the parser, the
  * rest is the input. Beyond "no crash, no leak, no hang" it checks that
@@ -11,7 +11,7 @@
  * request past the device without the key. Hand-written cases live in
  * tests/check/libs/protocol.c.
  */
-#include <protocol.h>
+#include <seecitv/protocol/protocol.h>
 
 #include <stdint.h>
 #include <stdio.h>

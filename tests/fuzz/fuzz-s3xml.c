@@ -1,7 +1,7 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * libFuzzer target for the S3 reply parsers (ext/soup/s3xml.c): every
+ * libFuzzer target for the S3 reply parsers (gst-libs/seecitv/s3/s3xml.c): every
  * input is parsed as a ListBucketResult, an Error and an
  * InitiateMultipartUploadResult. Beyond "no crash, no leak, no hang" it
  * checks the parsers' contracts and abort ()s when one breaks: a failure
@@ -11,7 +11,7 @@
  * Hand-written cases are in tests/check/libs/s3client.c (through the
  * client) and this target's seed corpus.
  */
-#include <s3xml.h>
+#include <seecitv/s3/s3xml.h>
 
 #include <stdint.h>
 #include <stdio.h>

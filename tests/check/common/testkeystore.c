@@ -13,7 +13,7 @@
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 
 void
 test_keystore_create (const gchar * path, guint8 * master)

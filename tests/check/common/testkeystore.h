@@ -2,7 +2,7 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * A fresh keystore for the tests that record (ext/openssl's keystore).
+ * A fresh keystore for the tests that record (the keystore of gst-libs/seecitv/crypto).
  * GstCheck asserts inside.
  */
 #ifndef __SEECITV_TESTKEYSTORE_H__

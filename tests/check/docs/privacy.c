@@ -175,11 +175,11 @@ GST_START_TEST (test_checker_can_fail)
       g_free);
   guint refs = 0;
 
-  fail_unless_equals_int (check_line (cache, "| `tools/seecitv.c` "
+  fail_unless_equals_int (check_line (cache, "| `tools/seecitv/devices.c` "
           "`cmd_forget()` | `tests/check/tools/seecitv.c` `test_forget` |", 1,
           &refs), 0);
   fail_unless_equals_int (refs, 4);
-  fail_unless_equals_int (check_line (cache, "`tools/seecitv.c` "
+  fail_unless_equals_int (check_line (cache, "`tools/seecitv/devices.c` "
           "`no_such_function()`", 2, &refs), 1);
   fail_unless_equals_int (check_line (cache, "`tests/check/tools/seecitv.c` "
           "`test_no_such_test`", 3, &refs), 1);

@@ -31,8 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clip.h"
-#include "keystore.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 #include "../common/testkeystore.h"
 
@@ -704,6 +704,7 @@ GST_START_TEST (test_passphrase)
   SeecitvKeystore *ks;
   GError *err = NULL;
   Run r;
+  gint code = -1;
 
   ks = seecitv_keystore_create_with_passphrase (keystore, "correct horse",
       13, &cheap, &err);
@@ -725,7 +726,13 @@ GST_START_TEST (test_passphrase)
   fail_unless (g_error_matches (r.error, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_OPEN_READ), "%s", r.error->message);
   fail_unless (r.error_details != NULL);
-  fail_unless (strstr (gst_structure_get_string (r.error_details, "reason"),
+  /* The token says what failed; the text says what to do. */
+  fail_unless_equals_string (gst_structure_get_string (r.error_details,
+          "reason"), "keystore");
+  fail_unless (gst_structure_get_int (r.error_details, "keystore-error",
+          &code));
+  fail_unless_equals_int (code, SEECITV_KEYSTORE_ERROR_PERMISSIONS);
+  fail_unless (strstr (gst_structure_get_string (r.error_details, "message"),
           "chmod 600") != NULL);
   run_clear (&r);
 

@@ -12,7 +12,7 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 #include "../common/testkeystore.h"
 

@@ -11,7 +11,7 @@
  * A keystore behind a passphrase (passphrase-file) records, indexes and
  * deletes keys like one with a master key file, and fails at start when
  * the passphrase is wrong or missing.
- * The pre-roll ring (gst/seecitv/seecitvring.c) is tested alone first.
+ * The pre-roll ring (gst-libs/seecitv/ring.c) is tested alone first.
  * Everything lives in a g_mkdtemp() directory removed at the end.
  */
 #ifdef HAVE_CONFIG_H
@@ -24,9 +24,9 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "clip.h"
-#include "keystore.h"
-#include "seecitvring.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
+#include <seecitv/ring.h>
 #include "seecitvsink-test.h"
 
 #define FRAME (GST_SECOND / 10)
@@ -1538,7 +1538,7 @@ GST_END_TEST;
 /* Starts a seecitvsink on the passphrase keystore with @pass_prop and
  * checks that it fails at start, with seecitvsink's RESOURCE / OPEN_READ
  * error naming the keystore and never the passphrase, and that nothing
- * was written. Returns the error's `reason`. */
+ * was written. Returns the error's `message` (its `reason` is `keystore`). */
 static gchar *
 start_fails (const gchar * pass_prop)
 {
@@ -1567,7 +1567,10 @@ start_fails (const gchar * pass_prop)
   fail_unless (details != NULL);
   fail_unless_equals_string (gst_structure_get_string (details, "keystore"),
       keystore);
-  reason = g_strdup (gst_structure_get_string (details, "reason"));
+  /* The token for any keystore failure; the text (returned) says which. */
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "keystore");
+  reason = g_strdup (gst_structure_get_string (details, "message"));
   fail_unless (reason != NULL);
   fail_if (strstr (e->message, "horse") || strstr (debug, "horse") ||
       strstr (reason, "horse"), "the passphrase is in the error");

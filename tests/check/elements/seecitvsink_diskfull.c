@@ -24,8 +24,8 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "clip.h"
-#include "keystore.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
 #include "seecitvsink-test.h"
 
 #define FRAMES 300

@@ -28,8 +28,8 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
-#include <s3client.h>
-#include <uploadqueue.h>
+#include <seecitv/s3/s3client.h>
+#include <seecitv/s3/uploadqueue.h>
 
 #include <fcntl.h>
 #include <signal.h>

@@ -22,9 +22,9 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include <protocol.h>
+#include <seecitv/protocol/protocol.h>
 #include "seecitvsrc_device.h"
-#include <keystore.h>
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"

@@ -19,7 +19,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include <protocol.h>
+#include <seecitv/protocol/protocol.h>
 
 TestDevice *
 test_device_startv (const gchar * const *args)

@@ -1,7 +1,7 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Unit tests of the clip format (ext/openssl/clip.c): round trips, split
+ * Unit tests of the clip format (gst-libs/seecitv/crypto/clip.c): round trips, split
  * feeding, tampering, reordering, truncation and prefix recovery, header
  * errors, and the fixed test vector that docs/clip-format.md publishes
  * (checked against the document itself). The keystore has its own test.
@@ -19,8 +19,8 @@
 
 #include <openssl/evp.h>
 
-#include "clip.h"
-#include "clip-private.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/clip-private.h>
 
 #define HDR SEECITV_CLIP_HEADER_SIZE
 #define OVH SEECITV_CLIP_CHUNK_OVERHEAD

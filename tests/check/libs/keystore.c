@@ -1,7 +1,7 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Unit tests of the keystore (ext/openssl/keystore.c): master key files,
+ * Unit tests of the keystore (gst-libs/seecitv/crypto/keystore.c): master key files,
  * create/open with a key and with a passphrase, file modes, atomic and
  * conflict-checked saves, forgetting devices and deleting clip keys (a clip
  * written with the deleted key no longer opens), the access log (entries
@@ -28,9 +28,9 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "clip.h"
-#include "keystore.h"
-#include "keystore-private.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
+#include <seecitv/crypto/keystore-private.h>
 #include "../common/testfs.h"
 
 /* Byte-wise: read_be32 () loads unaligned words (UBSan). */
@@ -636,6 +636,87 @@ GST_START_TEST (test_concurrent_change)
   g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_CHANGED);
   g_clear_error (&err);
   seecitv_keystore_free (a);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  const gchar *path;
+  guint calls;
+  guint races;                  /* how many calls save behind our back */
+  gboolean refuse;
+} UpdateRace;
+
+/* Adds "mine"; the first @races times, someone else saves meanwhile. */
+static gboolean
+update_race_change (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  UpdateRace *u = data;
+
+  u->calls++;
+  if (u->refuse) {
+    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_EXISTS, "refused");
+    return FALSE;
+  }
+  if (u->calls <= u->races) {
+    GError *err = NULL;
+    SeecitvKeystore *other = seecitv_keystore_open_with_key (u->path, master,
+        &err);
+    static guint seq = 0;
+    gchar *name = g_strdup_printf ("theirs-%u", ++seq);
+
+    g_assert_no_error (err);
+    fail_unless (seecitv_keystore_add_device (other, name, &err));
+    fail_unless (seecitv_keystore_save (other, &err));
+    g_assert_no_error (err);
+    seecitv_keystore_free (other);
+    g_free (name);
+  }
+  return seecitv_keystore_has_device (ks, "mine") ||
+      seecitv_keystore_add_device (ks, "mine", error);
+}
+
+/* seecitv_keystore_update(): a save that lost a race is redone on the
+ * fresh state (nothing of the other writer lost), a refusal is not
+ * retried, and endless races end with CHANGED. */
+GST_START_TEST (test_update)
+{
+  gchar *path = tmp_path ("keystore");
+  UpdateRace u = { path, 0, 1, FALSE };
+  SeecitvKeystore *ks, *check;
+  GError *err = NULL;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_update (ks, update_race_change, &u, &err));
+  g_assert_no_error (err);
+  fail_unless_equals_int (u.calls, 2);
+  check = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_has_device (check, "mine"));
+  fail_unless (seecitv_keystore_has_device (check, "theirs-1"));
+  seecitv_keystore_free (check);
+
+  u.calls = 0;
+  u.refuse = TRUE;
+  fail_if (seecitv_keystore_update (ks, update_race_change, &u, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_EXISTS);
+  g_clear_error (&err);
+  fail_unless_equals_int (u.calls, 1);
+
+  fail_unless (seecitv_keystore_reload (ks, &err));
+  u.calls = 0;
+  u.refuse = FALSE;
+  u.races = G_MAXUINT;
+  fail_if (seecitv_keystore_update (ks, update_race_change, &u, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_CHANGED);
+  g_clear_error (&err);
+  fail_unless_equals_int (u.calls, SEECITV_KEYSTORE_UPDATE_ATTEMPTS);
+
+  seecitv_keystore_free (ks);
   g_free (path);
 }
 
@@ -1543,6 +1624,7 @@ keystore_suite (void)
   tcase_add_test (tc, test_key_mismatch);
   tcase_add_test (tc, test_atomic_save);
   tcase_add_test (tc, test_concurrent_change);
+  tcase_add_test (tc, test_update);
   tcase_add_test (tc, test_corrupted_file);
   tcase_add_test (tc, test_malformed_payload);
   tcase_add_test (tc, test_device_ids);

@@ -2,7 +2,7 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Unit tests of the seecitv device protocol core (ext/soup/protocol.c):
+ * Unit tests of the seecitv device protocol core (gst-libs/seecitv/protocol/protocol.c):
  * docs/protocol.md's test vectors, the header formatters and their strict
  * parsers, the challenge bookkeeping (single use, expiry, bound), the full
  * device-side check, device info, key files and the MAC pseudonym. The
@@ -17,7 +17,8 @@
 
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
-#include <protocol.h>
+#include <seecitv/protocol/protocol.h>
+#include <seecitv/protocol/tlspin.h>
 
 #include <string.h>
 
@@ -626,6 +627,55 @@ GST_START_TEST (test_key_file)
 
 GST_END_TEST;
 
+/* A certificate made for this test (openssl req -x509, P-256); its pin is
+ * the SHA-256 of its DER (openssl x509 -outform DER | sha256sum). */
+static const gchar pin_test_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBezCCASGgAwIBAgIURPPyfP/9vJcxI8ZOibSlOjIYO/4wCgYIKoZIzj0EAwIw\n"
+    "EzERMA8GA1UEAwwIcGluLXRlc3QwHhcNMjYxMjA3MDI1OTIwWhcNMzYxMjA0MDI1\n"
+    "OTIwWjATMREwDwYDVQQDDAhwaW4tdGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEH\n"
+    "A0IABL2d+G8d4vQzswX7iEhRhwINj0hx2DfLMNczhKVywnpIhyMmj2uKzMvHbwQc\n"
+    "4mIh34HizyZyqAVJU4f3aO5/mgijUzBRMB0GA1UdDgQWBBRYRMcsWxgcgzIZ9x6f\n"
+    "rIuW0a3e2TAfBgNVHSMEGDAWgBRYRMcsWxgcgzIZ9x6frIuW0a3e2TAPBgNVHRMB\n"
+    "Af8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIC1JWt9LDzVUOjF7qRG1xyyQJjsh\n"
+    "kiF6BnY4k4X1fc0zAiEAogQwh0lAvJjnoFUV8IE97bgs9RZYVtBSNMJHPTegLb0=\n"
+    "-----END CERTIFICATE-----\n";
+
+/* The TLS pin format and a certificate's pin (tlspin.c). */
+GST_START_TEST (test_tls_pin)
+{
+  GError *err = NULL;
+  GTlsCertificate *cert;
+  gchar *pin;
+
+  fail_unless (seecitv_tls_pin_is_valid ("sha256:"
+          "97c2771c63435dccd310cf39eafbdb3c0d781488290be1c62b41166c61e2caf1"));
+  fail_if (seecitv_tls_pin_is_valid (NULL));
+  fail_if (seecitv_tls_pin_is_valid ("sha256:"));
+  fail_if (seecitv_tls_pin_is_valid ("sha1:"
+          "97c2771c63435dccd310cf39eafbdb3c0d781488290be1c62b41166c61e2caf1"));
+  /* upper case, one digit short, one too many */
+  fail_if (seecitv_tls_pin_is_valid ("sha256:"
+          "97C2771C63435DCCD310CF39EAFBDB3C0D781488290BE1C62B41166C61E2CAF1"));
+  fail_if (seecitv_tls_pin_is_valid ("sha256:"
+          "97c2771c63435dccd310cf39eafbdb3c0d781488290be1c62b41166c61e2caf"));
+  fail_if (seecitv_tls_pin_is_valid ("sha256:"
+          "97c2771c63435dccd310cf39eafbdb3c0d781488290be1c62b41166c61e2caf10"));
+  fail_if (seecitv_tls_pin_is_valid ("sha256:"
+          "97c2771c63435dccd310cf39eafbdb3c0d781488290be1c62b41166c61e2cafg"));
+
+  cert = g_tls_certificate_new_from_pem (pin_test_pem, -1, &err);
+  g_assert_no_error (err);
+  pin = seecitv_tls_pin_from_certificate (cert);
+  fail_unless_equals_string (pin, "sha256:"
+      "97c2771c63435dccd310cf39eafbdb3c0d781488290be1c62b41166c61e2caf1");
+  fail_unless (seecitv_tls_pin_is_valid (pin));
+  g_free (pin);
+  g_object_unref (cert);
+}
+
+GST_END_TEST;
+
 static Suite *
 protocol_suite (void)
 {
@@ -634,6 +684,7 @@ protocol_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_vectors);
+  tcase_add_test (tc, test_tls_pin);
   tcase_add_test (tc, test_check_proof);
   tcase_add_test (tc, test_device_id);
   tcase_add_test (tc, test_challenge_header);

@@ -2,7 +2,7 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The S3 client (ext/soup/s3client.c) against an in-process SoupServer on
+ * The S3 client (gst-libs/seecitv/s3/s3client.c) against an in-process SoupServer on
  * 127.0.0.1 that plays a strict S3: it recomputes each request's SigV4
  * signature from what arrived (with the shared secret), and checks
  * x-amz-content-sha256 and Content-MD5 against the body, answering 403 /
@@ -19,8 +19,8 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <s3client.h>
-#include <s3sigv4.h>
+#include <seecitv/s3/s3client.h>
+#include <seecitv/s3/s3sigv4.h>
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * AWS Signature Version 4 (ext/soup/s3sigv4.c) against published vectors:
+ * AWS Signature Version 4 (gst-libs/seecitv/s3/s3sigv4.c) against published vectors:
  *
  * - AWS's SigV4 test suite ("signature-v4-test-suite", as kept in
  *   github.com/awslabs/aws-c-auth tests/aws-signing-test-suite/v4/<case>/
@@ -24,7 +24,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
-#include <s3sigv4.h>
+#include <seecitv/s3/s3sigv4.h>
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Brute-force of logins is rate-limited on the device side (issue 7):
- * the pure rate limiter of ext/soup/protocol.c with a clock the test
+ * the pure rate limiter of gst-libs/seecitv/protocol/protocol.c with a clock the test
  * drives; then seecitv-device (a subprocess, 127.0.0.1) under guessing
  * attacks on the seecitv protocol, HTTP Basic and HTTP Digest: after N
  * failures from an address it answers 429 with Retry-After, without
@@ -22,7 +22,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include <protocol.h>
+#include <seecitv/protocol/protocol.h>
 #include "../elements/seecitvsrc_device.h"
 #include "../common/testfs.h"
 

@@ -30,9 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clip.h"
+#include <seecitv/crypto/clip.h>
 #include "../elements/seecitvsrc_device.h"
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 #include "../common/testkeystore.h"
 
@@ -416,7 +416,12 @@ expect_keystore_error (const gchar * keystore, const gchar * what)
   fail_unless (details != NULL, "%s: no details", what);
   fail_unless_equals_string (gst_structure_get_string (details, "keystore"),
       keystore);
-  fail_unless (gst_structure_get_string (details, "reason") != NULL);
+  /* the same details in every element for a keystore that will not open */
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "keystore");
+  fail_unless (gst_structure_has_field_typed (details, "keystore-error",
+          G_TYPE_INT));
+  fail_unless (gst_structure_get_string (details, "message") != NULL);
   /* no clip, not even an empty file */
   fail_if (g_file_test (clip, G_FILE_TEST_EXISTS), "%s: a clip was left",
       what);

@@ -37,7 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 #include "../common/testkeystore.h"
 #include "../elements/seecitvsrc_device.h"

@@ -26,8 +26,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clip.h"
-#include "keystore.h"
+#include <seecitv/crypto/clip.h>
+#include <seecitv/crypto/keystore.h>
 #include "../common/testfs.h"
 #include "../common/testkeystore.h"
 #include "../elements/seecitvsrc_device.h"

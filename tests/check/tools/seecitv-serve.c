@@ -26,7 +26,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "keystore.h"
+#include <seecitv/crypto/keystore.h>
 #include "serve-common.h"
 #include "../common/testkeystore.h"
 #include "../elements/seecitvsrc_device.h"

@@ -1296,7 +1296,7 @@ devices (void)
 }
 
 #ifdef SEECITV_DEVICE_TOOL
-#include <protocol.h>
+#include <seecitv/protocol/protocol.h>
 
 #include "../elements/seecitvsrc_device.h"
 

@@ -7,7 +7,7 @@
  * has reached its working size; trimming scans only the first GOP per
  * dropped GOP, and nothing while the ring holds a single GOP.
  */
-#include "seecitvring.h"
+#include "ring.h"
 
 #define MIN_CAPACITY 64
 

@@ -2,8 +2,8 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * `seecitv sheet`: a contact sheet PNG of one clip (tools/seecitv-sheet.c).
- * The command line is in tools/seecitv.c.
+ * `seecitv sheet`: a contact sheet PNG of one clip (tools/seecitv/sheet.c).
+ * The command line is at the end of tools/seecitv/sheet.c.
  */
 #ifndef __SEECITV_SHEET_H__
 #define __SEECITV_SHEET_H__

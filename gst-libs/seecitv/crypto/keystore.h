@@ -71,6 +71,19 @@ typedef enum
   SEECITV_KEYSTORE_ERROR_CRYPTO,
 } SeecitvKeystoreError;
 
+/* The SeecitvKeystoreError code of @err (SEECITV_KEYSTORE_ERROR_IO for an
+ * error of another domain). */
+gint seecitv_keystore_error_code (const GError * err);
+
+/* The details of a keystore failure, the same in every element, for
+ * GST_ELEMENT_ERROR_WITH_DETAILS () and _WARNING_: `reason` "keystore",
+ * `keystore-error` (gint, the SeecitvKeystoreError code) and `message`
+ * (the human text, which names files and causes, never key material). */
+#define SEECITV_KEYSTORE_ERROR_DETAILS(err) \
+  "reason", G_TYPE_STRING, "keystore", \
+  "keystore-error", G_TYPE_INT, seecitv_keystore_error_code (err), \
+  "message", G_TYPE_STRING, (err)->message
+
 /**
  * SeecitvKeystoreKdfParams:
  *
@@ -219,6 +232,30 @@ gboolean seecitv_keystore_add_access (SeecitvKeystore * ks,
 guint seecitv_keystore_expire_access (SeecitvKeystore * ks, gint64 now);
 GPtrArray *seecitv_keystore_list_access (SeecitvKeystore * ks);
 gboolean seecitv_keystore_reload (SeecitvKeystore * ks, GError ** error);
+
+/**
+ * SeecitvKeystoreChangeFunc:
+ * @ks: the keystore, as last read from its storage
+ * @user_data: the caller's data
+ *
+ * Makes one change to @ks in memory (or, as a commit function, writes
+ * it). It may run several times, each time on a freshly read keystore, so
+ * it must start from what @ks holds and not from an earlier run.
+ *
+ * Returns: %FALSE with @error set to give up
+ */
+typedef gboolean (*SeecitvKeystoreChangeFunc) (SeecitvKeystore * ks,
+    gpointer user_data, GError ** error);
+
+/* How many times seecitv_keystore_update() tries before it gives up with
+ * %SEECITV_KEYSTORE_ERROR_CHANGED. */
+#define SEECITV_KEYSTORE_UPDATE_ATTEMPTS 8
+
+gboolean seecitv_keystore_update (SeecitvKeystore * ks,
+    SeecitvKeystoreChangeFunc change, gpointer user_data, GError ** error);
+gboolean seecitv_keystore_update_full (SeecitvKeystore * ks,
+    SeecitvKeystoreChangeFunc change, SeecitvKeystoreChangeFunc commit,
+    gpointer user_data, GError ** error);
 gboolean seecitv_keystore_record_access (SeecitvKeystore * ks,
     SeecitvAccessAction action, const guint8 * clip_id,
     const gchar * clip_path, GError ** error);

@@ -2,7 +2,7 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The seecitv command's off-site side (tools/seecitv-remote.c): `upload`,
+ * The seecitv command's off-site side (tools/seecitv/remote.c): `upload`,
  * `list --remote`, remote deletion for `purge` and `forget`, and `export`
  * of an s3:// clip. Targets are the ones seecitvsink remembered beside the
  * keystore (docs/upload.md), so every command still needs only --keystore.

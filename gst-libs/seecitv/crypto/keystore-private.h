@@ -1,8 +1,9 @@
 /* seecitv
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Test-only entry points of keystore.c: a failure injected between writing
- * the temporary file and renaming it (the atomic-save test) or, in a key
+ * Test-only entry points of the keystore (keystore-file.c,
+ * keystore-format.c): a failure injected between writing the temporary
+ * file and renaming it (the atomic-save test) or, in a key
  * rotation, between replacing the keystore and replacing the master key
  * file (the state a crash there leaves), and sealing an
  * arbitrary payload under a master key, in the current or any other format

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The seecitv command's off-site side (see seecitv-remote.h), over the S3
- * client and upload queue of ext/soup. Built without libsoup 3, every
+ * client and upload queue of gst-libs/seecitv/s3. Built without libsoup 3, every
  * entry point says so and fails, and purge/forget go on locally.
  *
  * Output is tab-separated, one line per object or action, as the rest of
@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #ifdef SEECITV_HAVE_S3
-#include <s3client.h>
-#include <uploadqueue.h>
+#include <seecitv/s3/s3client.h>
+#include <seecitv/s3/uploadqueue.h>
 #endif
 
 #define EXIT_OK 0

@@ -16,6 +16,8 @@
 #include "cryptoutil.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -195,6 +197,36 @@ seecitv_clip_header_parse (const guint8 * data, gsize len,
       SEECITV_CLIP_ID_SIZE);
   memcpy (header->nonce_prefix, data + OFF_NONCE_PREFIX,
       SEECITV_CLIP_NONCE_PREFIX_SIZE);
+  return TRUE;
+}
+
+/**
+ * seecitv_clip_read_id:
+ * @clip_id: (out caller-allocates): %SEECITV_CLIP_ID_SIZE bytes
+ *
+ * Reads the clip id from the header of the clip file at @path (no key
+ * needed: the header holds no key material).
+ */
+gboolean
+seecitv_clip_read_id (const gchar * path, guint8 * clip_id, GError ** error)
+{
+  guint8 buf[SEECITV_CLIP_HEADER_SIZE];
+  SeecitvClipHeader header;
+  FILE *f = g_fopen (path, "rbe");
+  gsize n;
+
+  if (f == NULL) {
+    int e = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e),
+        "%s: %s", path, g_strerror (e));
+    return FALSE;
+  }
+  n = fread (buf, 1, sizeof (buf), f);
+  fclose (f);
+  if (!seecitv_clip_header_parse (buf, n, &header, error))
+    return FALSE;
+  memcpy (clip_id, header.ids.clip_id, SEECITV_CLIP_ID_SIZE);
   return TRUE;
 }
 

@@ -91,6 +91,8 @@ typedef struct
 
 gboolean seecitv_clip_header_parse (const guint8 * data, gsize len,
     SeecitvClipHeader * header, GError ** error);
+gboolean seecitv_clip_read_id (const gchar * path, guint8 * clip_id,
+    GError ** error);
 
 /* ---- writer ---- */
 

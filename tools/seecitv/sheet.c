@@ -16,6 +16,9 @@
 #endif
 
 #include "seecitv-sheet.h"
+#include "seecitv-cli.h"
+
+#include <glib/gstdio.h>
 
 #include <string.h>
 
@@ -436,4 +439,78 @@ out:
   g_mutex_clear (&c.lock);
   g_array_unref (runs);
   return ok;
+}
+
+/* ---- the command ---- */
+
+int
+cmd_sheet (int argc, char **argv)
+{
+  gchar *output = NULL;
+  gboolean force = FALSE;
+  gint columns = 4, thumbs = 12, width = 240;
+  GOptionEntry entries[] = {
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The PNG to write",
+        "OUT"},
+    {"force", 'f', 0, G_OPTION_ARG_NONE, &force,
+        "Overwrite OUT if it exists", NULL},
+    {"columns", 0, 0, G_OPTION_ARG_INT, &columns,
+        "Thumbnails per row (1..16, default 4)", "N"},
+    {"thumbs", 0, 0, G_OPTION_ARG_INT, &thumbs,
+        "Thumbnails (1..64, default 12)", "N"},
+    {"width", 0, 0, G_OPTION_ARG_INT, &width,
+        "Thumbnail width in pixels (32..1920, even, default 240)", "W"},
+    {NULL}
+  };
+  int status = EXIT_FAIL;
+  SeecitvSheetOptions opts = { 0 };
+  SeecitvSheetResult res;
+  gchar *path = NULL;
+  GError *err = NULL;
+  gboolean created = FALSE;
+
+  if (!parse_command ("sheet", entries, &argc, &argv, &status))
+    goto out;
+  if (argc != 2 || output == NULL) {
+    status = usage_error (FALSE, "usage: seecitv sheet CLIP -o OUT.png");
+    goto out;
+  }
+  if (columns < 1 || columns > 16 || thumbs < 1 || thumbs > 64 ||
+      width < 32 || width > 1920 || width % 2 != 0) {
+    status = usage_error (FALSE, "--columns must be 1..16, --thumbs 1..64, "
+        "--width an even 32..1920");
+    goto out;
+  }
+  path = open_clip_for_output ("sheet", argv[1], output, force);
+  if (path == NULL)
+    goto out;
+  created = TRUE;
+
+  opts.keystore = opt_keystore;
+  opts.passphrase_file = opt_passphrase_file;
+  opts.clip = path;
+  opts.output = output;
+  opts.columns = columns;
+  opts.thumbs = thumbs;
+  opts.thumb_width = width;
+  if (!seecitv_sheet_make (&opts, &res, &err)) {
+    print_error ("sheet failed", err);
+    goto out;
+  }
+  if (!res.motion_available)
+    g_printerr ("seecitv: warning: seecitvmotion (the seecitvopencv plugin) "
+        "is missing: the motion strip is empty\n");
+  g_print ("wrote %s (%ux%u, %u thumbnails over %.1f s, motion %.1f s in "
+      "%u runs)\n", output, res.width, res.height, res.thumbs,
+      res.duration / (double) GST_SECOND, res.motion / (double) GST_SECOND,
+      res.motion_runs);
+  status = EXIT_OK;
+
+out:
+  if (status != EXIT_OK && created)
+    g_unlink (output);
+  g_clear_error (&err);
+  g_free (path);
+  g_free (output);
+  return status;
 }
