@@ -14,7 +14,7 @@
 #endif
 
 #include "serve-auth.h"
-#include "protocol.h"
+#include <seecitv/protocol/protocol.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
