@@ -32,7 +32,10 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
-const guint8 seecitv_ks_magic[8] = {
+/* static: this library is linked into the tools and into the plugins they
+ * load, and a global of the same name in two modules of one process is an
+ * ODR violation (ASan aborts on it) */
+static const guint8 seecitv_ks_magic[8] = {
   0x89, 'S', 'C', 'T', 'V', 'K', 'S', '\n'
 };
 

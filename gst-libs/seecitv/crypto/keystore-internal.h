@@ -117,8 +117,6 @@ struct _SeecitvKeystore
   GPtrArray *access;            /* Access, oldest first */
 };
 
-extern const guint8 seecitv_ks_magic[8];
-
 G_GNUC_INTERNAL
 void seecitv_ks_access_free (Access * a);
 G_GNUC_INTERNAL
