@@ -650,9 +650,13 @@ correlation (const guint8 * room, GstVideoFrame * sheet, gint cell_x,
   }
 }
 
-/* The sheet shows the redaction: in every thumbnail the poster matches the
- * scene (the comparison works) and the window does not (it was redacted).
- * Returns the number of thumbnails checked, or -1 if one fails. */
+/* The sheet shows the redaction: in no thumbnail does the window match the
+ * scene (it was redacted), and in most the poster does (the comparison
+ * works: a sheet of grey cells would pass the window test). A thumbnail
+ * whose poster is covered too is redaction beyond the zone, which is the
+ * safe side: seecitvredact covers more of a live frame when its detector
+ * falls behind (a loaded machine). Returns the number of thumbnails
+ * checked, or -1 if the check fails. */
 static gint
 check_sheet (Demo * d, const gchar * png)
 {
@@ -664,7 +668,7 @@ check_sheet (Demo * d, const gchar * png)
   GstSample *sample = NULL;
   GstVideoInfo info;
   GstVideoFrame f;
-  gint th = SHEET_THUMB_W * H / W, rows, checked = 0;
+  gint th = SHEET_THUMB_W * H / W, rows, checked = 0, readable = 0;
   gboolean ok = TRUE;
 
   g_free (desc);
@@ -699,10 +703,12 @@ check_sheet (Demo * d, const gchar * png)
     /* an empty cell of the last row: no picture at all */
     if (poster == 0 && window == 0)
       continue;
-    good = poster > 0.6 && window < 0.4;
+    good = window < 0.4;
     g_print ("  thumbnail %2d: poster matches the scene %.2f, window "
         "(privacy zone) %.2f: %s\n", i + 1, poster, window,
-        good ? "redacted" : "NOT REDACTED or unreadable");
+        !good ? "NOT REDACTED" : poster > 0.6 ? "redacted" :
+        "redacted (and more of the frame covered)");
+    readable += poster > 0.6;
     fprintf (d->log, "sheet thumbnail %d: poster %.2f window %.2f\n", i + 1,
         poster, window);
     ok &= good;
@@ -710,7 +716,10 @@ check_sheet (Demo * d, const gchar * png)
   }
   gst_video_frame_unmap (&f);
   gst_sample_unref (sample);
-  return ok && checked > 0 ? checked : -1;
+  if (checked > 0 && readable * 2 < checked)
+    g_printerr ("the poster is recognisable in only %d of %d thumbnails: "
+        "the sheet is unreadable\n", readable, checked);
+  return ok && checked > 0 && readable * 2 >= checked ? checked : -1;
 }
 
 /* After recording, what a user does next: list, export, sheet, audit. */

@@ -99,11 +99,16 @@ camera_start (void)
   cam->server = gst_rtsp_server_new ();
   gst_rtsp_server_set_address (cam->server, "127.0.0.1");
   gst_rtsp_server_set_service (cam->server, "0");
+  /* The audio stream is never SET UP (that is the point): gst-rtsp-server
+   * leaves its branch unlinked, and audiotestsrc then stopped the whole
+   * shared media with not-linked in about one run of three, so that the
+   * camera answered every later DESCRIBE with 503 ("can't prepare media").
+   * A camera keeps its unused streams quiet; the tee does that here. */
   gst_rtsp_media_factory_set_launch (f, "( videotestsrc is-live=true "
       "pattern=ball ! video/x-raw,width=160,height=120,framerate=15/1 ! "
       "x264enc tune=zerolatency key-int-max=15 ! rtph264pay name=pay0 pt=96 "
       "audiotestsrc is-live=true ! audioconvert ! opusenc ! "
-      "rtpopuspay name=pay1 pt=97 )");
+      "tee allow-not-linked=true ! rtpopuspay name=pay1 pt=97 )");
   gst_rtsp_media_factory_set_shared (f, TRUE);
   mounts = gst_rtsp_server_get_mount_points (cam->server);
   gst_rtsp_mount_points_add_factory (mounts, "/cam", f);
