@@ -78,6 +78,11 @@
  *   calls).
  * * `tiles-unchanged` (guint): scan tiles skipped since then because their
  *   pixels had not changed since they were last scanned.
+ * * `threads` (gint): the threads OpenCV's parallel loops use in this
+ *   process: 1 unless OPENCV_FOR_THREADS_NUM says otherwise (the element
+ *   turns OpenCV's worker pool off for the process: on a recorder each
+ *   camera already has its own thread, and the pool costs more CPU than it
+ *   saves).
  *
  * ## Example launch line
  * |[
@@ -1091,7 +1096,8 @@ post_stats (SeecitvRedact * self, GstClockTime running_time)
       "runs", G_TYPE_UINT, d.runs,
       "run-time", G_TYPE_UINT64, d.runs ?
       (guint64) d.run_us * GST_USECOND / d.runs : (guint64) 0,
-      "tiles-unchanged", G_TYPE_UINT, d.tiles_unchanged, NULL);
+      "tiles-unchanged", G_TYPE_UINT, d.tiles_unchanged,
+      "threads", G_TYPE_INT, seecitv_cv_threads (), NULL);
   self->stats_time = running_time;
   self->stats_frames = self->stats_held = self->stats_hidden = 0;
   gst_element_post_message (GST_ELEMENT (self),

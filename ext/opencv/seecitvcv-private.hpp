@@ -34,4 +34,7 @@
 bool seecitv_cv_check_image (int width, int height, int stride, int channels,
     GError ** error);
 
+/* Called by every constructor of the adapter: see seecitv_cv_threads. */
+void seecitv_cv_one_thread (void);
+
 #endif /* __SEECITV_CV_PRIVATE_HPP__ */

@@ -105,10 +105,41 @@ to_pixels (const std::vector<cv::Point2d> & points, int width, int height)
   return out;
 }
 
+/* OpenCV's own worker threads split one detector run or one resize over
+ * every core. On a recorder that is all cost and no gain: each camera
+ * already has its own streaming thread, a run fits in the look-ahead on one
+ * core, and the workers' hand-overs and spinning cost a third more CPU than
+ * the work itself (bench/redact.sh scenes: busy 1080p15 frames, 27 ms of
+ * CPU per frame with OpenCV's default pool on 2 cores, 19 ms with one
+ * thread, same wall time). So the first handle the adapter makes turns
+ * OpenCV's parallel loops off for the process, unless the user chose for
+ * it with OpenCV's own OPENCV_FOR_THREADS_NUM, which is then left to OpenCV.
+ * This is the adapter's one piece of process-wide state (docs/elements.md,
+ * "Threads"). */
+void
+seecitv_cv_one_thread (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    if (g_getenv ("OPENCV_FOR_THREADS_NUM") == NULL)
+      cv::setNumThreads (1);
+    g_once_init_leave (&done, 1);
+  }
+}
+
+gint
+seecitv_cv_threads (void)
+{
+  return cv::getNumThreads ();
+}
+
 SeecitvCvMotion *
 seecitv_cv_motion_new (void)
 {
   SeecitvCvMotion *m = new SeecitvCvMotion ();
+
+  seecitv_cv_one_thread ();
 
   m->analysis_height = 180;
   m->threshold = 30;

@@ -6,7 +6,10 @@
  * images described by (data, width, height, stride), errors as GErrors.
  * No C++ type appears here; every function catches cv::Exception and
  * anything else inside seecitvcv.cpp, the only C++ file of the tree.
- * There is no global state: each element owns its handles.
+ * Each element owns its handles. The one process-wide setting: the first
+ * handle made turns OpenCV's parallel loops off (one thread) unless
+ * OPENCV_FOR_THREADS_NUM is set; seecitv_cv_threads () says what OpenCV
+ * uses.
  */
 #ifndef __SEECITV_CV_H__
 #define __SEECITV_CV_H__
@@ -38,6 +41,9 @@ typedef struct
   gint channels;                /* bytes per pixel, 1 to 4 */
   gfloat luma_weights[4];
 } SeecitvCvImage;
+
+/* The number of threads OpenCV's parallel loops use in this process. */
+gint seecitv_cv_threads (void);
 
 /* ---- motion ------------------------------------------------------------ */
 

@@ -81,6 +81,7 @@ load_faces (const gchar * path, const char *kind, GError ** error, Load load)
 {
   SeecitvCvFaces *f = NULL;
 
+  seecitv_cv_one_thread ();
   try {
     if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
       g_set_error (error, SEECITV_CV_ERROR, SEECITV_CV_ERROR_INVALID,

@@ -2,7 +2,8 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * seecitvredact on real faces: messi5.jpg and Megamind.avi (opencv-doc),
+ * seecitvredact on real faces: messi5.jpg, Megamind.avi and
+ * Megamind_bugy.avi (opencv-doc),
  * astronaut.png and camera.png (python3-skimage), and on the face-free
  * fruits.jpg and building.jpg (opencv-doc), which `./run testdata` fetches
  * into testdata/. The judges are OpenCV run by the test itself through
@@ -261,16 +262,32 @@ GST_START_TEST (test_building_bit_exact)
 
 GST_END_TEST;
 
-/* Megamind.avi through seecitvredact (defaults): every frame in which the
+/* The Megamind films through seecitvredact (defaults): every frame in which the
  * alt2 cascade finds a face in the input must have none in the output.
  * The input is judged by a probe on the element's sink pad (before the
  * element touches the frame), the output in appsink's callback; each
  * thread has its own cascade. Frames are matched by their order (the film
- * has frames with equal timestamps). */
+ * has frames with equal timestamps).
+ *
+ * What counts as "one in the output": a box the judge finds in the output
+ * that overlaps a face it found in the input, or overlaps pixels the
+ * element changed. The judge (like OpenCV's facedetect sample) equalises
+ * the histogram of the whole frame before its scan, so hiding a large
+ * face in a dark frame re-maps the tones of everything else, and the
+ * cascade may then fire on untouched dark hair that it did not call a face
+ * in the same pixels of the input (frame 114: a 26 px box at 77,35, in
+ * pixels equal to the input's, far from every face). Such a box is no face
+ * the judge found in the input, and is not counted; every other box is. */
+typedef struct
+{
+  guint8 *luma;                 /* the input's luma, before the element */
+  GArray *faces;                /* SeecitvCvRect the judge found in it */
+} MegamindInput;
+
 typedef struct
 {
   GMutex lock;
-  GByteArray *with_face;        /* per input, in order: 1 with a face */
+  GQueue inputs;                /* MegamindInput, in order, not yet judged */
   GstVideoInfo info;
   gboolean have_info;
   SeecitvCvFaces *in_judge;     /* the sink pad's streaming thread */
@@ -279,15 +296,26 @@ typedef struct
   guint frames_out;
   guint faces_in;               /* frames with a face in the input */
   guint faces_out;              /* of them, with a face in the output */
+  guint artefacts;              /* boxes not counted (see above) */
   GString *leaks;
 } Megamind;
+
+static void
+megamind_input_free (MegamindInput * in)
+{
+  g_free (in->luma);
+  g_array_unref (in->faces);
+  g_free (in);
+}
 
 static GstPadProbeReturn
 megamind_in (GstPad * pad, GstPadProbeInfo * pinfo, gpointer user_data)
 {
   Megamind *m = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (pinfo);
-  guint8 face;
+  MegamindInput *in = g_new0 (MegamindInput, 1);
+  GstVideoFrame frame;
+  gint w, h, y;
 
   if (!m->have_info) {
     GstCaps *caps = gst_pad_get_current_caps (pad);
@@ -295,13 +323,48 @@ megamind_in (GstPad * pad, GstPadProbeInfo * pinfo, gpointer user_data)
     gst_caps_unref (caps);
     m->have_info = TRUE;
   }
-  face = find_faces (m->in_judge, buf, &m->info, NULL) > 0;
+  w = GST_VIDEO_INFO_WIDTH (&m->info);
+  h = GST_VIDEO_INFO_HEIGHT (&m->info);
+  in->faces = g_array_new (FALSE, FALSE, sizeof (SeecitvCvRect));
+  find_faces (m->in_judge, buf, &m->info, in->faces);
+  in->luma = g_malloc ((gsize) w * h);
+  fail_unless (gst_video_frame_map (&frame, &m->info, buf, GST_MAP_READ));
+  for (y = 0; y < h; y++)
+    memcpy (in->luma + (gsize) y * w, (const guint8 *)
+        GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
+        (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), w);
+  gst_video_frame_unmap (&frame);
   g_mutex_lock (&m->lock);
-  g_byte_array_append (m->with_face, &face, 1);
   m->frames_in++;
-  m->faces_in += face;
+  m->faces_in += in->faces->len > 0;
+  g_queue_push_tail (&m->inputs, in);
   g_mutex_unlock (&m->lock);
   return GST_PAD_PROBE_OK;
+}
+
+/* TRUE if @box of the output overlaps a face of @in or a changed pixel. */
+static gboolean
+megamind_counts (const Megamind * m, const MegamindInput * in,
+    GstVideoFrame * out, const SeecitvCvRect * box)
+{
+  gint w = GST_VIDEO_INFO_WIDTH (&m->info);
+  gint h = GST_VIDEO_INFO_HEIGHT (&m->info);
+  gint x, y;
+  guint i;
+
+  for (i = 0; i < in->faces->len; i++) {
+    const SeecitvCvRect *f = &g_array_index (in->faces, SeecitvCvRect, i);
+    if (intersects (f, box->x, box->y, box->width, box->height))
+      return TRUE;
+  }
+  for (y = MAX (box->y, 0); y < MIN (box->y + box->height, h); y++) {
+    const guint8 *o = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (out, 0) +
+        (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (out, 0);
+    for (x = MAX (box->x, 0); x < MIN (box->x + box->width, w); x++)
+      if (o[x] != in->luma[(gsize) y * w + x])
+        return TRUE;
+  }
+  return FALSE;
 }
 
 static GstFlowReturn
@@ -309,32 +372,54 @@ megamind_out (GstAppSink * sink, gpointer user_data)
 {
   Megamind *m = user_data;
   GstSample *sample = gst_app_sink_pull_sample (sink);
+  MegamindInput *in;
   GstBuffer *buf;
-  gboolean judged;
+  GstVideoFrame frame;
+  GArray *found;
+  guint i, counted = 0;
 
   if (!sample)
     return GST_FLOW_ERROR;
   buf = gst_sample_get_buffer (sample);
   g_mutex_lock (&m->lock);
-  judged = m->frames_out < m->with_face->len &&
-      m->with_face->data[m->frames_out];
+  in = g_queue_pop_head (&m->inputs);
   m->frames_out++;
   g_mutex_unlock (&m->lock);
-  if (judged && find_faces (m->out_judge, buf, &m->info, NULL) > 0) {
-    m->faces_out++;
-    if (m->leaks->len < 300)
-      g_string_append_printf (m->leaks, "%u ", m->frames_out - 1);
+  fail_unless (in != NULL, "an output without an input");
+  if (in->faces->len > 0) {
+    found = g_array_new (FALSE, FALSE, sizeof (SeecitvCvRect));
+    find_faces (m->out_judge, buf, &m->info, found);
+    fail_unless (gst_video_frame_map (&frame, &m->info, buf, GST_MAP_READ));
+    for (i = 0; i < found->len; i++) {
+      if (megamind_counts (m, in, &frame,
+              &g_array_index (found, SeecitvCvRect, i)))
+        counted++;
+      else
+        m->artefacts++;
+    }
+    gst_video_frame_unmap (&frame);
+    g_array_unref (found);
+    if (counted) {
+      m->faces_out++;
+      if (m->leaks->len < 300)
+        g_string_append_printf (m->leaks, "%u ", m->frames_out - 1);
+    }
   }
+  megamind_input_free (in);
   gst_sample_unref (sample);
   return GST_FLOW_OK;
 }
+
+/* Both films of opencv-doc: Megamind_bugy.avi is the same scenes
+ * encoded with damage (decoder concealment). */
+static const gchar *films[] = { "Megamind.avi", "Megamind_bugy.avi" };
 
 GST_START_TEST (test_megamind_faces_gone)
 {
   GstAppSinkCallbacks cb = { NULL, NULL, megamind_out, };
   Megamind m = { 0, };
   GError *error = NULL;
-  gchar *path = g_build_filename (datadir, "Megamind.avi", NULL);
+  gchar *path = g_build_filename (datadir, films[__i__], NULL);
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
       "videoconvert ! video/x-raw,format=I420 ! seecitvredact name=redact ! "
       "appsink name=sink sync=false", path);
@@ -344,7 +429,7 @@ GST_START_TEST (test_megamind_faces_gone)
 
   fail_unless (pipeline != NULL, "%s", error ? error->message : "");
   g_mutex_init (&m.lock);
-  m.with_face = g_byte_array_new ();
+  g_queue_init (&m.inputs);
   m.leaks = g_string_new (NULL);
   m.in_judge = seecitv_cv_faces_new_cascade (judges[1], &error);
   fail_unless (m.in_judge != NULL, "%s", error ? error->message : "");
@@ -359,20 +444,18 @@ GST_START_TEST (test_megamind_faces_gone)
   fail_unless (face_scene_play (pipeline, &error), "%s",
       error ? error->message : "");
 
-  g_print ("Megamind.avi: %u frames; alt2 finds a face in %u inputs, and "
-      "still one in %u of their outputs (%.1f%%)%s%s\n", m.frames_in,
+  g_print ("%s: %u frames; alt2 finds a face in %u inputs, and "
+      "still one in %u of their outputs (%.1f%%)%s%s; %u boxes on untouched "
+      "pixels where the input had no face not counted\n", films[__i__],
+      m.frames_in,
       m.faces_in, m.faces_out, m.faces_in ? 100.0 * m.faces_out /
-      m.faces_in : 0, m.leaks->len ? ", frames " : "", m.leaks->str);
+      m.faces_in : 0, m.leaks->len ? ", frames " : "", m.leaks->str,
+      m.artefacts);
   fail_unless (m.frames_in > 200);
   fail_unless_equals_int (m.frames_out, m.frames_in);
   /* the judge works: the film has faces */
   fail_unless (m.faces_in > m.frames_in / 4);
-  /* Issue 13 asks for none; one or two dark close-up frames (brows above
-   * the head box) still fire alt2 today. Held at 1% so that it cannot
-   * get worse (the cascade-era element left 8%); issue 13 stays open
-   * on this point. */
-  fail_unless (m.faces_out * 100 <= m.faces_in, "%u of %u outputs",
-      m.faces_out, m.faces_in);
+  fail_unless_equals_int (m.faces_out, 0);
 
   gst_object_unref (pad);
   gst_object_unref (redact);
@@ -380,7 +463,7 @@ GST_START_TEST (test_megamind_faces_gone)
   gst_object_unref (pipeline);
   seecitv_cv_faces_free (m.in_judge);
   seecitv_cv_faces_free (m.out_judge);
-  g_byte_array_unref (m.with_face);
+  g_queue_clear_full (&m.inputs, (GDestroyNotify) megamind_input_free);
   g_string_free (m.leaks, TRUE);
   g_mutex_clear (&m.lock);
   g_free (desc);
@@ -584,7 +667,7 @@ seecitvredact_media_suite (void)
   tcase_add_test (tc, test_camera_profile_loses_detail);
   tcase_add_test (tc, test_fruits_bit_exact);
   tcase_add_test (tc, test_building_bit_exact);
-  tcase_add_test (tc, test_megamind_faces_gone);
+  tcase_add_loop_test (tc, test_megamind_faces_gone, 0, G_N_ELEMENTS (films));
   tcase_add_test (tc, test_face_right_after_run);
   tcase_add_test (tc, test_face_missed_by_runs_stays_covered);
   return s;
@@ -594,7 +677,7 @@ int
 main (int argc, char **argv)
 {
   static const gchar *needed[] = { "messi5.jpg", "astronaut.png",
-    "camera.png", "fruits.jpg", "building.jpg", "Megamind.avi", NULL
+    "camera.png", "fruits.jpg", "building.jpg", "Megamind.avi", "Megamind_bugy.avi", NULL
   };
   Suite *s;
 
