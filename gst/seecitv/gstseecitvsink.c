@@ -43,7 +43,8 @@
  *
  * A clip is written as `.NAME.part` and renamed to `NAME` once complete
  * and synced, where NAME is `DEVICE-YYYYMMDDTHHMMSS.mmmZ.seecitv` (UTC
- * wall-clock time at opening) in #SeecitvSink:location, so the directory
+ * wall-clock time at opening) in #SeecitvSink:location (created at start,
+ * 0700 with its parents, if missing), so the directory
  * holds only finished clips and dot files. The keystore's clip index is
  * updated to the final name. A clip stopped without EOS (the element set
  * to READY or NULL, gst-launch-1.0 interrupted without `-e`) is a
@@ -130,8 +131,13 @@
  *
  * * CORE / MISSING_PLUGIN: splitmuxsink, matroskamux, seecitvcryptsink or
  *   the encoder is not installed.
- * * RESOURCE / SETTINGS: no location or keystore, or location is not a
- *   directory.
+ * * RESOURCE / SETTINGS: #SeecitvSink:location or #SeecitvSink:keystore
+ *   is not set (details: `property`, `reason` `not-set`).
+ * * RESOURCE / OPEN_WRITE: #SeecitvSink:location is not a directory
+ *   (`reason` `not-a-directory`), or it is missing and cannot be created,
+ *   or it cannot be written into (`reason` from the errno, such as
+ *   `permission-denied`, and `message`); details: `location`. A missing
+ *   location is created, with its missing parents, mode 0700.
  * * RESOURCE / OPEN_READ: at start, the keystore, its master key file or
  *   the passphrase file cannot be read, or does not authenticate (details:
  *   `keystore`, `reason` `keystore`, `keystore-error`, `message`: see
@@ -156,6 +162,11 @@
 
 #include <seecitv/deviceid.h>
 #include <seecitv/gstproperty.h>
+#include <seecitv/reason.h>
+
+#include <errno.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 GST_DEBUG_CATEGORY (seecitv_sink_debug);
 #define GST_CAT_DEFAULT seecitv_sink_debug
@@ -772,13 +783,66 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
 
 /* ---- states ---- */
 
+/* One error per problem: a property not set, location not a directory,
+ * location missing and not creatable (created like `mkdir -p`, 0700), or
+ * not writable. */
+static gboolean
+check_location (SeecitvSink * self, const gchar * location,
+    gboolean have_keystore)
+{
+  int e;
+
+  if (location == NULL || *location == '\0') {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
+        ("No location specified: set \"location\" to the clip directory."),
+        (NULL), ("property", G_TYPE_STRING, "location",
+            "reason", G_TYPE_STRING, SEECITV_REASON_NOT_SET, NULL));
+    return FALSE;
+  }
+  if (!have_keystore) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
+        ("No keystore specified: set \"keystore\"."), (NULL),
+        ("property", G_TYPE_STRING, "keystore",
+            "reason", G_TYPE_STRING, SEECITV_REASON_NOT_SET, NULL));
+    return FALSE;
+  }
+  if (g_file_test (location, G_FILE_TEST_EXISTS) &&
+      !g_file_test (location, G_FILE_TEST_IS_DIR)) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("\"location\" %s is not a directory.", location), (NULL),
+        ("location", G_TYPE_STRING, location,
+            "reason", G_TYPE_STRING, SEECITV_REASON_NOT_A_DIRECTORY, NULL));
+    return FALSE;
+  }
+  if (g_mkdir_with_parents (location, 0700) != 0) {
+    e = errno;
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("Cannot create the directory %s: %s", location, g_strerror (e)),
+        (NULL), ("location", G_TYPE_STRING, location,
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+            "message", G_TYPE_STRING, g_strerror (e), NULL));
+    return FALSE;
+  }
+  if (g_access (location, W_OK | X_OK) != 0) {
+    e = errno;
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("Cannot write into the directory %s: %s", location,
+            g_strerror (e)), (NULL), ("location", G_TYPE_STRING, location,
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+            "message", G_TYPE_STRING, g_strerror (e), NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 check_setup (SeecitvSink * self)
 {
   const gchar *factories[] = { "splitmuxsink", "matroskamux",
     "seecitvcryptsink"
   };
-  gboolean ok;
+  gchar *location;
+  gboolean ok, have_keystore;
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (factories); i++) {
@@ -795,16 +859,12 @@ check_setup (SeecitvSink * self)
   }
 
   GST_OBJECT_LOCK (self);
-  ok = self->location != NULL && self->keystore != NULL &&
-      g_file_test (self->location, G_FILE_TEST_IS_DIR);
+  location = g_strdup (self->location);
+  have_keystore = self->keystore != NULL;
   GST_OBJECT_UNLOCK (self);
-  if (!ok) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("\"location\" must name a directory and \"keystore\" must be set"),
-        (NULL));
-    return FALSE;
-  }
-  return TRUE;
+  ok = check_location (self, location, have_keystore);
+  g_free (location);
+  return ok;
 }
 
 /* Opens the keystore as each clip's seecitvcryptsink and retention will,
