@@ -52,9 +52,14 @@
  * (#SeecitvCryptSink:seal-on-stop), with its end time in the index, and it
  * is renamed and announced like any other. A clip whose write failed
  * (ENOSPC) is renamed too but stays truncated: it decrypts up to its last
- * sync. After a crash (kill -9, power loss) the interrupted clip keeps its
- * dot name and is truncated; it decrypts up to its last sync as well
- * (`seecitv verify`).
+ * sync. After a crash (kill -9, power loss) the interrupted clip is
+ * truncated; it decrypts up to its last sync as well (`seecitv verify`).
+ * When the element starts again, every `.NAME.part` in
+ * #SeecitvSink:location that no live writer holds locked (seecitvcryptsink
+ * holds an flock(2) on the file it writes) is such a clip: it is renamed
+ * to `NAME` (never replacing a file), the directory fsynced, its index
+ * entry pointed at the new name (its end time stays unknown) and
+ * "seecitvsink-clip-recovered" posted; nothing is deleted.
  *
  * The keystore is unlocked by its master key file `KEYSTORE.key`, or by
  * the passphrase in #SeecitvSink:passphrase-file (given to each clip's
@@ -84,8 +89,9 @@
  * measured on the monotonic clock since they closed: a wall-clock jump
  * never makes a just-closed clip old. A file modified "in the future" has
  * age 0. The clip being written is never a candidate. A temporary file
- * left by a crash (`.NAME.part`, not ours) is deleted by age only, once
- * older than both #SeecitvSink:retention and 10 minutes.
+ * that is not ours and was not recovered at start (another writer's) is
+ * deleted by age only, once older than both #SeecitvSink:retention and
+ * 10 minutes.
  *
  * When a write fails all the same with ENOSPC (something else filled the
  * disk), the open clip ends there (it decrypts up to its last sync and is
@@ -117,6 +123,12 @@
  *   the end is unknown).
  * * `bytes` (guint64): container bytes written, from seecitvcryptsink
  *   (0 if it did not say).
+ *
+ * "seecitvsink-clip-recovered", at start, for each clip a crash
+ * interrupted, once renamed to its final name:
+ *
+ * * `path` (gchararray): the clip file (truncated: it decrypts up to its
+ *   last sync).
  *
  * "seecitvsink-deleted", when retention deleted a clip (key, then file):
  *
@@ -990,6 +1002,7 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
       gst_pad_set_active (self->srcpad, TRUE);
       gst_pad_set_active (self->raw_srcpad, TRUE);
       gst_pad_set_active (self->gate_pad, TRUE);
+      seecitv_sink_recover_clips (self);
       /* What is due already goes before anything is recorded. */
       seecitv_sink_purge (self, seecitv_sink_reserve (self));
       seecitv_sink_retention_start (self);

@@ -175,6 +175,10 @@ GstElement *seecitv_sink_make (SeecitvSink * self, const gchar * factory);
 /* Streaming thread. */
 gboolean seecitv_sink_open_clip (SeecitvSink * self);
 void seecitv_sink_close_clip (SeecitvSink * self);
+/* At start, no lock held: the clips a crash interrupted in location
+ * (`.NAME.part` files no writer holds locked) get their final names,
+ * their index entries follow; "-clip-recovered" for each. */
+void seecitv_sink_recover_clips (SeecitvSink * self);
 /* The clip element's state; clips_lock held. */
 SeecitvSinkClip *seecitv_sink_clip_get (GstElement * split);
 void seecitv_sink_clip_ended (SeecitvSink * self, GstElement * split);

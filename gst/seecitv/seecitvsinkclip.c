@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -213,6 +214,100 @@ publish (const gchar * temp, gchar ** final)
   return TRUE;
 }
 
+/* One warning: @temp could not be renamed to @final (errno @e). */
+static void
+warn_rename (SeecitvSink * self, const gchar * temp, const gchar * final,
+    int e)
+{
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
+      ("Cannot give the clip its final name."),
+      ("%s -> %s: %s", temp, final, g_strerror (e)),
+      ("location", G_TYPE_STRING, temp,
+          "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+          "message", G_TYPE_STRING, g_strerror (e), NULL));
+}
+
+/* The clip index entry of @path, if it has a clip header, points at it. */
+static void
+index_point_at (SeecitvSink * self, const gchar * path)
+{
+#ifdef SEECITV_HAVE_KEYSTORE
+  guint8 clip_id[SEECITV_CLIP_ID_SIZE];
+  IndexPath ip = { clip_id, path };
+  gchar *keystore, *passphrase_file;
+  GError *err = NULL;
+
+  GST_OBJECT_LOCK (self);
+  keystore = g_strdup (self->keystore);
+  passphrase_file = g_strdup (self->passphrase_file);
+  GST_OBJECT_UNLOCK (self);
+  if (seecitv_clip_read_id (path, clip_id, NULL) &&
+      !seecitv_sink_keystore_update (keystore, passphrase_file,
+          index_set_path, &ip, &err)) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
+        ("Cannot record the clip's final name in the keystore."),
+        ("%s", err->message), ("location", G_TYPE_STRING, path,
+            "keystore", G_TYPE_STRING, keystore,
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
+    g_clear_error (&err);
+  }
+  g_free (keystore);
+  g_free (passphrase_file);
+#endif
+}
+
+void
+seecitv_sink_recover_clips (SeecitvSink * self)
+{
+  gchar *location;
+  const gchar *name;
+  GDir *d;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->location);
+  GST_OBJECT_UNLOCK (self);
+  d = g_dir_open (location, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    gchar *temp, *final, *base;
+    int fd;
+
+    if (name[0] != '.' || !g_str_has_suffix (name, CLIP_SUFFIX TEMP_SUFFIX)
+        || strlen (name) <= 1 + strlen (CLIP_SUFFIX TEMP_SUFFIX))
+      continue;
+    temp = g_build_filename (location, name, NULL);
+    fd = g_open (temp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+    /* Locked: a live writer's open clip, not a leftover. */
+    if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) != 0) {
+      if (fd >= 0)
+        close (fd);
+      g_free (temp);
+      continue;
+    }
+    base = g_strndup (name + 1, strlen (name) - 1 - strlen (TEMP_SUFFIX));
+    final = g_build_filename (location, base, NULL);
+    if (publish (temp, &final)) {
+      GstStructure *s;
+
+      sync_dir (final);
+      index_point_at (self, final);
+      GST_INFO_OBJECT (self, "recovered interrupted clip %s", final);
+      s = gst_structure_new ("seecitvsink-clip-recovered",
+          "path", G_TYPE_STRING, final, NULL);
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_element (GST_OBJECT (self), s));
+    } else {
+      warn_rename (self, temp, final, errno);
+    }
+    close (fd);
+    g_free (base);
+    g_free (final);
+    g_free (temp);
+  }
+  if (d != NULL)
+    g_dir_close (d);
+  g_free (location);
+}
+
 /* Gives the clip written at @temp its final name, records it in the
  * keystore's index and among the recent clips. Any thread but with no
  * lock held. Returns the final path (transfer full), NULL if @temp is not
@@ -223,7 +318,7 @@ static gchar *
 finish_clip_file (SeecitvSink * self, const gchar * temp, SeecitvSinkFile * out)
 {
   SeecitvSinkFile *info = NULL;
-  gchar *final = NULL, *keystore, *passphrase_file;
+  gchar *final = NULL;
   gint64 *closed;
   guint64 size;
   GStatBuf st;
@@ -247,41 +342,13 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, SeecitvSinkFile * out)
     int e = errno;
 
     if (e != ENOENT)
-      GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
-          ("Cannot give the clip its final name."),
-          ("%s -> %s: %s", temp, final, g_strerror (e)),
-          ("location", G_TYPE_STRING, temp,
-              "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
-              "message", G_TYPE_STRING, g_strerror (e), NULL));
+      warn_rename (self, temp, final, e);
     g_free (final);
     return NULL;
   }
   sync_dir (final);
 
-  GST_OBJECT_LOCK (self);
-  keystore = g_strdup (self->keystore);
-  passphrase_file = g_strdup (self->passphrase_file);
-  GST_OBJECT_UNLOCK (self);
-#ifdef SEECITV_HAVE_KEYSTORE
-  {
-    guint8 clip_id[SEECITV_CLIP_ID_SIZE];
-    IndexPath ip = { clip_id, final };
-    GError *err = NULL;
-
-    if (seecitv_clip_read_id (final, clip_id, NULL) &&
-        !seecitv_sink_keystore_update (keystore, passphrase_file, index_set_path, &ip,
-            &err)) {
-      GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
-          ("Cannot record the clip's final name in the keystore."),
-          ("%s", err->message), ("location", G_TYPE_STRING, final,
-              "keystore", G_TYPE_STRING, keystore,
-              SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
-      g_clear_error (&err);
-    }
-  }
-#endif
-  g_free (keystore);
-  g_free (passphrase_file);
+  index_point_at (self, final);
 
   closed = g_new (gint64, 1);
   *closed = g_get_monotonic_time ();

@@ -1050,13 +1050,18 @@ GST_START_TEST (test_retention_age)
   set_age (g_ptr_array_index (old, 3), 60);
   for (i = 0; i < 4; i++)
     ids[i] = clip_id_of (g_ptr_array_index (old, i));
-  /* Temporary files a crash left: 2 h untouched goes, 30 min stays. */
+  /* Temporary files a crash left are recovered at start (final names,
+   * their age kept): then 2 h untouched goes, 30 min stays. */
   stale = g_build_filename (clipdir, ".door-stale.seecitv.part", NULL);
   recent = g_build_filename (clipdir, ".door-recent.seecitv.part", NULL);
   fail_unless (g_file_set_contents (stale, "cut", -1, NULL));
   fail_unless (g_file_set_contents (recent, "cut", -1, NULL));
   set_age (stale, 2 * 3600);
   set_age (recent, 30 * 60);
+  g_free (stale);
+  g_free (recent);
+  stale = g_build_filename (clipdir, "door-stale.seecitv", NULL);
+  recent = g_build_filename (clipdir, "door-recent.seecitv", NULL);
 
   record (25, "trigger=continuous max-clip-duration=1000000000 "
       "retention=3600000000000", NULL, 0, &r);
