@@ -46,7 +46,9 @@
  * wall-clock time at opening) in #SeecitvSink:location (created at start,
  * 0700 with its parents, if missing), so the directory
  * holds only finished clips and dot files. The keystore's clip index is
- * updated to the final name. A clip stopped without EOS (the element set
+ * updated to the final name and, when the clip's media end is known, to
+ * an end time of its start time plus its media duration (what
+ * `seecitv list` shows as its duration). A clip stopped without EOS (the element set
  * to READY or NULL, gst-launch-1.0 interrupted without `-e`) is a
  * deliberate end of recording: seecitvcryptsink seals it complete
  * (#SeecitvCryptSink:seal-on-stop), with its end time in the index, and it
@@ -117,8 +119,9 @@
  * * `path` (gchararray): the clip file.
  * * `start-running-time` (guint64): as in "seecitvsink-clip-opened".
  * * `end-running-time` (guint64): running time of the clip's end, as
- *   splitmuxsink reports it (the next split's start, or the last frame's
- *   timestamp at EOS); GST_CLOCK_TIME_NONE for a clip stopped without EOS.
+ *   splitmuxsink reports it (the next split's start), or at EOS the end
+ *   of the last frame (its timestamp plus its duration);
+ *   GST_CLOCK_TIME_NONE for a clip stopped without EOS.
  * * `duration` (guint64): end minus start, in ns (GST_CLOCK_TIME_NONE when
  *   the end is unknown).
  * * `bytes` (guint64): container bytes written, from seecitvcryptsink
