@@ -90,8 +90,9 @@
  * except for clips closed by this element since it started, whose age is
  * measured on the monotonic clock since they closed: a wall-clock jump
  * never makes a just-closed clip old. A file modified "in the future" has
- * age 0. The clip being written is never a candidate. A temporary file
- * that is not ours and was not recovered at start (another writer's) is
+ * age 0. The clip being written is never a candidate, nor is another
+ * writer's (a `.NAME.part` its seecitvcryptsink holds locked). A temporary
+ * file that is not ours, not locked and was not recovered at start is
  * deleted by age only, once older than both #SeecitvSink:retention and
  * 10 minutes.
  *

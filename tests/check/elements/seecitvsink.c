@@ -22,6 +22,8 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -1038,7 +1040,8 @@ GST_END_TEST;
 GST_START_TEST (test_retention_age)
 {
   GPtrArray *old = record_clips (4), *now;
-  gchar *stale, *recent;
+  gchar *stale, *recent, *live;
+  int live_fd;
   GBytes *ids[4];
   guint i;
   Rec r;
@@ -1062,6 +1065,14 @@ GST_START_TEST (test_retention_age)
   g_free (recent);
   stale = g_build_filename (clipdir, "door-stale.seecitv", NULL);
   recent = g_build_filename (clipdir, "door-recent.seecitv", NULL);
+  /* Another live writer's open clip (it holds it locked), 2 h old: neither
+   * recovered nor deleted. */
+  live = g_build_filename (clipdir, ".door-live.seecitv.part", NULL);
+  fail_unless (g_file_set_contents (live, "open", -1, NULL));
+  set_age (live, 2 * 3600);
+  live_fd = g_open (live, O_RDONLY, 0);
+  fail_unless (live_fd >= 0);
+  fail_unless_equals_int (flock (live_fd, LOCK_EX), 0);
 
   record (25, "trigger=continuous max-clip-duration=1000000000 "
       "retention=3600000000000", NULL, 0, &r);
@@ -1073,6 +1084,10 @@ GST_START_TEST (test_retention_age)
   fail_if (g_file_test (stale, G_FILE_TEST_EXISTS));
   fail_unless (g_file_test (recent, G_FILE_TEST_EXISTS));
   g_unlink (recent);
+  fail_unless (g_file_test (live, G_FILE_TEST_IS_REGULAR), "%s", live);
+  close (live_fd);
+  g_unlink (live);
+  g_free (live);
 
   now = list_clips (clipdir, FALSE);
   fail_unless_equals_int (now->len, 2 + 3);
