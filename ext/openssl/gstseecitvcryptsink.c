@@ -128,6 +128,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -689,6 +690,12 @@ seecitv_crypt_sink_start (GstBaseSink * sink)
             "message", G_TYPE_STRING, g_strerror (e), NULL));
     goto fail;
   }
+  /* Held while the file is open (released when it closes or the process
+   * dies): seecitvsink recovers only the unlocked leftovers of a crash,
+   * never a file another live writer has open. */
+  if (flock (self->fd, LOCK_EX | LOCK_NB) != 0)
+    GST_DEBUG_OBJECT (self, "cannot lock %s: %s", self->cur_location,
+        g_strerror (errno));
 
   if (!create_clip_key (self, self->cur_keystore, self->cur_passphrase_file,
           device_id, self->cur_location, key))

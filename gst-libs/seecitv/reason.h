@@ -23,6 +23,10 @@ G_BEGIN_DECLS
 #define SEECITV_REASON_NOT_FOUND "not-found"
 #define SEECITV_REASON_EXISTS "exists"
 #define SEECITV_REASON_IO "io"
+/* A file name that must be a directory is not one. */
+#define SEECITV_REASON_NOT_A_DIRECTORY "not-a-directory"
+/* A property that must be set is not (with a `property` detail). */
+#define SEECITV_REASON_NOT_SET "not-set"
 /* The keystore could not be opened, read, saved or changed. */
 #define SEECITV_REASON_KEYSTORE "keystore"
 /* OpenSSL failed. */

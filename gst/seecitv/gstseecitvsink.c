@@ -43,17 +43,25 @@
  *
  * A clip is written as `.NAME.part` and renamed to `NAME` once complete
  * and synced, where NAME is `DEVICE-YYYYMMDDTHHMMSS.mmmZ.seecitv` (UTC
- * wall-clock time at opening) in #SeecitvSink:location, so the directory
+ * wall-clock time at opening) in #SeecitvSink:location (created at start,
+ * 0700 with its parents, if missing), so the directory
  * holds only finished clips and dot files. The keystore's clip index is
- * updated to the final name. A clip stopped without EOS (the element set
+ * updated to the final name and, when the clip's media end is known, to
+ * an end time of its start time plus its media duration (what
+ * `seecitv list` shows as its duration). A clip stopped without EOS (the element set
  * to READY or NULL, gst-launch-1.0 interrupted without `-e`) is a
  * deliberate end of recording: seecitvcryptsink seals it complete
  * (#SeecitvCryptSink:seal-on-stop), with its end time in the index, and it
  * is renamed and announced like any other. A clip whose write failed
  * (ENOSPC) is renamed too but stays truncated: it decrypts up to its last
- * sync. After a crash (kill -9, power loss) the interrupted clip keeps its
- * dot name and is truncated; it decrypts up to its last sync as well
- * (`seecitv verify`).
+ * sync. After a crash (kill -9, power loss) the interrupted clip is
+ * truncated; it decrypts up to its last sync as well (`seecitv verify`).
+ * When the element starts again, every `.NAME.part` in
+ * #SeecitvSink:location that no live writer holds locked (seecitvcryptsink
+ * holds an flock(2) on the file it writes) is such a clip: it is renamed
+ * to `NAME` (never replacing a file), the directory fsynced, its index
+ * entry pointed at the new name (its end time stays unknown) and
+ * "seecitvsink-clip-recovered" posted; nothing is deleted.
  *
  * The keystore is unlocked by its master key file `KEYSTORE.key`, or by
  * the passphrase in #SeecitvSink:passphrase-file (given to each clip's
@@ -82,9 +90,11 @@
  * except for clips closed by this element since it started, whose age is
  * measured on the monotonic clock since they closed: a wall-clock jump
  * never makes a just-closed clip old. A file modified "in the future" has
- * age 0. The clip being written is never a candidate. A temporary file
- * left by a crash (`.NAME.part`, not ours) is deleted by age only, once
- * older than both #SeecitvSink:retention and 10 minutes.
+ * age 0. The clip being written is never a candidate, nor is another
+ * writer's (a `.NAME.part` its seecitvcryptsink holds locked). A temporary
+ * file that is not ours, not locked and was not recovered at start is
+ * deleted by age only, once older than both #SeecitvSink:retention and
+ * 10 minutes.
  *
  * When a write fails all the same with ENOSPC (something else filled the
  * disk), the open clip ends there (it decrypts up to its last sync and is
@@ -110,12 +120,19 @@
  * * `path` (gchararray): the clip file.
  * * `start-running-time` (guint64): as in "seecitvsink-clip-opened".
  * * `end-running-time` (guint64): running time of the clip's end, as
- *   splitmuxsink reports it (the next split's start, or the last frame's
- *   timestamp at EOS); GST_CLOCK_TIME_NONE for a clip stopped without EOS.
+ *   splitmuxsink reports it (the next split's start), or at EOS the end
+ *   of the last frame (its timestamp plus its duration);
+ *   GST_CLOCK_TIME_NONE for a clip stopped without EOS.
  * * `duration` (guint64): end minus start, in ns (GST_CLOCK_TIME_NONE when
  *   the end is unknown).
  * * `bytes` (guint64): container bytes written, from seecitvcryptsink
  *   (0 if it did not say).
+ *
+ * "seecitvsink-clip-recovered", at start, for each clip a crash
+ * interrupted, once renamed to its final name:
+ *
+ * * `path` (gchararray): the clip file (truncated: it decrypts up to its
+ *   last sync).
  *
  * "seecitvsink-deleted", when retention deleted a clip (key, then file):
  *
@@ -130,8 +147,13 @@
  *
  * * CORE / MISSING_PLUGIN: splitmuxsink, matroskamux, seecitvcryptsink or
  *   the encoder is not installed.
- * * RESOURCE / SETTINGS: no location or keystore, or location is not a
- *   directory.
+ * * RESOURCE / SETTINGS: #SeecitvSink:location or #SeecitvSink:keystore
+ *   is not set (details: `property`, `reason` `not-set`).
+ * * RESOURCE / OPEN_WRITE: #SeecitvSink:location is not a directory
+ *   (`reason` `not-a-directory`), or it is missing and cannot be created,
+ *   or it cannot be written into (`reason` from the errno, such as
+ *   `permission-denied`, and `message`); details: `location`. A missing
+ *   location is created, with its missing parents, mode 0700.
  * * RESOURCE / OPEN_READ: at start, the keystore, its master key file or
  *   the passphrase file cannot be read, or does not authenticate (details:
  *   `keystore`, `reason` `keystore`, `keystore-error`, `message`: see
@@ -156,6 +178,11 @@
 
 #include <seecitv/deviceid.h>
 #include <seecitv/gstproperty.h>
+#include <seecitv/reason.h>
+
+#include <errno.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 GST_DEBUG_CATEGORY (seecitv_sink_debug);
 #define GST_CAT_DEFAULT seecitv_sink_debug
@@ -772,13 +799,66 @@ seecitv_sink_handle_message (GstBin * bin, GstMessage * msg)
 
 /* ---- states ---- */
 
+/* One error per problem: a property not set, location not a directory,
+ * location missing and not creatable (created like `mkdir -p`, 0700), or
+ * not writable. */
+static gboolean
+check_location (SeecitvSink * self, const gchar * location,
+    gboolean have_keystore)
+{
+  int e;
+
+  if (location == NULL || *location == '\0') {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
+        ("No location specified: set \"location\" to the clip directory."),
+        (NULL), ("property", G_TYPE_STRING, "location",
+            "reason", G_TYPE_STRING, SEECITV_REASON_NOT_SET, NULL));
+    return FALSE;
+  }
+  if (!have_keystore) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
+        ("No keystore specified: set \"keystore\"."), (NULL),
+        ("property", G_TYPE_STRING, "keystore",
+            "reason", G_TYPE_STRING, SEECITV_REASON_NOT_SET, NULL));
+    return FALSE;
+  }
+  if (g_file_test (location, G_FILE_TEST_EXISTS) &&
+      !g_file_test (location, G_FILE_TEST_IS_DIR)) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("\"location\" %s is not a directory.", location), (NULL),
+        ("location", G_TYPE_STRING, location,
+            "reason", G_TYPE_STRING, SEECITV_REASON_NOT_A_DIRECTORY, NULL));
+    return FALSE;
+  }
+  if (g_mkdir_with_parents (location, 0700) != 0) {
+    e = errno;
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("Cannot create the directory %s: %s", location, g_strerror (e)),
+        (NULL), ("location", G_TYPE_STRING, location,
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+            "message", G_TYPE_STRING, g_strerror (e), NULL));
+    return FALSE;
+  }
+  if (g_access (location, W_OK | X_OK) != 0) {
+    e = errno;
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_WRITE,
+        ("Cannot write into the directory %s: %s", location,
+            g_strerror (e)), (NULL), ("location", G_TYPE_STRING, location,
+            "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+            "message", G_TYPE_STRING, g_strerror (e), NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 check_setup (SeecitvSink * self)
 {
   const gchar *factories[] = { "splitmuxsink", "matroskamux",
     "seecitvcryptsink"
   };
-  gboolean ok;
+  gchar *location;
+  gboolean ok, have_keystore;
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (factories); i++) {
@@ -795,16 +875,12 @@ check_setup (SeecitvSink * self)
   }
 
   GST_OBJECT_LOCK (self);
-  ok = self->location != NULL && self->keystore != NULL &&
-      g_file_test (self->location, G_FILE_TEST_IS_DIR);
+  location = g_strdup (self->location);
+  have_keystore = self->keystore != NULL;
   GST_OBJECT_UNLOCK (self);
-  if (!ok) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("\"location\" must name a directory and \"keystore\" must be set"),
-        (NULL));
-    return FALSE;
-  }
-  return TRUE;
+  ok = check_location (self, location, have_keystore);
+  g_free (location);
+  return ok;
 }
 
 /* Opens the keystore as each clip's seecitvcryptsink and retention will,
@@ -930,6 +1006,7 @@ seecitv_sink_change_state (GstElement * element, GstStateChange transition)
       gst_pad_set_active (self->srcpad, TRUE);
       gst_pad_set_active (self->raw_srcpad, TRUE);
       gst_pad_set_active (self->gate_pad, TRUE);
+      seecitv_sink_recover_clips (self);
       /* What is due already goes before anything is recorded. */
       seecitv_sink_purge (self, seecitv_sink_reserve (self));
       seecitv_sink_retention_start (self);

@@ -72,6 +72,9 @@ typedef struct
   gchar *temp;                  /* the file being written */
   gboolean nospace;             /* a write failed with ENOSPC */
   gboolean eos;                 /* done: its EOS came back, or it failed */
+  guint64 media_end;            /* end of the last frame sent (running
+                                 * time), set when it is sent EOS */
+  guint64 last_duration;        /* that frame's duration */
 } SeecitvSinkClip;
 
 struct _SeecitvSink
@@ -113,6 +116,9 @@ struct _SeecitvSink
   SeecitvRing *ring;
   GstElement *current;          /* the open clip's splitmuxsink, or NULL */
   guint64 clip_rt;              /* newest frame sent into the clip */
+  guint64 clip_end;             /* latest end (running time + duration) of a
+                                 * frame sent into the clip, or NONE */
+  guint64 clip_last_duration;   /* that frame's duration */
   gboolean raw;                 /* raw input, encoded inside */
   GstPad *raw_srcpad;           /* not an element pad: into the encoder */
   GstPad *gate_pad;             /* not an element pad: from the encoder */
@@ -175,6 +181,10 @@ GstElement *seecitv_sink_make (SeecitvSink * self, const gchar * factory);
 /* Streaming thread. */
 gboolean seecitv_sink_open_clip (SeecitvSink * self);
 void seecitv_sink_close_clip (SeecitvSink * self);
+/* At start, no lock held: the clips a crash interrupted in location
+ * (`.NAME.part` files no writer holds locked) get their final names,
+ * their index entries follow; "-clip-recovered" for each. */
+void seecitv_sink_recover_clips (SeecitvSink * self);
 /* The clip element's state; clips_lock held. */
 SeecitvSinkClip *seecitv_sink_clip_get (GstElement * split);
 void seecitv_sink_clip_ended (SeecitvSink * self, GstElement * split);

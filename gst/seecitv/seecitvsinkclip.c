@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -145,9 +146,14 @@ typedef struct
 {
   const guint8 *clip_id;
   const gchar *path;
+  guint64 media;                /* media duration (ns) or NONE */
 } IndexPath;
 
-/* Points the clip's index entry at its final name, keeping its end time. */
+/* Points the clip's index entry at its final name. With the media
+ * duration known, its end becomes start plus that duration, so that the
+ * index's duration is the media's, not the time the file was open (which
+ * differs for input faster or slower than real time); else its end time
+ * is kept. */
 static gboolean
 index_set_path (SeecitvKeystore * ks, gpointer data, GError ** err)
 {
@@ -160,8 +166,12 @@ index_set_path (SeecitvKeystore * ks, gpointer data, GError ** err)
     SeecitvKeystoreClipInfo *c = clips->pdata[i];
 
     if (memcmp (c->ids.clip_id, ip->clip_id, SEECITV_CLIP_ID_SIZE) == 0) {
-      ok = seecitv_keystore_set_clip_info (ks, ip->clip_id, ip->path,
-          c->end_time, err);
+      gint64 end = c->end_time;
+
+      if (GST_CLOCK_TIME_IS_VALID (ip->media) && c->start_time >= 0)
+        end = c->start_time + (gint64) (ip->media / GST_USECOND);
+      ok = seecitv_keystore_set_clip_info (ks, ip->clip_id, ip->path, end,
+          err);
       break;
     }
   }
@@ -213,19 +223,116 @@ publish (const gchar * temp, gchar ** final)
   return TRUE;
 }
 
+/* One warning: @temp could not be renamed to @final (errno @e). */
+static void
+warn_rename (SeecitvSink * self, const gchar * temp, const gchar * final,
+    int e)
+{
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
+      ("Cannot give the clip its final name."),
+      ("%s -> %s: %s", temp, final, g_strerror (e)),
+      ("location", G_TYPE_STRING, temp,
+          "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
+          "message", G_TYPE_STRING, g_strerror (e), NULL));
+}
+
+/* The clip index entry of @path, if it has a clip header, points at it;
+ * @media: its media duration (ns) or GST_CLOCK_TIME_NONE. */
+static void
+index_point_at (SeecitvSink * self, const gchar * path, guint64 media)
+{
+#ifdef SEECITV_HAVE_KEYSTORE
+  guint8 clip_id[SEECITV_CLIP_ID_SIZE];
+  IndexPath ip = { clip_id, path, media };
+  gchar *keystore, *passphrase_file;
+  GError *err = NULL;
+
+  GST_OBJECT_LOCK (self);
+  keystore = g_strdup (self->keystore);
+  passphrase_file = g_strdup (self->passphrase_file);
+  GST_OBJECT_UNLOCK (self);
+  if (seecitv_clip_read_id (path, clip_id, NULL) &&
+      !seecitv_sink_keystore_update (keystore, passphrase_file,
+          index_set_path, &ip, &err)) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
+        ("Cannot record the clip's final name in the keystore."),
+        ("%s", err->message), ("location", G_TYPE_STRING, path,
+            "keystore", G_TYPE_STRING, keystore,
+            SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
+    g_clear_error (&err);
+  }
+  g_free (keystore);
+  g_free (passphrase_file);
+#endif
+}
+
+void
+seecitv_sink_recover_clips (SeecitvSink * self)
+{
+  gchar *location;
+  const gchar *name;
+  GDir *d;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->location);
+  GST_OBJECT_UNLOCK (self);
+  d = g_dir_open (location, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    gchar *temp, *final, *base;
+    int fd;
+
+    if (name[0] != '.' || !g_str_has_suffix (name, CLIP_SUFFIX TEMP_SUFFIX)
+        || strlen (name) <= 1 + strlen (CLIP_SUFFIX TEMP_SUFFIX))
+      continue;
+    temp = g_build_filename (location, name, NULL);
+    fd = g_open (temp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+    /* Locked: a live writer's open clip, not a leftover. */
+    if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) != 0) {
+      if (fd >= 0)
+        close (fd);
+      g_free (temp);
+      continue;
+    }
+    base = g_strndup (name + 1, strlen (name) - 1 - strlen (TEMP_SUFFIX));
+    final = g_build_filename (location, base, NULL);
+    if (publish (temp, &final)) {
+      GstStructure *s;
+
+      sync_dir (final);
+      index_point_at (self, final, GST_CLOCK_TIME_NONE);
+      GST_INFO_OBJECT (self, "recovered interrupted clip %s", final);
+      s = gst_structure_new ("seecitvsink-clip-recovered",
+          "path", G_TYPE_STRING, final, NULL);
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_element (GST_OBJECT (self), s));
+    } else {
+      warn_rename (self, temp, final, errno);
+    }
+    close (fd);
+    g_free (base);
+    g_free (final);
+    g_free (temp);
+  }
+  if (d != NULL)
+    g_dir_close (d);
+  g_free (location);
+}
+
 /* Gives the clip written at @temp its final name, records it in the
  * keystore's index and among the recent clips. Any thread but with no
  * lock held. Returns the final path (transfer full), NULL if @temp is not
  * a clip of ours (or was finished already); @info receives start and
- * bytes when not NULL. The caller posts "-clip-closed", then calls
+ * bytes when not NULL. @end: the running time of the clip's end, or
+ * GST_CLOCK_TIME_NONE (stopped without EOS). The caller posts "-clip-closed", then calls
  * seecitv_sink_announced (). */
 static gchar *
-finish_clip_file (SeecitvSink * self, const gchar * temp, SeecitvSinkFile * out)
+finish_clip_file (SeecitvSink * self, const gchar * temp, guint64 end,
+    SeecitvSinkFile * out)
 {
   SeecitvSinkFile *info = NULL;
-  gchar *final = NULL, *keystore, *passphrase_file;
+  gchar *final = NULL;
   gint64 *closed;
-  guint64 size;
+  guint64 size, start;
   GStatBuf st;
 
   gchar *key = NULL;
@@ -239,6 +346,7 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, SeecitvSinkFile * out)
   if (info == NULL)
     return NULL;
   final = g_steal_pointer (&info->final);
+  start = info->start;
   if (out != NULL)
     *out = *info;
   g_free (info);
@@ -247,41 +355,14 @@ finish_clip_file (SeecitvSink * self, const gchar * temp, SeecitvSinkFile * out)
     int e = errno;
 
     if (e != ENOENT)
-      GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
-          ("Cannot give the clip its final name."),
-          ("%s -> %s: %s", temp, final, g_strerror (e)),
-          ("location", G_TYPE_STRING, temp,
-              "reason", G_TYPE_STRING, seecitv_reason_from_errno (e),
-              "message", G_TYPE_STRING, g_strerror (e), NULL));
+      warn_rename (self, temp, final, e);
     g_free (final);
     return NULL;
   }
   sync_dir (final);
 
-  GST_OBJECT_LOCK (self);
-  keystore = g_strdup (self->keystore);
-  passphrase_file = g_strdup (self->passphrase_file);
-  GST_OBJECT_UNLOCK (self);
-#ifdef SEECITV_HAVE_KEYSTORE
-  {
-    guint8 clip_id[SEECITV_CLIP_ID_SIZE];
-    IndexPath ip = { clip_id, final };
-    GError *err = NULL;
-
-    if (seecitv_clip_read_id (final, clip_id, NULL) &&
-        !seecitv_sink_keystore_update (keystore, passphrase_file, index_set_path, &ip,
-            &err)) {
-      GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
-          ("Cannot record the clip's final name in the keystore."),
-          ("%s", err->message), ("location", G_TYPE_STRING, final,
-              "keystore", G_TYPE_STRING, keystore,
-              SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
-      g_clear_error (&err);
-    }
-  }
-#endif
-  g_free (keystore);
-  g_free (passphrase_file);
+  index_point_at (self, final, (GST_CLOCK_TIME_IS_VALID (end) &&
+          end >= start) ? end - start : GST_CLOCK_TIME_NONE);
 
   closed = g_new (gint64, 1);
   *closed = g_get_monotonic_time ();
@@ -326,6 +407,7 @@ seecitv_sink_open_clip (SeecitvSink * self)
   gchar *keystore, *passphrase_file, *device_id;
   guint64 max_dur, sync_interval;
 
+  self->clip_end = GST_CLOCK_TIME_NONE;
   split = seecitv_sink_make (self, "splitmuxsink");
   mux = seecitv_sink_make (self, "matroskamux");
   sink = seecitv_sink_make (self, "seecitvcryptsink");
@@ -406,7 +488,10 @@ seecitv_sink_close_clip (SeecitvSink * self)
   g_mutex_lock (&self->clips_lock);
   self->closing = g_list_prepend (self->closing, gst_object_ref (split));
   failed = seecitv_sink_clip_get (split)->nospace;
+  seecitv_sink_clip_get (split)->media_end = self->clip_end;
+  seecitv_sink_clip_get (split)->last_duration = self->clip_last_duration;
   g_mutex_unlock (&self->clips_lock);
+  self->clip_end = GST_CLOCK_TIME_NONE;
 
   peer = gst_pad_get_peer (self->srcpad);
   if (peer != NULL) {
@@ -434,7 +519,7 @@ seecitv_sink_finish_stopped_clip (SeecitvSink * self, GstElement * split)
   g_mutex_lock (&self->clips_lock);
   temp = g_strdup (seecitv_sink_clip_get (split)->temp);
   g_mutex_unlock (&self->clips_lock);
-  path = finish_clip_file (self, temp, &info);
+  path = finish_clip_file (self, temp, GST_CLOCK_TIME_NONE, &info);
   if (path != NULL) {
     GST_INFO_OBJECT (self, "clip stopped without EOS: %s", path);
     seecitv_sink_post_clip_message (self,
@@ -604,6 +689,30 @@ seecitv_sink_post_clip_message (SeecitvSink * self, GstMessage * msg,
   g_free (path);
 }
 
+/* At EOS splitmuxsink ends the last file at its last frame's timestamp:
+ * the media ends that frame's duration later (a split ends where the
+ * next file starts, which is right as it is). Any thread. */
+static guint64
+media_end (SeecitvSink * self, GstObject * src, guint64 end)
+{
+  GstElement *split = clip_of (self, src);
+  SeecitvSinkClip *clip;
+
+  if (split == NULL || !GST_CLOCK_TIME_IS_VALID (end))
+    goto done;
+  g_mutex_lock (&self->clips_lock);
+  clip = seecitv_sink_clip_get (split);
+  if (g_list_find (self->closing, split) != NULL &&
+      GST_CLOCK_TIME_IS_VALID (clip->media_end) &&
+      end < clip->media_end && end + clip->last_duration >= clip->media_end)
+    end = clip->media_end;
+  g_mutex_unlock (&self->clips_lock);
+done:
+  if (split != NULL)
+    gst_object_unref (split);
+  return end;
+}
+
 gboolean
 seecitv_sink_clip_message (SeecitvSink * self, GstMessage * msg,
     GstMessage ** post)
@@ -689,7 +798,8 @@ seecitv_sink_clip_message (SeecitvSink * self, GstMessage * msg,
         gchar *path;
 
         gst_structure_get_uint64 (s, "running-time", &end);
-        path = finish_clip_file (self, temp, &info);
+        end = media_end (self, GST_MESSAGE_SRC (msg), end);
+        path = finish_clip_file (self, temp, end, &info);
         /* A clip closed normally: writing works again. */
         g_atomic_int_set (&self->nospace_idle, 0);
         if (path != NULL)

@@ -132,10 +132,18 @@ static GstFlowReturn
 push_frame (SeecitvSink * self, GstBuffer * buf)
 {
   GstFlowReturn ret;
+  guint64 rt;
 
   if (g_atomic_int_get (&self->disk_full)) {
     gst_buffer_unref (buf);
     return disk_full (self);
+  }
+  rt = buffer_running_time (self, buf);
+  if (GST_CLOCK_TIME_IS_VALID (rt) && GST_BUFFER_DURATION_IS_VALID (buf) &&
+      (!GST_CLOCK_TIME_IS_VALID (self->clip_end) ||
+          rt + GST_BUFFER_DURATION (buf) > self->clip_end)) {
+    self->clip_end = rt + GST_BUFFER_DURATION (buf);
+    self->clip_last_duration = GST_BUFFER_DURATION (buf);
   }
   ret = gst_pad_push (self->srcpad, buf);
   if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING &&

@@ -20,8 +20,11 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #define GST_CAT_DEFAULT seecitv_sink_debug
@@ -98,6 +101,21 @@ list_candidates (SeecitvSink * self, const gchar * dir)
   g_dir_close (d);
   seecitv_retention_sort (cands);
   return cands;
+}
+
+/* TRUE when another open file description holds @path flock()ed (its
+ * seecitvcryptsink is alive). */
+static gboolean
+temp_is_live (const gchar * path)
+{
+  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  gboolean live;
+
+  if (fd < 0)
+    return FALSE;
+  live = flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close (fd);
+  return live;
 }
 
 guint64
@@ -187,6 +205,16 @@ seecitv_sink_purge (SeecitvSink * self, guint64 need_free)
   seecitv_retention_choose (cands, retention, max_size, need_free,
       need_free > 0 ? seecitv_sink_free_space (location) : 0,
       g_get_real_time (), g_get_monotonic_time ());
+  /* A temporary file a live writer holds locked is that writer's open
+   * clip (its key must stay): never stale. */
+  for (i = 0; i < cands->len; i++) {
+    SeecitvRetentionCandidate *c = cands->pdata[i];
+
+    if (c->stale && c->reason != NULL && temp_is_live (c->path)) {
+      GST_DEBUG_OBJECT (self, "%s is being written: kept", c->path);
+      c->reason = NULL;
+    }
+  }
   ids = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   paths = g_ptr_array_new ();
   posts = g_ptr_array_new ();

@@ -22,7 +22,10 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <seecitv/crypto/clip.h>
 #include <seecitv/crypto/keystore.h>
@@ -1037,7 +1040,8 @@ GST_END_TEST;
 GST_START_TEST (test_retention_age)
 {
   GPtrArray *old = record_clips (4), *now;
-  gchar *stale, *recent;
+  gchar *stale, *recent, *live;
+  int live_fd;
   GBytes *ids[4];
   guint i;
   Rec r;
@@ -1049,13 +1053,26 @@ GST_START_TEST (test_retention_age)
   set_age (g_ptr_array_index (old, 3), 60);
   for (i = 0; i < 4; i++)
     ids[i] = clip_id_of (g_ptr_array_index (old, i));
-  /* Temporary files a crash left: 2 h untouched goes, 30 min stays. */
+  /* Temporary files a crash left are recovered at start (final names,
+   * their age kept): then 2 h untouched goes, 30 min stays. */
   stale = g_build_filename (clipdir, ".door-stale.seecitv.part", NULL);
   recent = g_build_filename (clipdir, ".door-recent.seecitv.part", NULL);
   fail_unless (g_file_set_contents (stale, "cut", -1, NULL));
   fail_unless (g_file_set_contents (recent, "cut", -1, NULL));
   set_age (stale, 2 * 3600);
   set_age (recent, 30 * 60);
+  g_free (stale);
+  g_free (recent);
+  stale = g_build_filename (clipdir, "door-stale.seecitv", NULL);
+  recent = g_build_filename (clipdir, "door-recent.seecitv", NULL);
+  /* Another live writer's open clip (it holds it locked), 2 h old: neither
+   * recovered nor deleted. */
+  live = g_build_filename (clipdir, ".door-live.seecitv.part", NULL);
+  fail_unless (g_file_set_contents (live, "open", -1, NULL));
+  set_age (live, 2 * 3600);
+  live_fd = g_open (live, O_RDONLY, 0);
+  fail_unless (live_fd >= 0);
+  fail_unless_equals_int (flock (live_fd, LOCK_EX), 0);
 
   record (25, "trigger=continuous max-clip-duration=1000000000 "
       "retention=3600000000000", NULL, 0, &r);
@@ -1067,6 +1084,10 @@ GST_START_TEST (test_retention_age)
   fail_if (g_file_test (stale, G_FILE_TEST_EXISTS));
   fail_unless (g_file_test (recent, G_FILE_TEST_EXISTS));
   g_unlink (recent);
+  fail_unless (g_file_test (live, G_FILE_TEST_IS_REGULAR), "%s", live);
+  close (live_fd);
+  g_unlink (live);
+  g_free (live);
 
   now = list_clips (clipdir, FALSE);
   fail_unless_equals_int (now->len, 2 + 3);
@@ -1654,6 +1675,98 @@ GST_START_TEST (test_settings)
 
 GST_END_TEST;
 
+/* Takes @sink to READY with @location (NULL: unset) and, when
+ * @with_keystore, the keystore; returns the error it posted (the caller
+ * unrefs it), or NULL when it started. */
+static GstMessage *
+ready_error (const gchar * location, gboolean with_keystore)
+{
+  GstElement *sink = gst_element_factory_make ("seecitvsink", "rec");
+  GstBus *bus = gst_bus_new ();
+  GstStateChangeReturn ret;
+  GstMessage *msg;
+
+  fail_unless (sink != NULL);
+  gst_element_set_bus (sink, bus);
+  g_object_set (sink, "location", location, "keystore",
+      with_keystore ? keystore : NULL, NULL);
+  ret = gst_element_set_state (sink, GST_STATE_READY);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless_equals_int (ret, msg != NULL ? GST_STATE_CHANGE_FAILURE :
+      GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_element_set_bus (sink, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  return msg;
+}
+
+/* @msg (taken) is @code with @reason and the detail @key = @value. */
+static void
+check_error (GstMessage * msg, GstResourceError code, const gchar * reason,
+    const gchar * key, const gchar * value)
+{
+  const GstStructure *details = NULL;
+  GError *e = NULL;
+
+  fail_unless (msg != NULL, "no error");
+  gst_message_parse_error (msg, &e, NULL);
+  gst_message_parse_error_details (msg, &details);
+  fail_unless (g_error_matches (e, GST_RESOURCE_ERROR, code), "%s",
+      e->message);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      reason);
+  fail_unless_equals_string (gst_structure_get_string (details, key), value);
+  g_clear_error (&e);
+  gst_message_unref (msg);
+}
+
+GST_START_TEST (test_location)
+{
+  gchar *file = g_build_filename (tmpdir, "a-file", NULL);
+  gchar *under_file = g_build_filename (file, "clips", NULL);
+  gchar *parent = g_build_filename (tmpdir, "new", NULL);
+  gchar *nested = g_build_filename (parent, "deeper", "clips", NULL);
+  GStatBuf st;
+
+  /* Each problem its own error. */
+  check_error (ready_error (NULL, TRUE), GST_RESOURCE_ERROR_SETTINGS,
+      "not-set", "property", "location");
+  check_error (ready_error (clipdir, FALSE), GST_RESOURCE_ERROR_SETTINGS,
+      "not-set", "property", "keystore");
+  fail_unless (g_file_set_contents (file, "x", 1, NULL));
+  check_error (ready_error (file, TRUE), GST_RESOURCE_ERROR_OPEN_WRITE,
+      "not-a-directory", "location", file);
+  /* Cannot be created: a parent is a file (ENOTDIR). */
+  check_error (ready_error (under_file, TRUE), GST_RESOURCE_ERROR_OPEN_WRITE,
+      "not-found", "location", under_file);
+  fail_unless (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+
+  /* Missing: created with its parents, 0700, like mkdir -p. */
+  fail_unless (ready_error (nested, TRUE) == NULL);
+  fail_unless_equals_int (g_stat (nested, &st), 0);
+  fail_unless (S_ISDIR (st.st_mode));
+  fail_unless_equals_int (st.st_mode & 0777, 0700);
+  fail_unless_equals_int (g_stat (parent, &st), 0);
+  fail_unless_equals_int (st.st_mode & 0777, 0700);
+
+  /* Not writable (root writes anywhere: not checkable as root). */
+  if (geteuid () != 0) {
+    fail_unless_equals_int (g_chmod (nested, 0500), 0);
+    check_error (ready_error (nested, TRUE), GST_RESOURCE_ERROR_OPEN_WRITE,
+        "permission-denied", "location", nested);
+    g_chmod (nested, 0700);
+  }
+
+  g_free (file);
+  g_free (under_file);
+  g_free (parent);
+  g_free (nested);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvsink_suite (void)
 {
@@ -1665,6 +1778,7 @@ seecitvsink_suite (void)
   tcase_add_test (tc, test_ring);
   tcase_add_test (tc, test_ring_wrap);
   tcase_add_test (tc, test_settings);
+  tcase_add_test (tc, test_location);
   tcase_add_test (tc, test_motion);
   tcase_add_test (tc, test_motion_late_event);
   tcase_add_test (tc, test_motion_two_clips);

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -1138,6 +1139,150 @@ GST_START_TEST (test_clock_jump)
 
 GST_END_TEST;
 
+/* Runs the seecitv command on @keystore; returns its exit status, its
+ * standard output in *@out (caller frees). */
+static gint
+run_cli (const gchar * keystore, gchar ** out, const gchar * cmd,
+    const gchar * arg)
+{
+  const gchar *argv[] = { SEECITV_TOOL, "--keystore", keystore, cmd, arg,
+    NULL
+  };
+  gint status = 0;
+  GError *error = NULL;
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL, 0, NULL, NULL, out,
+          NULL, &status, &error), "%s", error ? error->message : "");
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* kill -9 of a seecitvsink recording, then the same recorder started
+ * again: the interrupted clip gets its final name (no `.part` of ours left;
+ * one another live writer holds locked is left alone), its
+ * index entry follows it, `seecitv verify` says truncated, it still
+ * decrypts up to its last sync and plays. */
+GST_START_TEST (test_kill_then_restart)
+{
+  gchar *keystore = make_keystore ("restartkeys.db");
+  gchar *launch = g_find_program_in_path ("gst-launch-1.0");
+  gchar *dir = tmp_path ("restart");
+  gchar *loc = g_strdup_printf ("location=%s", dir);
+  gchar *ks = g_strdup_printf ("keystore=%s", keystore);
+  const gchar *argv[] = { launch, "-q", "videotestsrc", "is-live=true",
+    "!", "video/x-raw,width=160,height=120,framerate=20/1", "!",
+    "jpegenc", "!", "seecitvsink", "trigger=continuous", loc, ks,
+    "device-id=" DEVICE, "sync-interval=50000000", NULL
+  };
+  GPtrArray *final = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *temp = g_ptr_array_new_with_free_func (g_free);
+  gchar *desc, *interrupted, *expected, *out = NULL, *line, *mkv, **lines;
+  gchar *live;
+  int live_fd;
+  GByteArray *plain;
+  SeecitvClipEnd end;
+  GError *error;
+  gint64 deadline;
+  struct stat st;
+  guint i;
+  pid_t pid;
+  int status;
+
+  fail_unless (launch != NULL, "gst-launch-1.0 not found");
+  fail_unless_equals_int (g_mkdir (dir, 0700), 0);
+  pid = spawn_quiet (argv);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  do {
+    g_ptr_array_set_size (temp, 0);
+    g_ptr_array_set_size (final, 0);
+    list_dir (dir, final, temp);
+    fail_if (waitpid (pid, &status, WNOHANG) == pid,
+        "the recording exited early (status %d)", status);
+    fail_unless (g_get_monotonic_time () < deadline, "no clip in 30 s");
+    g_usleep (50 * 1000);
+  } while (temp->len == 0 || g_stat (temp->pdata[0], &st) != 0 ||
+      st.st_size <= SEECITV_CLIP_HEADER_SIZE);
+  /* a few syncs into the clip */
+  g_usleep (600 * 1000);
+  fail_unless_equals_int (kill (pid, SIGKILL), 0);
+  fail_unless_equals_int (waitpid (pid, &status, 0), pid);
+  fail_unless (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  interrupted = g_path_get_basename (temp->pdata[0]);
+  /* ".NAME.part" -> "NAME" */
+  expected = g_build_filename (dir, interrupted + 1, NULL);
+  expected[strlen (expected) - strlen (".part")] = '\0';
+
+  /* Another live writer's clip (locked) is left alone. */
+  live = g_build_filename (dir, ".other-20260101T000000.000Z.seecitv.part",
+      NULL);
+  live_fd = g_open (live, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  fail_unless (live_fd >= 0);
+  fail_unless_equals_int (flock (live_fd, LOCK_EX), 0);
+
+  /* Started again: a short recording of its own. */
+  desc = g_strdup_printf ("videotestsrc num-buffers=10 ! "
+      "video/x-raw,width=160,height=120,framerate=20/1 ! jpegenc ! "
+      "seecitvsink trigger=continuous location=%s keystore=%s "
+      "device-id=" DEVICE, dir, keystore);
+  error = run (desc, NULL, NULL);
+  fail_unless (error == NULL, "%s", error ? error->message : "");
+  g_ptr_array_set_size (temp, 0);
+  g_ptr_array_set_size (final, 0);
+  list_dir (dir, final, temp);
+  fail_unless_equals_int (temp->len, 1);
+  fail_unless_equals_string (temp->pdata[0], live);
+  close (live_fd);
+  g_unlink (live);
+  g_free (live);
+  fail_unless_equals_int (final->len, 2);
+  fail_unless (g_file_test (expected, G_FILE_TEST_IS_REGULAR), "%s",
+      expected);
+
+  /* Never lost: still decrypts up to its last sync, and plays. */
+  plain = recover_prefix (expected, keystore, &end);
+  fail_unless_equals_int (end, SEECITV_CLIP_END_PREFIX);
+  mkv = tmp_path ("restarted.mkv");
+  fail_unless (g_file_set_contents (mkv, (gchar *) plain->data, plain->len,
+          NULL));
+  fail_unless (demux_frames (mkv) >= 1, "no frame in %u bytes", plain->len);
+  g_byte_array_unref (plain);
+
+  /* The index follows it: listed present under its final name, with no
+   * end time; verify says truncated (exit 1), the other clip intact. */
+  fail_unless_equals_int (run_cli (keystore, &out, "list", NULL), 0);
+  fail_unless (strstr (out, interrupted) == NULL, "%s", out);
+  lines = g_strsplit (out, "\n", -1);
+  for (i = 0; lines[i] != NULL && strstr (lines[i], expected) == NULL; i++);
+  fail_unless (lines[i] != NULL, "%s", out);
+  /* end and duration unknown ("-"), the file present */
+  fail_unless (strstr (lines[i], "\t-\t-\t") != NULL, "%s", lines[i]);
+  fail_unless (g_str_has_suffix (lines[i], "\tpresent"), "%s", lines[i]);
+  g_strfreev (lines);
+  g_free (out);
+  fail_unless_equals_int (run_cli (keystore, &out, "verify", NULL), 1);
+  line = strstr (out, expected);
+  fail_unless (line != NULL, "%s", out);
+  fail_unless (g_str_has_prefix (line + strlen (expected), "\ttruncated"),
+      "%s", out);
+  for (i = 0; i < final->len; i++)
+    if (strcmp (final->pdata[i], expected) != 0)
+      assert_clip_complete (final->pdata[i], keystore);
+  g_free (out);
+
+  g_free (mkv);
+  g_free (desc);
+  g_free (expected);
+  g_free (interrupted);
+  g_ptr_array_unref (final);
+  g_ptr_array_unref (temp);
+  g_free (ks);
+  g_free (loc);
+  g_free (dir);
+  g_free (launch);
+  g_free (keystore);
+}
+
+GST_END_TEST;
+
 static Suite *
 security_faults_suite (void)
 {
@@ -1155,6 +1300,7 @@ security_faults_suite (void)
   tcase_add_test (tc, test_kill_during_write);
   tcase_add_test (tc, test_two_writers);
   tcase_add_test (tc, test_kill_during_close);
+  tcase_add_test (tc, test_kill_then_restart);
   tcase_add_test (tc, test_clock_jump);
   return s;
 }

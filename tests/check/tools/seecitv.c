@@ -488,6 +488,50 @@ GST_START_TEST (test_list_verify)
 
 GST_END_TEST;
 
+/* A clip seecitvsink recorded faster than real time (150 frames at
+ * 15 fps: 10 s of media in well under 10 s) is listed with its media's
+ * duration, not the time its file was open. */
+GST_START_TEST (test_list_media_duration)
+{
+  gchar *dir = rec_path ("sink");
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=150 ! "
+      "video/x-raw,width=160,height=120,framerate=15/1 ! jpegenc ! "
+      "seecitvsink trigger=continuous location=\"%s\" keystore=\"%s\" "
+      "device-id=cam1", dir, keystore);
+  gchar *out = NULL;
+  gchar **lines, **fields;
+  gdouble duration;
+  Run r;
+
+  keys_init ();
+  run_launch (desc, &r);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless (r.eos);
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  lines = g_strsplit (out, "\n", -1);
+  fail_unless_equals_int (g_strv_length (lines), 3);
+  fields = g_strsplit (lines[1], "\t", -1);
+  fail_unless_equals_int (g_strv_length (fields), 8);
+  duration = g_ascii_strtod (fields[4], NULL);
+  /* first PTS 0, last 149/15 s plus one frame: 10 s */
+  fail_unless (ABS (duration - 10.0) <= 0.1, "duration %s", fields[4]);
+  fail_unless_equals_string (fields[7], "present");
+  g_strfreev (fields);
+  g_strfreev (lines);
+  g_free (out);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", "--json", NULL), 0);
+  fail_unless (strstr (out, "\"duration\": 10.0") != NULL ||
+      strstr (out, "\"duration\": 9.9") != NULL, "%s", out);
+  g_free (out);
+  g_free (desc);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_export)
 {
   gchar *clip = rec_path ("a.sctv");
@@ -1653,6 +1697,7 @@ seecitv_tool_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_keys_init);
   tcase_add_test (tc, test_list_verify);
+  tcase_add_test (tc, test_list_media_duration);
   tcase_add_test (tc, test_export);
   tcase_add_test (tc, test_forget);
   tcase_add_test (tc, test_purge);
