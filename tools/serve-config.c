@@ -397,6 +397,14 @@ parse_device (Ctx * ctx, const gchar * g, SeecitvServeDevice * d,
         "pin: must be sha256: and 64 lowercase hex digits");
     goto fail;
   }
+  /* seecitvsrc refuses this too: over plain HTTP no certificate is seen,
+   * so the pin would protect nothing while looking as if it did. */
+  if (d->pin != NULL && d->url != NULL &&
+      g_ascii_strncasecmp (d->url, "http://", 7) == 0) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "pin: a pin needs an https:// url; `url` is plain http://");
+    goto fail;
+  }
   if (d->url == NULL && (d->pin || d->key_file || d->user ||
           d->password_file)) {
     set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,

@@ -113,6 +113,11 @@ static const struct
       "[device a]", "url"},
   {"[device a]\nurl=http://x/\npin=sha256:00\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "pin"},
+  /* a well-formed pin on plain HTTP would be ignored: refused (issue 15) */
+  {"[device cam-1]\nurl=http://192.0.2.1:8080/seecitv/v1/stream\n"
+        "pin=sha256:0123456789abcdef0123456789abcdef"
+        "0123456789abcdef0123456789abcdef\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device cam-1]", "pin"},
   {"[device a]\npipeline=x\nzones=0,0 1,0\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "zones"},
   {"[device a]\npipeline=x\nmotion-zones=0,0 1,0 1,1\n",
