@@ -708,8 +708,9 @@ seecitv_serve_secret_load (const gchar * path, gsize min_len, gsize * len,
     g_free (buf);
     return NULL;
   }
-  while (total > 0 && (buf[total - 1] == '\n' || buf[total - 1] == '\r' ||
-          buf[total - 1] == ' '))
+  /* all trailing whitespace, as docs/serve.md says: editors add newlines,
+   * CRs or spaces, and a secret that ends in one would be a trap */
+  while (total > 0 && g_ascii_isspace (buf[total - 1]))
     total--;
   buf[total] = '\0';
   if ((gsize) total < MAX (min_len, 1)) {

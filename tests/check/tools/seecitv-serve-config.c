@@ -278,6 +278,16 @@ GST_START_TEST (test_secret_file)
   fail_unless_equals_string (s, "0123456789abcdef");
   seecitv_serve_secret_free (s, len);
 
+  /* all trailing whitespace goes, as docs/serve.md says */
+  fail_unless (g_file_set_contents (path, "0123456789abcdef \t\r\n\n", -1,
+          NULL));
+  fail_unless_equals_int (g_chmod (path, 0600), 0);
+  s = seecitv_serve_secret_load (path, 16, &len, &err);
+  fail_unless (s != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (len, 16);
+  fail_unless_equals_string (s, "0123456789abcdef");
+  seecitv_serve_secret_free (s, len);
+
   /* shorter than asked */
   fail_unless (seecitv_serve_secret_load (path, 17, &len, &err) == NULL);
   g_clear_error (&err);
