@@ -207,8 +207,9 @@ GST_START_TEST (test_replay_refused)
   session = soup_session_new ();
   url = g_strdup_printf ("http://127.0.0.1:%u/hook", r->port);
   msg = soup_message_new (SOUP_METHOD_POST, url);
-  soup_message_set_request_body_from_bytes (msg, "application/json",
-      g_bytes_new_take (body, strlen (body)));
+  reply = g_bytes_new_take (body, strlen (body));
+  soup_message_set_request_body_from_bytes (msg, "application/json", reply);
+  g_bytes_unref (reply);
   h = soup_message_get_request_headers (msg);
   ts = g_strdup_printf ("%" G_GINT64_FORMAT, timestamp + 1);
   soup_message_headers_replace (h, "X-Seecitv-Timestamp", ts);
