@@ -1030,8 +1030,16 @@ make_webhook (SeecitvServeConfig * cfg, GError ** error)
   wc.timeout_s = cfg->webhook_timeout_s;
   wh = seecitv_webhook_new (&wc, NULL, error);
   seecitv_serve_secret_free (secret, len);
-  if (wh == NULL)
+  if (wh == NULL) {
     g_prefix_error (error, "%s: [webhook] url: ", cfg->path);
+    return NULL;
+  }
+  /* once, at start; the URL itself is not printed (it may hold a token) */
+  if (g_ascii_strncasecmp (cfg->webhook_url, "http://", 7) == 0)
+    g_printerr ("seecitv-serve: warning: %s: [webhook] url is plain "
+        "http://: events travel unencrypted and a listener on the way can "
+        "read them (the signature only proves who sent them); use "
+        "https://\n", cfg->path);
   return wh;
 }
 

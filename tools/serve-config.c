@@ -397,6 +397,14 @@ parse_device (Ctx * ctx, const gchar * g, SeecitvServeDevice * d,
         "pin: must be sha256: and 64 lowercase hex digits");
     goto fail;
   }
+  /* seecitvsrc refuses this too: over plain HTTP no certificate is seen,
+   * so the pin would protect nothing while looking as if it did. */
+  if (d->pin != NULL && d->url != NULL &&
+      g_ascii_strncasecmp (d->url, "http://", 7) == 0) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "pin: a pin needs an https:// url; `url` is plain http://");
+    goto fail;
+  }
   if (d->url == NULL && (d->pin || d->key_file || d->user ||
           d->password_file)) {
     set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
@@ -700,8 +708,9 @@ seecitv_serve_secret_load (const gchar * path, gsize min_len, gsize * len,
     g_free (buf);
     return NULL;
   }
-  while (total > 0 && (buf[total - 1] == '\n' || buf[total - 1] == '\r' ||
-          buf[total - 1] == ' '))
+  /* all trailing whitespace, as docs/serve.md says: editors add newlines,
+   * CRs or spaces, and a secret that ends in one would be a trap */
+  while (total > 0 && g_ascii_isspace (buf[total - 1]))
     total--;
   buf[total] = '\0';
   if ((gsize) total < MAX (min_len, 1)) {

@@ -22,11 +22,11 @@
 #include <math.h>
 #include <string.h>
 
+/* Not signed here: each attempt is signed with its own send time. */
 typedef struct
 {
   gchar *id;
   GBytes *body;
-  gchar *signature;
 } Item;
 
 struct _SeecitvWebhook
@@ -63,7 +63,6 @@ item_free (Item * it)
 {
   g_free (it->id);
   g_bytes_unref (it->body);
-  g_free (it->signature);
   g_free (it);
 }
 
@@ -93,18 +92,25 @@ webhook_unref (SeecitvWebhook * wh)
 
 gchar *
 seecitv_webhook_signature (const guint8 * secret, gsize secret_len,
-    const gchar * body, gsize body_len)
+    gint64 timestamp, const gchar * body, gsize body_len)
 {
   guint8 md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  GString *s = g_string_new ("sha256=");
+  GString *s = g_string_new (SEECITV_WEBHOOK_SIGNATURE_PREFIX);
+  /* the timestamp is signed with the body, so that a captured request
+   * cannot be replayed later under a fresh timestamp */
+  GString *signed_text = g_string_sized_new (body_len + 24);
 
-  if (HMAC (EVP_sha256 (), secret, (int) secret_len, (const guint8 *) body,
-          body_len, md, &md_len) == NULL)
+  g_string_printf (signed_text, "%" G_GINT64_FORMAT ".", timestamp);
+  g_string_append_len (signed_text, body, body_len);
+  if (HMAC (EVP_sha256 (), secret, (int) secret_len,
+          (const guint8 *) signed_text->str, signed_text->len, md,
+          &md_len) == NULL)
     md_len = 0;
   for (guint i = 0; i < md_len; i++)
     g_string_append_printf (s, "%02x", md[i]);
   OPENSSL_cleanse (md, sizeof (md));
+  g_string_free (signed_text, TRUE);
   return g_string_free (s, FALSE);
 }
 
@@ -211,8 +217,6 @@ seecitv_webhook_post (SeecitvWebhook * wh, const gchar * id,
 
   it->id = g_strdup (id);
   it->body = g_bytes_new (body, strlen (body));
-  it->signature = seecitv_webhook_signature (wh->secret, wh->secret_len,
-      body, strlen (body));
 
   g_mutex_lock (&wh->lock);
   if (wh->closed) {
@@ -343,6 +347,10 @@ send_current (SeecitvWebhook * wh)
 {
   SoupMessage *msg;
   SoupMessageHeaders *h;
+  gint64 now;
+  gchar *timestamp, *signature;
+  const gchar *body;
+  gsize body_len;
 
   if (wh->current == NULL) {
     g_mutex_lock (&wh->lock);
@@ -357,9 +365,20 @@ send_current (SeecitvWebhook * wh)
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   soup_message_set_request_body_from_bytes (msg, "application/json",
       wh->current->body);
+  /* signed now, not when queued: an event retried through an outage
+   * still falls in the receiver's freshness window */
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  body = g_bytes_get_data (wh->current->body, &body_len);
+  timestamp = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+  signature = seecitv_webhook_signature (wh->secret, wh->secret_len, now,
+      body, body_len);
   h = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (h, SEECITV_WEBHOOK_TIMESTAMP_HEADER,
+      timestamp);
   soup_message_headers_replace (h, SEECITV_WEBHOOK_SIGNATURE_HEADER,
-      wh->current->signature);
+      signature);
+  g_free (timestamp);
+  g_free (signature);
   soup_message_headers_replace (h, SEECITV_WEBHOOK_EVENT_ID_HEADER,
       wh->current->id);
   g_mutex_lock (&wh->lock);

@@ -3,8 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Webhook delivery for seecitv-serve: a bounded FIFO of JSON events sent
- * one at a time as HTTP POSTs with libsoup 3, each signed with HMAC-SHA256
- * over the body (OpenSSL), retried with exponential back-off until the
+ * one at a time as HTTP POSTs with libsoup 3, each attempt signed with
+ * HMAC-SHA256 (OpenSSL) over "<its send time>.<body>" (headers
+ * X-Seecitv-Timestamp and X-Seecitv-Signature: v1=<hex>, so that a
+ * receiver can refuse a replayed request), retried with exponential
+ * back-off until the
  * receiver answers 2xx. One request is in flight at most, so events arrive
  * in the order they were posted, and an event leaves the queue only when
  * delivered (2xx) or refused for good (any other 1xx-4xx status but 408
@@ -24,6 +27,8 @@
 G_BEGIN_DECLS
 
 #define SEECITV_WEBHOOK_SIGNATURE_HEADER "X-Seecitv-Signature"
+#define SEECITV_WEBHOOK_TIMESTAMP_HEADER "X-Seecitv-Timestamp"
+#define SEECITV_WEBHOOK_SIGNATURE_PREFIX "v1="
 #define SEECITV_WEBHOOK_EVENT_ID_HEADER "X-Seecitv-Event-Id"
 
 typedef struct _SeecitvWebhook SeecitvWebhook;
@@ -71,10 +76,10 @@ void seecitv_webhook_get_stats (SeecitvWebhook * webhook,
  * iterates the context, or when nothing iterates it any more. */
 void seecitv_webhook_free (SeecitvWebhook * webhook);
 
-/* "sha256=" and the lowercase hex HMAC-SHA256 of @body under @secret
- * (g_free ()). */
+/* "v1=" and the lowercase hex HMAC-SHA256 under @secret of the decimal
+ * @timestamp (Unix seconds), a '.', and @body (g_free ()). */
 gchar *seecitv_webhook_signature (const guint8 * secret, gsize secret_len,
-    const gchar * body, gsize body_len);
+    gint64 timestamp, const gchar * body, gsize body_len);
 
 /* A motion event, for seecitv_webhook_event_to_json (). */
 typedef struct

@@ -56,12 +56,14 @@
  *
  * Error details (GstStructure on the error message): `reason` (string:
  * `wrong-secret`, `impostor`, `wrong-device`, `not-seecitv`, `http-auth`,
- * `tls-untrusted`, `tls-pin-mismatch`, `http-status`, `gave-up`; with
- * `gave-up`, `last-failure`, string, what the last attempt met),
+ * `tls-untrusted`, `tls-pin-mismatch`, `tls-pin-plain-http`, `http-status`,
+ * `gave-up`; with `gave-up`, `last-failure`, string, what the last attempt
+ * met),
  * `http-status-code` (uint, when there was a response), `tls-fingerprint`
  * (string, for TLS refusals). Bad settings (both `device-key-file` and
  * `keystore`, either of them without `device-id`, `passphrase-file`
- * without `keystore`, an invalid device id or pin) are
+ * without `keystore`, an invalid device id or pin, a `tls-pin` with an
+ * `http://` location, `reason` `tls-pin-plain-http`) are
  * `RESOURCE SETTINGS`; a keystore that cannot be
  * opened or has no pairing secret for the device is `RESOURCE OPEN_READ`
  * with details `reason` = `keystore`, `keystore-error` (int, the
@@ -527,6 +529,16 @@ seecitv_src_start (GstBaseSrc * bsrc)
     g_uri_unref (info);
   }
   w->safe_location = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+  /* A pin on plain HTTP would be silently ignored: no certificate is ever
+   * seen, so the user would believe in a protection that is not there. */
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && w->tls_pin != NULL) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, SETTINGS,
+        ("tls-pin is set but the location is plain http://: a pin needs "
+            "https://"), ("%s", w->safe_location), ("reason", G_TYPE_STRING,
+            "tls-pin-plain-http", NULL));
+    g_uri_unref (uri);
+    goto fail;
+  }
   if (g_ascii_strcasecmp (scheme, "http") == 0)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("Plain HTTP: the stream is not encrypted"), ("%s", w->safe_location));

@@ -77,7 +77,7 @@ static const gchar *description =
     "\n"
     "Every export, sheet and seecitvdecrypt playback is written to the\n"
     "keystore's access log; entries older than 3 months are removed at\n"
-    "every write. $SEECITV_NOW (ISO 8601) replaces the log's clock, for tests.\n"
+    "every write, and no entry is dated before the newest one.\n"
     "\n"
     "Exit status: 0 success (verify: every clip intact), 1 failure (verify:\n"
     "a clip is missing, truncated, tampered or has no key), 2 usage error.\n";

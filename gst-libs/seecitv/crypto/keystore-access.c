@@ -33,34 +33,30 @@
  * Access log
  * ------------------------------------------------------------------------ */
 
+/* Set only by tests, in their own process (keystore-private.h): no
+ * environment variable or file moves this clock, in any build, so that
+ * whoever runs a reader cannot backdate or expire the log through it. */
+static SeecitvKeystoreClock access_clock = NULL;
+
+void
+seecitv_keystore_set_access_clock (SeecitvKeystoreClock clock)
+{
+  g_atomic_pointer_set (&access_clock, clock);
+}
+
 /**
  * seecitv_keystore_access_now:
  *
- * The clock of the access log: `$SEECITV_NOW` when set (an ISO 8601 date
- * and time, e.g. `2026-03-01T12:00:00Z`; for tests), else the real time.
+ * The clock of the access log: the real time.
  *
  * Returns: microseconds since the Unix epoch
  */
 gint64
 seecitv_keystore_access_now (void)
 {
-  const gchar *env = g_getenv ("SEECITV_NOW");
+  SeecitvKeystoreClock clock = g_atomic_pointer_get (&access_clock);
 
-  if (env != NULL && *env) {
-    GTimeZone *utc = g_time_zone_new_utc ();
-    GDateTime *dt = g_date_time_new_from_iso8601 (env, utc);
-
-    g_time_zone_unref (utc);
-    if (dt != NULL) {
-      gint64 t = g_date_time_to_unix (dt) * G_USEC_PER_SEC +
-          g_date_time_get_microsecond (dt);
-
-      g_date_time_unref (dt);
-      return t;
-    }
-    g_warning ("SEECITV_NOW is not an ISO 8601 date and time: ignored");
-  }
-  return g_get_real_time ();
+  return clock != NULL ? clock () : g_get_real_time ();
 }
 
 /**
@@ -139,7 +135,10 @@ bounded_copy (const gchar * s, gsize max)
  * @now: the access log's clock, as seecitv_keystore_access_now()
  *
  * Appends @entry to the access log and removes the entries older than
- * three months before @now (in memory; save to make it last).
+ * three months before @now (in memory; save to make it last). The log
+ * stays in time order: an entry older than the newest one already there is
+ * dated as that one (a clock set back cannot slip an entry in before, or
+ * make the next write expire it early).
  */
 gboolean
 seecitv_keystore_add_access (SeecitvKeystore * ks,
@@ -160,6 +159,9 @@ seecitv_keystore_add_access (SeecitvKeystore * ks,
     return FALSE;
   a = g_new0 (Access, 1);
   a->time = entry->time;
+  if (ks->access->len > 0)
+    a->time = MAX (a->time,
+        ((Access *) ks->access->pdata[ks->access->len - 1])->time);
   a->action = entry->action;
   memcpy (a->clip_id, entry->clip_id, SEECITV_CLIP_ID_SIZE);
   a->device_id = g_strdup (entry->device_id != NULL &&

@@ -7,7 +7,9 @@
  * rotation, between replacing the keystore and replacing the master key
  * file (the state a crash there leaves), and sealing an
  * arbitrary payload under a master key, in the current or any other format
- * version (the fuzz target, to reach the inner parser; the version tests).
+ * version (the fuzz target, to reach the inner parser; the version tests);
+ * and the access log's clock (keystore-access.c), which in-process tests of
+ * the expiry move. None of these is reachable from the environment.
  * Nothing but tests and fuzzers may include this.
  */
 #ifndef __SEECITV_KEYSTORE_PRIVATE_H__
@@ -18,6 +20,9 @@
 G_BEGIN_DECLS
 
 void seecitv_keystore_set_fail_before_rename (gboolean fail);
+/* NULL: the real time again. Microseconds since the Unix epoch. */
+typedef gint64 (*SeecitvKeystoreClock) (void);
+void seecitv_keystore_set_access_clock (SeecitvKeystoreClock clock);
 void seecitv_keystore_set_fail_before_key_commit (gboolean fail);
 guint8 *seecitv_keystore_seal_payload (const guint8 * payload, gsize len,
     const guint8 * master_key, gsize * out_len, GError ** error);

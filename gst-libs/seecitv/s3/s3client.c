@@ -383,8 +383,9 @@ set_http_error (SeecitvS3Client * c, Request * r, GError ** error)
   qc = quote_server_text (code ? code : soup_status_get_phrase (r->status));
   qm = quote_server_text (message);
   g_set_error (error, SEECITV_S3_ERROR, SEECITV_S3_ERROR_HTTP,
-      "S3 %s %s: HTTP %u %s%s%s", r->method, uri, r->status, qc,
-      qm[0] ? ": " : "", qm);
+      "S3 %s %s: HTTP %u %s%s%s%s", r->method, uri, r->status, qc,
+      qm[0] ? ": " : "", qm, SOUP_STATUS_IS_REDIRECTION (r->status) ?
+      " (a redirect, not followed: check the endpoint and region)" : "");
   g_free (qc);
   g_free (qm);
   g_free (uri);
@@ -478,6 +479,9 @@ send_request (SeecitvS3Client * c, Request * r, GCancellable * cancellable,
         "cannot build the S3 request for %s", r->key ? r->key : c->bucket);
     goto out;
   }
+  /* A redirect would carry the signed headers, x-amz-security-token
+   * included, to whatever host it names: a 3xx is an error instead. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   h = soup_message_get_request_headers (msg);
   soup_message_headers_replace (h, "Authorization", auth);
   soup_message_headers_replace (h, "x-amz-content-sha256", payload);

@@ -9,6 +9,9 @@
  * MinIO/Ceph/Garage/s3rver work. Every request is signed with AWS SigV4
  * (s3sigv4.c) and carries x-amz-content-sha256 and, with a body,
  * Content-MD5, which S3 verifies; the ETag of a single PUT is checked too.
+ * Redirects are never followed (they would take the signed headers and the
+ * session token to the host they name): a 3xx reply is a
+ * SEECITV_S3_ERROR_HTTP error with its status.
  *
  * Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
  * AWS_SESSION_TOKEN), or from the shared credentials file

@@ -1147,9 +1147,11 @@ make_keystore (const gchar * device, const gchar * hex)
 }
 
 /* Waits for the pipeline's error; checks its domain and code; returns
- * the details (free them; NULL if none). */
+ * the details (free them; NULL if none) and, when @message is not NULL,
+ * the error's text (free it). */
 static GstStructure *
-expect_error (TestPipe * p, GQuark domain, gint code)
+expect_error_message (TestPipe * p, GQuark domain, gint code,
+    gchar ** message)
 {
   GstBus *bus = gst_element_get_bus (p->pipeline);
   GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
@@ -1165,10 +1167,18 @@ expect_error (TestPipe * p, GQuark domain, gint code)
   fail_unless_equals_int (err->code, code);
   gst_message_parse_error_details (msg, &details);
   copy = details ? gst_structure_copy (details) : NULL;
+  if (message != NULL)
+    *message = g_strdup (err->message);
   g_error_free (err);
   gst_message_unref (msg);
   gst_object_unref (bus);
   return copy;
+}
+
+static GstStructure *
+expect_error (TestPipe * p, GQuark domain, gint code)
+{
+  return expect_error_message (p, domain, code, NULL);
 }
 
 /* Counts the "not encrypted" warnings (RESOURCE SETTINGS) on the bus once
@@ -1224,6 +1234,40 @@ GST_START_TEST (test_plain_http_warning)
 
   server_stop (plain);
   server_stop (tls);
+  g_object_unref (cert);
+  g_free (pin);
+}
+
+GST_END_TEST;
+
+/* A pin on a plain http:// location would protect nothing: the
+ * combination is refused at start (RESOURCE SETTINGS, reason
+ * tls-pin-plain-http, "pin" in the message) and the server is never
+ * contacted, where it used to stream unprotected. */
+GST_START_TEST (test_tls_pin_plain_http)
+{
+  GTlsCertificate *cert = make_certificate ();
+  gchar *pin = test_certificate_pin (cert);
+  Server *plain = server_start (MODE_PLAIN, NULL, NULL, NULL);
+  GstStructure *details;
+  gchar *message = NULL;
+  TestPipe p;
+
+  fail_unless (g_str_has_prefix (plain->url, "http://"));
+  p = pipe_new (plain->url);
+  g_object_set (p.src, "tls-pin", pin, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  details = expect_error_message (&p, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, &message);
+  fail_unless (strstr (message, "pin") != NULL, "%s", message);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "tls-pin-plain-http");
+  gst_structure_free (details);
+  g_free (message);
+  test_pipe_free (&p);
+  fail_unless_equals_int (g_atomic_int_get (&plain->requests), 0);
+  server_stop (plain);
   g_object_unref (cert);
   g_free (pin);
 }
@@ -1617,6 +1661,7 @@ seecitvsrc_suite (void)
   tcase_add_test (tc, test_tls_untrusted);
   tcase_add_test (tc, test_tls_ca_file);
   tcase_add_test (tc, test_plain_http_warning);
+  tcase_add_test (tc, test_tls_pin_plain_http);
   tcase_add_test (tc, test_redirect_refused);
   tcase_add_test (tc, test_basic_auth);
   tcase_add_test (tc, test_basic_auth_wrong);

@@ -1479,6 +1479,22 @@ iso_time (const gchar * iso)
   return t;
 }
 
+/* The access log's clock in these tests (keystore-private.h). */
+static gint64 test_now;
+
+static gint64
+test_clock (void)
+{
+  return test_now;
+}
+
+static void
+set_test_clock (const gchar * iso)
+{
+  test_now = iso_time (iso);
+  seecitv_keystore_set_access_clock (test_clock);
+}
+
 GST_START_TEST (test_access_log)
 {
   gchar *path = tmp_path ("keystore");
@@ -1500,7 +1516,7 @@ GST_START_TEST (test_access_log)
   g_assert_no_error (err);
 
   /* One entry, with the device from the index and who did it. */
-  g_setenv ("SEECITV_NOW", "2026-01-10T00:00:00Z", TRUE);
+  set_test_clock ("2026-01-10T00:00:00Z");
   fail_unless_equals_int64 (seecitv_keystore_access_now (),
       iso_time ("2026-01-10T00:00:00Z"));
   fail_unless (seecitv_keystore_record_access (a, SEECITV_ACCESS_PLAY,
@@ -1531,7 +1547,7 @@ GST_START_TEST (test_access_log)
   b = seecitv_keystore_open_with_key (path, master, &err);
   fail_unless (seecitv_keystore_add_device (b, "other", &err));
   fail_unless (seecitv_keystore_save (b, &err));
-  g_setenv ("SEECITV_NOW", "2026-02-01T12:00:00Z", TRUE);
+  set_test_clock ("2026-02-01T12:00:00Z");
   fail_unless (seecitv_keystore_record_access (a, SEECITV_ACCESS_EXPORT,
           ids.clip_id, "/copy/clip", &err));
   g_assert_no_error (err);
@@ -1578,7 +1594,69 @@ GST_START_TEST (test_access_log)
   g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID);
   g_clear_error (&err);
 
+  seecitv_keystore_set_access_clock (NULL);
+  seecitv_keystore_free (a);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* Issue 15: SEECITV_NOW in the environment used to set the log's clock
+ * in every build, so anyone running a reader could expire every entry
+ * (a date in 2100) or write a backdated one. It is ignored now; and an
+ * entry is never dated before the newest one already in the log (here one
+ * a day ahead, as a clock that was fast would leave). */
+GST_START_TEST (test_access_clock)
+{
+  gchar *path = tmp_path ("keystore");
+  SeecitvKeystore *a;
+  SeecitvKeystoreAccess e = { 0 };
+  GError *err = NULL;
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvClipIds ids;
+  GPtrArray *log;
+  gint64 real = g_get_real_time (), ahead =
+      real + (gint64) 86400 * G_USEC_PER_SEC;
+
+  a = seecitv_keystore_create_with_key (path, master, &err);
+  fail_unless (seecitv_keystore_add_device (a, "cam", &err));
+  fail_unless (seecitv_keystore_new_clip_key (a, "cam", "/rec/clip-1", 0,
+          key, &ids, &err));
+  fail_unless (seecitv_keystore_save (a, &err));
+
+  g_setenv ("SEECITV_NOW", "2100-01-01T00:00:00Z", TRUE);
+  fail_unless (ABS (seecitv_keystore_access_now () - real) <
+      60 * G_USEC_PER_SEC);
+  fail_unless (seecitv_keystore_record_access (a, SEECITV_ACCESS_PLAY,
+          ids.clip_id, NULL, &err));
+  g_setenv ("SEECITV_NOW", "2000-01-01T00:00:00Z", TRUE);
+  fail_unless (seecitv_keystore_record_access (a, SEECITV_ACCESS_PLAY,
+          ids.clip_id, NULL, &err));
   g_unsetenv ("SEECITV_NOW");
+  g_assert_no_error (err);
+  log = seecitv_keystore_list_access (a);
+  fail_unless_equals_int (log->len, 2);
+  for (guint i = 0; i < 2; i++) {
+    gint64 t = ((SeecitvKeystoreAccess *) log->pdata[i])->time;
+
+    fail_unless (ABS (t - real) < 60 * G_USEC_PER_SEC, "entry %u at %"
+        G_GINT64_FORMAT ", not now (%" G_GINT64_FORMAT ")", i, t, real);
+  }
+  g_ptr_array_unref (log);
+
+  e.time = ahead;
+  e.action = SEECITV_ACCESS_SHEET;
+  memcpy (e.clip_id, ids.clip_id, SEECITV_CLIP_ID_SIZE);
+  fail_unless (seecitv_keystore_add_access (a, &e, real, &err));
+  fail_unless (seecitv_keystore_record_access (a, SEECITV_ACCESS_EXPORT,
+          ids.clip_id, "/copy/clip", &err));
+  log = seecitv_keystore_list_access (a);
+  fail_unless_equals_int (log->len, 4);
+  fail_unless_equals_int (((SeecitvKeystoreAccess *) log->pdata[3])->action,
+      SEECITV_ACCESS_EXPORT);
+  fail_unless (((SeecitvKeystoreAccess *) log->pdata[3])->time >= ahead,
+      "an entry dated before the newest one");
+  g_ptr_array_unref (log);
   seecitv_keystore_free (a);
   g_free (path);
 }
@@ -1629,6 +1707,7 @@ keystore_suite (void)
   tcase_add_test (tc, test_malformed_payload);
   tcase_add_test (tc, test_device_ids);
   tcase_add_test (tc, test_access_log);
+  tcase_add_test (tc, test_access_clock);
   tcase_add_test (tc, test_format_version);
   tcase_add_test (tc, test_rotate_key);
   tcase_add_test (tc, test_rotate_interrupted);

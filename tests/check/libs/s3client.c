@@ -45,6 +45,13 @@ typedef struct
   gboolean wrong_etag;
   const gchar *force_error;     /* S3 error code to answer with */
   guint page_size;              /* objects per listing page */
+  gboolean redirect;            /* answer 307 to the thief */
+  /* A second server, the host a redirect names: it records what reaches
+   * it. thief_port is set before the tests start; the counts under lock. */
+  SoupServer *thief;
+  guint thief_port;
+  guint thief_requests;
+  guint thief_tokens;           /* requests carrying x-amz-security-token */
 } FakeS3;
 
 static FakeS3 s3;
@@ -146,6 +153,17 @@ handle (SoupServer * server, SoupServerMessage * msg, const char *path_raw,
 
   g_mutex_lock (&s3.lock);
   s3.requests++;
+  if (s3.redirect) {
+    gchar *to = g_strdup_printf ("http://127.0.0.1:%u%s", s3.thief_port,
+        path_raw);
+
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Location", to);
+    soup_server_message_set_status (msg, SOUP_STATUS_TEMPORARY_REDIRECT,
+        NULL);
+    g_free (to);
+    goto out;
+  }
   if (!g_str_has_prefix (path, "/bkt")) {
     reply_error (msg, 404, "NoSuchBucket");
     goto out;
@@ -274,27 +292,60 @@ out:
   g_bytes_unref (body);
 }
 
-static gpointer
-server_thread (gpointer data)
+/* The redirect's target: counts what arrives, and answers 200 so that a
+ * client that followed the redirect would appear to succeed. */
+static void
+handle_thief (SoupServer * server, SoupServerMessage * msg,
+    const char *path_raw, GHashTable * query, gpointer data)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+
+  g_mutex_lock (&s3.lock);
+  s3.thief_requests++;
+  if (soup_message_headers_get_one (h, "x-amz-security-token") != NULL)
+    s3.thief_tokens++;
+  g_mutex_unlock (&s3.lock);
+  soup_server_message_set_status (msg, 200, NULL);
+}
+
+static guint
+listen_local (SoupServer * server)
 {
   GError *err = NULL;
   GSList *uris;
+  guint port;
+
+  fail_unless (soup_server_listen_local (server, 0,
+          SOUP_SERVER_LISTEN_IPV4_ONLY, &err), "%s", err ? err->message : "");
+  uris = soup_server_get_uris (server);
+  port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return port;
+}
+
+static gpointer
+server_thread (gpointer data)
+{
+  guint port, thief_port;
 
   g_main_context_push_thread_default (s3.ctx);
   s3.server = soup_server_new (NULL, NULL);
   soup_server_add_handler (s3.server, NULL, handle, NULL, NULL);
-  fail_unless (soup_server_listen_local (s3.server, 0,
-          SOUP_SERVER_LISTEN_IPV4_ONLY, &err), "%s", err ? err->message : "");
-  uris = soup_server_get_uris (s3.server);
+  port = listen_local (s3.server);
+  s3.thief = soup_server_new (NULL, NULL);
+  soup_server_add_handler (s3.thief, NULL, handle_thief, NULL, NULL);
+  thief_port = listen_local (s3.thief);
   g_mutex_lock (&s3.lock);
-  s3.port = g_uri_get_port (uris->data);
+  s3.thief_port = thief_port;
+  s3.port = port;
   g_cond_broadcast (&s3.cond);
   g_mutex_unlock (&s3.lock);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   g_main_loop_run (s3.loop);
   /* Close the kept-alive connections and let libsoup free them. */
   soup_server_disconnect (s3.server);
   g_object_unref (s3.server);
+  soup_server_disconnect (s3.thief);
+  g_object_unref (s3.thief);
   while (g_main_context_iteration (s3.ctx, FALSE));
   g_main_context_pop_thread_default (s3.ctx);
   return NULL;
@@ -568,6 +619,79 @@ GST_START_TEST (test_list_get_delete)
 
 GST_END_TEST;
 
+/* An endpoint that answers 307 to another host (here a second loopback
+ * server) is not followed, for any kind of request: each is an error that
+ * says "redirect" and gives the status, and the other host receives no
+ * request, so never the session token. */
+static void
+assert_redirect_error (gboolean ok, guint status, GError * err,
+    const gchar * what)
+{
+  gchar *code = g_strdup_printf ("%u", SOUP_STATUS_TEMPORARY_REDIRECT);
+  guint thief_requests, thief_tokens;
+
+  g_mutex_lock (&s3.lock);
+  thief_requests = s3.thief_requests;
+  thief_tokens = s3.thief_tokens;
+  g_mutex_unlock (&s3.lock);
+  fail_unless_equals_int (thief_tokens, 0);
+  fail_unless (thief_requests == 0, "%s followed the redirect", what);
+  fail_if (ok, "%s succeeded", what);
+  fail_unless (err != NULL && err->domain == SEECITV_S3_ERROR, "%s", what);
+  fail_unless_equals_int (err->code, SEECITV_S3_ERROR_HTTP);
+  fail_unless_equals_int (status, SOUP_STATUS_TEMPORARY_REDIRECT);
+  fail_unless (strstr (err->message, "redirect") != NULL, "%s: %s", what,
+      err->message);
+  fail_unless (strstr (err->message, code) != NULL, "%s: %s", what,
+      err->message);
+  fail_if (strstr (err->message, SECRET) != NULL);
+  g_free (code);
+}
+
+GST_START_TEST (test_redirect_not_followed)
+{
+  gchar *dir, *path = write_temp (3000, &dir), *out;
+  GError *err = NULL;
+  SeecitvS3Client *c;
+  GPtrArray *objs;
+  guint status = 0;
+  gboolean ok;
+
+  g_setenv ("AWS_SESSION_TOKEN", "seecitv-test-session-token", TRUE);
+  c = seecitv_s3_client_new ("s3://bkt/p", endpoint, &err);
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  s3.redirect = TRUE;
+
+  /* GET first: libsoup follows a 307 to a GET by itself, not to a PUT. */
+  out = g_build_filename (dir, "fetched", NULL);
+  ok = seecitv_s3_client_get_file (c, "p/dev/clip-1", out, NULL, &status,
+      &err);
+  assert_redirect_error (ok, status, err, "GET");
+  fail_if (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_clear_error (&err);
+  ok = seecitv_s3_client_put_file (c, "p/dev/clip-1", path, NULL, &status,
+      &err);
+  assert_redirect_error (ok, status, err, "PUT");
+  g_clear_error (&err);
+  objs = seecitv_s3_client_list (c, NULL, NULL, &status, &err);
+  assert_redirect_error (objs != NULL, status, err, "list");
+  g_clear_pointer (&objs, g_ptr_array_unref);
+  g_clear_error (&err);
+  ok = seecitv_s3_client_delete (c, "p/dev/clip-1", NULL, &status, &err);
+  assert_redirect_error (ok, status, err, "DELETE");
+  g_clear_error (&err);
+
+  g_mutex_lock (&s3.lock);
+  status = s3.requests;
+  g_mutex_unlock (&s3.lock);
+  fail_unless (status >= 4, "the endpoint saw %u requests", status);
+  g_free (out);
+  seecitv_s3_client_free (c);
+  remove_temp (path, dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_config)
 {
   GError *err = NULL;
@@ -641,6 +765,7 @@ s3client_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_list_get_delete);
   tcase_add_test (tc, test_config);
+  tcase_add_test (tc, test_redirect_not_followed);
   return s;
 }
 

@@ -113,6 +113,11 @@ static const struct
       "[device a]", "url"},
   {"[device a]\nurl=http://x/\npin=sha256:00\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "pin"},
+  /* a well-formed pin on plain HTTP would be ignored: refused (issue 15) */
+  {"[device cam-1]\nurl=http://192.0.2.1:8080/seecitv/v1/stream\n"
+        "pin=sha256:0123456789abcdef0123456789abcdef"
+        "0123456789abcdef0123456789abcdef\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device cam-1]", "pin"},
   {"[device a]\npipeline=x\nzones=0,0 1,0\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "zones"},
   {"[device a]\npipeline=x\nmotion-zones=0,0 1,0 1,1\n",
@@ -266,6 +271,16 @@ GST_START_TEST (test_secret_file)
   fail_unless (strstr (err->message, "0123") == NULL);
   g_clear_error (&err);
 
+  fail_unless_equals_int (g_chmod (path, 0600), 0);
+  s = seecitv_serve_secret_load (path, 16, &len, &err);
+  fail_unless (s != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (len, 16);
+  fail_unless_equals_string (s, "0123456789abcdef");
+  seecitv_serve_secret_free (s, len);
+
+  /* all trailing whitespace goes, as docs/serve.md says */
+  fail_unless (g_file_set_contents (path, "0123456789abcdef \t\r\n\n", -1,
+          NULL));
   fail_unless_equals_int (g_chmod (path, 0600), 0);
   s = seecitv_serve_secret_load (path, 16, &len, &err);
   fail_unless (s != NULL, "%s", err ? err->message : "");

@@ -577,6 +577,27 @@ GST_START_TEST (test_bad_config)
   fail_unless (strstr (output, "OK, 1 device(s), RTSP") != NULL, "%s",
       output);
   g_clear_pointer (&output, g_free);
+
+  /* a plain http:// webhook: one warning, the URL (which may carry a
+   * token) and the secret not printed */
+  {
+    gchar *secret = write_file (tmpdir, "hook.secret", HOOK_SECRET "\n");
+    gchar *keys = g_strdup_printf ("pipeline=videotestsrc ! queue\n"
+        "[webhook]\nurl=http://127.0.0.1:9/hook-token-42\nsecret-file=%s\n",
+        secret);
+    const gchar *at;
+
+    fail_unless_equals_int (run_config (creds, keys, "--check", &output), 0);
+    at = strstr (output, "[webhook] url is plain http://");
+    fail_unless (at != NULL, "%s", output);
+    fail_unless (strstr (at + 1, "[webhook] url is plain http://") == NULL,
+        "%s", output);
+    fail_unless (strstr (output, "hook-token-42") == NULL, "%s", output);
+    fail_unless (strstr (output, HOOK_SECRET) == NULL, "%s", output);
+    g_clear_pointer (&output, g_free);
+    g_free (keys);
+    g_free (secret);
+  }
   g_free (creds);
 }
 

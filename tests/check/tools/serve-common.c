@@ -21,6 +21,9 @@
 #include <string.h>
 
 #define SIGNATURE_HEADER "X-Seecitv-Signature"
+#define TIMESTAMP_HEADER "X-Seecitv-Timestamp"
+/* what docs/serve.md tells receivers to accept */
+#define FRESHNESS_WINDOW_S 300
 #define EVENT_ID_HEADER "X-Seecitv-Event-Id"
 
 /* ---- webhook receiver ---- */
@@ -30,23 +33,44 @@ received_free (Received * r)
 {
   g_free (r->id);
   g_free (r->body);
+  g_free (r->signature);
   g_free (r);
 }
 
+/* As docs/serve.md tells a receiver: a decimal timestamp within the
+ * freshness window of now, and v1=HMAC-SHA256("<timestamp>.<body>"),
+ * computed here with OpenSSL directly. Sets *@timestamp (0 if none). */
 static gboolean
-signature_ok (const gchar * secret, const gchar * header, const gchar * body,
-    gsize len)
+signature_ok (const gchar * secret, const gchar * ts_header,
+    const gchar * header, const gchar * body, gsize len, gint64 * timestamp)
 {
   guint8 md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  gchar hex[2 * EVP_MAX_MD_SIZE + 8] = "sha256=";
+  gchar hex[2 * EVP_MAX_MD_SIZE + 8] = "v1=";
+  guint64 ts = 0;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GString *signed_text;
+  gboolean ok;
 
+  *timestamp = 0;
+  if (ts_header == NULL || !g_ascii_string_to_unsigned (ts_header, 10, 1,
+          G_MAXINT64, &ts, NULL))
+    return FALSE;
+  *timestamp = (gint64) ts;
+  if (ABS (now - (gint64) ts) > FRESHNESS_WINDOW_S)
+    return FALSE;
+  signed_text = g_string_new (ts_header);
+  g_string_append_c (signed_text, '.');
+  g_string_append_len (signed_text, body, len);
   fail_unless (HMAC (EVP_sha256 (), secret, strlen (secret),
-          (const guint8 *) body, len, md, &md_len) != NULL);
+          (const guint8 *) signed_text->str, signed_text->len, md,
+          &md_len) != NULL);
+  g_string_free (signed_text, TRUE);
   for (guint i = 0; i < md_len; i++)
-    g_snprintf (hex + 7 + 2 * i, 3, "%02x", md[i]);
-  return header != NULL && strlen (header) == strlen (hex) &&
+    g_snprintf (hex + 3 + 2 * i, 3, "%02x", md[i]);
+  ok = header != NULL && strlen (header) == strlen (hex) &&
       CRYPTO_memcmp (header, hex, strlen (hex)) == 0;
+  return ok;
 }
 
 static void
@@ -65,8 +89,12 @@ hook_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
   rec->id = g_strdup (soup_message_headers_get_one (h,
           EVENT_ID_HEADER));
   rec->body = g_strndup (data, len);
-  rec->signature_ok = signature_ok (r->secret, soup_message_headers_get_one (h,
-          SIGNATURE_HEADER), data, len) &&
+  rec->signature = g_strdup (soup_message_headers_get_one (h,
+          SIGNATURE_HEADER));
+  rec->signature_ok = signature_ok (r->secret,
+      soup_message_headers_get_one (h, TIMESTAMP_HEADER),
+      soup_message_headers_get_one (h, SIGNATURE_HEADER), data, len,
+      &rec->timestamp) &&
       g_strcmp0 (soup_message_headers_get_content_type (h, NULL),
       "application/json") == 0 &&
       strcmp (soup_server_message_get_method (msg), "POST") == 0;

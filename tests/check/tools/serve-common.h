@@ -25,7 +25,9 @@ typedef struct
 {
   gchar *id;                    /* X-Seecitv-Event-Id */
   gchar *body;
-  gboolean signature_ok;        /* and POST, and application/json */
+  gboolean signature_ok;        /* fresh, and POST, and application/json */
+  gint64 timestamp;             /* X-Seecitv-Timestamp, Unix s (0: none) */
+  gchar *signature;             /* X-Seecitv-Signature as received */
   guint status;                 /* what the receiver answered */
 } Received;
 
