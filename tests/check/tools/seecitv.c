@@ -74,6 +74,31 @@ rec_path (const gchar * name)
   return g_build_filename (recdir, name, NULL);
 }
 
+/* Debian's libfaketime (package libfaketime, which faketime depends on):
+ * /usr/lib/<multiarch>/faketime/libfaketime.so.1. */
+static gchar *
+faketime_library (void)
+{
+  GDir *dir = g_dir_open ("/usr/lib", 0, NULL);
+  const gchar *name;
+  gchar *found = NULL;
+
+  fail_unless (dir != NULL);
+  while (found == NULL && (name = g_dir_read_name (dir)) != NULL) {
+    gchar *path = g_build_filename ("/usr/lib", name, "faketime",
+        "libfaketime.so.1", NULL);
+
+    if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      found = path;
+    else
+      g_free (path);
+  }
+  g_dir_close (dir);
+  fail_unless (found != NULL, "libfaketime.so.1 not found (apt-get install "
+      "faketime)");
+  return found;
+}
+
 /* Runs @program (the tool when NULL) with the NULL-terminated arguments,
  * with the wall clock frozen at @now (ISO 8601 UTC, "2026-01-01T00:00:00Z")
  * by faketime when @now is not NULL; returns its exit status (-1 when it
@@ -92,21 +117,38 @@ run_toolv (const gchar * now, const gchar * program, gchar ** out,
 
   if (now != NULL) {
     gchar *stamp = g_strndup (now, 19);
-    gchar *asan = g_strconcat (g_environ_getenv (envp, "ASAN_OPTIONS") ?
-        g_environ_getenv (envp, "ASAN_OPTIONS") : "",
-        ":verify_asan_link_order=0", NULL);
+    const gchar *preload = g_environ_getenv (envp, "LD_PRELOAD");
 
     stamp[10] = ' ';
-    g_ptr_array_add (argv, g_strdup ("faketime"));
-    g_ptr_array_add (argv, g_strdup ("-f"));
-    g_ptr_array_add (argv, stamp);
     envp = g_environ_setenv (envp, "TZ", "UTC", TRUE);
     /* only the wall clock: timeouts and GStreamer's clock keep running */
     envp = g_environ_setenv (envp, "FAKETIME_DONT_FAKE_MONOTONIC", "1",
         TRUE);
-    /* libfaketime is preloaded ahead of an ASan runtime */
-    envp = g_environ_setenv (envp, "ASAN_OPTIONS", asan, TRUE);
-    g_free (asan);
+    if (preload != NULL && *preload != '\0') {
+      /* An ASan build preloads its runtime: libfaketime goes after it
+       * (the faketime wrapper would put it first), and ASan's allocator
+       * must not read the clock: it does so, under its own lock, to pace
+       * returning memory to the system, libfaketime's clock_gettime then
+       * allocates, and gst-launch-1.0 deadlocked (test_audit timed out
+       * under ASan, backtrace in __sanitizer::Mutex::Lock). */
+      gchar *lib = faketime_library ();
+      gchar *both = g_strconcat (preload, ":", lib, NULL);
+      gchar *asan = g_strconcat (g_environ_getenv (envp, "ASAN_OPTIONS") ?
+          g_environ_getenv (envp, "ASAN_OPTIONS") : "",
+          ":allocator_release_to_os_interval_ms=-1", NULL);
+
+      envp = g_environ_setenv (envp, "LD_PRELOAD", both, TRUE);
+      envp = g_environ_setenv (envp, "FAKETIME", stamp, TRUE);
+      envp = g_environ_setenv (envp, "ASAN_OPTIONS", asan, TRUE);
+      g_free (asan);
+      g_free (both);
+      g_free (lib);
+      g_free (stamp);
+    } else {
+      g_ptr_array_add (argv, g_strdup ("faketime"));
+      g_ptr_array_add (argv, g_strdup ("-f"));
+      g_ptr_array_add (argv, stamp);
+    }
   }
   g_ptr_array_add (argv, g_strdup (program ? program : SEECITV_TOOL));
   for (a = first; a != NULL; a = va_arg (ap, const gchar *))
