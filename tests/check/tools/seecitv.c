@@ -101,7 +101,7 @@ faketime_library (void)
 
 /* Runs @program (the tool when NULL) with the NULL-terminated arguments,
  * with the wall clock frozen at @now (ISO 8601 UTC, "2026-01-01T00:00:00Z")
- * by faketime when @now is not NULL; returns its exit status (-1 when it
+ * by libfaketime when @now is not NULL; returns its exit status (-1 when it
  * did not exit normally). @out and @err (optional) receive its stdout and
  * stderr. */
 static gint
@@ -118,37 +118,33 @@ run_toolv (const gchar * now, const gchar * program, gchar ** out,
   if (now != NULL) {
     gchar *stamp = g_strndup (now, 19);
     const gchar *preload = g_environ_getenv (envp, "LD_PRELOAD");
+    const gchar *asan_options = g_environ_getenv (envp, "ASAN_OPTIONS");
+    gchar *lib = faketime_library ();
+    /* libfaketime preloaded straight (not through the faketime wrapper,
+     * which would put it first): an ASan build preloads its runtime,
+     * which must stay first. ASan's allocator must then not read the
+     * clock: it does so, under its own lock, to pace returning memory to
+     * the system, libfaketime's clock_gettime allocates, and
+     * gst-launch-1.0 deadlocked (test_audit timed out under ASan,
+     * backtrace in __sanitizer::Mutex::Lock). Builds without ASan ignore
+     * ASAN_OPTIONS. */
+    gchar *both = preload != NULL && *preload != '\0' ?
+        g_strconcat (preload, ":", lib, NULL) : g_strdup (lib);
+    gchar *asan = g_strconcat (asan_options ? asan_options : "",
+        ":allocator_release_to_os_interval_ms=-1", NULL);
 
     stamp[10] = ' ';
     envp = g_environ_setenv (envp, "TZ", "UTC", TRUE);
     /* only the wall clock: timeouts and GStreamer's clock keep running */
     envp = g_environ_setenv (envp, "FAKETIME_DONT_FAKE_MONOTONIC", "1",
         TRUE);
-    if (preload != NULL && *preload != '\0') {
-      /* An ASan build preloads its runtime: libfaketime goes after it
-       * (the faketime wrapper would put it first), and ASan's allocator
-       * must not read the clock: it does so, under its own lock, to pace
-       * returning memory to the system, libfaketime's clock_gettime then
-       * allocates, and gst-launch-1.0 deadlocked (test_audit timed out
-       * under ASan, backtrace in __sanitizer::Mutex::Lock). */
-      gchar *lib = faketime_library ();
-      gchar *both = g_strconcat (preload, ":", lib, NULL);
-      gchar *asan = g_strconcat (g_environ_getenv (envp, "ASAN_OPTIONS") ?
-          g_environ_getenv (envp, "ASAN_OPTIONS") : "",
-          ":allocator_release_to_os_interval_ms=-1", NULL);
-
-      envp = g_environ_setenv (envp, "LD_PRELOAD", both, TRUE);
-      envp = g_environ_setenv (envp, "FAKETIME", stamp, TRUE);
-      envp = g_environ_setenv (envp, "ASAN_OPTIONS", asan, TRUE);
-      g_free (asan);
-      g_free (both);
-      g_free (lib);
-      g_free (stamp);
-    } else {
-      g_ptr_array_add (argv, g_strdup ("faketime"));
-      g_ptr_array_add (argv, g_strdup ("-f"));
-      g_ptr_array_add (argv, stamp);
-    }
+    envp = g_environ_setenv (envp, "LD_PRELOAD", both, TRUE);
+    envp = g_environ_setenv (envp, "FAKETIME", stamp, TRUE);
+    envp = g_environ_setenv (envp, "ASAN_OPTIONS", asan, TRUE);
+    g_free (asan);
+    g_free (both);
+    g_free (lib);
+    g_free (stamp);
   }
   g_ptr_array_add (argv, g_strdup (program ? program : SEECITV_TOOL));
   for (a = first; a != NULL; a = va_arg (ap, const gchar *))
