@@ -361,8 +361,11 @@ authed_get (Worker * w, const gchar * url, const gchar * target,
     goto done;
   }
   if (status >= 500 || status == SOUP_STATUS_REQUEST_TIMEOUT) {
-    /* a seecitv device says 503 while it cannot take logins */
-    if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    /* a seecitv device says 503 with Retry-After while it cannot take
+     * logins; without the header, the back-off alone decides */
+    if (status == SOUP_STATUS_SERVICE_UNAVAILABLE &&
+        soup_message_headers_get_one (soup_message_get_response_headers
+            (msg), "Retry-After") != NULL)
       w->retry_after = retry_after_of (msg) * GST_SECOND;
     w->lost_reason = "http-status";
     *reason = g_strdup_printf ("HTTP status %u", status);

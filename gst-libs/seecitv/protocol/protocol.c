@@ -619,7 +619,8 @@ seecitv_challenge_store_new (guint max_used, guint lifetime_s,
   guint8 key[32];
   OSSL_PARAM params[2];
 
-  g_return_val_if_fail (max_used > 0 && lifetime_s > 0, NULL);
+  g_return_val_if_fail (max_used > 0 && lifetime_s > 0 &&
+      lifetime_s <= MAX_EXPIRES, NULL);
   s = g_new0 (SeecitvChallengeStore, 1);
   s->max_used = max_used;
   s->lifetime_s = lifetime_s;
@@ -693,10 +694,10 @@ seecitv_challenge_store_issue (SeecitvChallengeStore * s,
     const gchar * address, gint64 now_us, GError ** error)
 {
   guint8 raw[SEECITV_PROTOCOL_NONCE_LEN];
-  guint32 t = GUINT32_TO_BE (seconds_of (now_us));
-  guint32 n = GUINT32_TO_BE (s->counter);
+  guint32 t = GUINT32_TO_BE (seconds_of (now_us)), n;
 
   g_return_val_if_fail (s != NULL && address != NULL, NULL);
+  n = GUINT32_TO_BE (s->counter);
   s->counter++;
   memcpy (raw, &t, 4);
   memcpy (raw + 4, &n, 4);

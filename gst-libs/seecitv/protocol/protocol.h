@@ -4,10 +4,10 @@
  *
  * The seecitv device protocol (docs/protocol.md), its pure logic: the HTTP
  * header values of the mutual HMAC-SHA256 authentication (formatting and
- * strict parsing), the two proofs, the device's stateless challenges
- * and its set of used ones, the device-info document, pairing key files and the MAC
- * pseudonym. Plain C over GLib and OpenSSL: no libsoup, no GStreamer, so it
- * is unit tested (tests/check/libs/protocol.c) and fuzzed
+ * strict parsing), the two proofs, the device's stateless challenges and
+ * its set of used ones, the device-info document, pairing key files and
+ * the MAC pseudonym. Plain C over GLib and OpenSSL: no libsoup, no
+ * GStreamer, so it is unit tested (tests/check/libs/protocol.c) and fuzzed
  * (tests/fuzz/fuzz-protocol.c) on its own. Sending requests, reading
  * responses and serving streams live in gstseecitvsrc.c and
  * tools/seecitv-device.c.
@@ -126,11 +126,11 @@ gboolean seecitv_protocol_check_proof (SeecitvProofRole role,
  * clock), a counter and a MAC (HMAC-SHA256, first 8 bytes) over both and
  * the client's address, under a random key made by _new () that never
  * leaves the store. A challenge is good for the address it was issued to,
- * for less than @lifetime_s seconds (at least @lifetime_s - 1: the time is
- * in whole seconds), and for one verified proof: the challenge of a proof
- * that verified goes into a set of used challenges, kept until its time
- * refuses it anyway. A wrong proof does not use its challenge up (the
- * brute-force brake below counts wrong proofs). The set holds at most
+ * for less than @lifetime_s seconds (1 to 3600; at least @lifetime_s - 1:
+ * the time is in whole seconds), and for one verified proof: the challenge
+ * of a proof that verified goes into a set of used challenges, kept until
+ * its time refuses it anyway. A wrong proof does not use its challenge up
+ * (the brute-force brake below counts wrong proofs). The set holds at most
  * @max_used: when it is full, new logins are refused (BUSY) until its
  * oldest entry expires, rather than forgetting an unexpired one (which
  * would let that one be replayed); only verified proofs fill it, so only

@@ -4,8 +4,9 @@
  *
  * Unit tests of the seecitv device protocol core (gst-libs/seecitv/protocol/protocol.c):
  * docs/protocol.md's test vectors, the header formatters and their strict
- * parsers, the challenge bookkeeping (single use, expiry, bound), the full
- * device-side check, device info, key files and the MAC pseudonym. The
+ * parsers, the stateless challenges (address, expiry, single use by a
+ * verified proof, a bounded used set that refuses rather than forgets),
+ * the full device-side check, device info, key files and the MAC pseudonym. The
  * vectors were computed independently with Python's hmac module (the
  * command is in docs/protocol.md) and pasted here as constants. Errors are
  * checked by domain and code, never by wording. Arbitrary inputs are the
