@@ -25,7 +25,10 @@
  * and Digest (a third-party server's ways; both may be given). Failed
  * logins of every kind are rate-limited per client address
  * (--max-auth-failures, --lockout): a locked-out address gets 429 Too Many
- * Requests with Retry-After, without its credentials being checked.
+ * Requests with Retry-After, without its credentials being checked. A
+ * seecitv login fails only when its proof verifies as wrong; challenges
+ * are stateless (protocol.h), so requests without credentials cost
+ * nothing and push nobody's challenge out, however many come.
  *
  * With --tls-generate it makes a self-signed certificate (or loads one
  * with --tls-cert/--tls-key) and prints its pin. Fault injection for
@@ -80,7 +83,10 @@
 #define AUTH_FAILURE_WINDOW_S 300
 #define MAX_TRACKED_ADDRESSES 1024
 #define CHALLENGE_LIFETIME_S 30
-#define MAX_CHALLENGES 256
+/* Logins (verified proofs) remembered for a challenge lifetime, against
+ * replay; beyond that many in 30 s, new logins get 503 until the oldest
+ * expires. Only holders of the pairing secret can fill it. */
+#define MAX_USED_CHALLENGES 4096
 /* Frames queued for one client beyond which new frames skip it. */
 #define MAX_CLIENT_BACKLOG 4
 
@@ -203,24 +209,34 @@ request_target (SoupServerMessage * msg)
       NULL) : g_strdup (g_uri_get_path (uri));
 }
 
-/* Answers 429 Too Many Requests: @remaining_us of the address's
- * lock-out are left. Whatever an auth domain put in the response (its
- * challenge) goes: a locked-out client gets nothing to work on. */
+/* Answers @status (429 or 503) with Retry-After for @remaining_us and
+ * @body. Whatever an auth domain put in the response (its challenge)
+ * goes: a client told to wait gets nothing to work on. */
 static void
-answer_locked_out (SoupServerMessage * msg, gint64 remaining_us)
+answer_retry_later (SoupServerMessage * msg, guint status,
+    gint64 remaining_us, const gchar * body)
 {
   SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
   gchar *secs = g_strdup_printf ("%u",
       seecitv_rate_limiter_retry_after (remaining_us));
-  static const gchar body[] = "too many failed logins from this address\n";
 
   soup_message_headers_remove (resp, "WWW-Authenticate");
   soup_message_headers_remove (resp, "Authentication-Info");
   soup_message_headers_replace (resp, "Retry-After", secs);
-  soup_server_message_set_status (msg, 429, "Too Many Requests");
+  soup_server_message_set_status (msg, status, status == 429 ?
+      "Too Many Requests" : NULL);
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
-      body, sizeof (body) - 1);
+      body, strlen (body));
   g_free (secs);
+}
+
+/* 429 Too Many Requests: @remaining_us of the address's lock-out are
+ * left. */
+static void
+answer_locked_out (SoupServerMessage * msg, gint64 remaining_us)
+{
+  answer_retry_later (msg, 429, remaining_us,
+      "too many failed logins from this address\n");
 }
 
 /* A failed login from @msg's address: after too many, a lock-out. */
@@ -275,46 +291,62 @@ request_read_cb (SoupServer * server, SoupServerMessage * msg,
 }
 
 /* Checks the seecitv credentials. On success adds Authentication-Info and
- * returns TRUE; else answers 401 with a fresh challenge. */
+ * returns TRUE; else answers 401 with a fresh challenge (503 while the
+ * used challenges are full). Only a proof that verifies as wrong is a
+ * failed login: a request without one, or over a challenge that is not
+ * good (expired, used, issued to another address or before a restart),
+ * never looked at the secret, so it costs its address nothing (the flood
+ * of issue 15 came from the victim's own address). */
 static gboolean
 check_auth (Device * dev, SoupServerMessage * msg)
 {
   SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
   const gchar *authz = soup_message_headers_get_one (req, "Authorization");
+  const gchar *addr = soup_server_message_get_remote_host (msg);
   gchar *target, *ainfo, *www;
   GError *err = NULL;
   SeecitvChallenge c = { dev->info.device_id, NULL, CHALLENGE_LIFETIME_S };
+  gint64 now = g_get_monotonic_time ();
 
   if (!dev->auth)
     return TRUE;
+  if (addr == NULL)
+    addr = "";
 
   target = request_target (msg);
   ainfo = seecitv_protocol_device_verify (dev->challenges, dev->key,
-      sizeof (dev->key), dev->info.device_id,
-      soup_server_message_get_method (msg), target, authz,
-      g_get_monotonic_time (), &err);
+      sizeof (dev->key), dev->info.device_id, addr,
+      soup_server_message_get_method (msg), target, authz, now, &err);
   g_free (target);
   if (ainfo != NULL) {
     soup_message_headers_replace (resp, "Authentication-Info", ainfo);
     g_free (ainfo);
     if (dev->limiter != NULL)
-      seecitv_rate_limiter_succeed (dev->limiter,
-          soup_server_message_get_remote_host (msg));
+      seecitv_rate_limiter_succeed (dev->limiter, addr);
     return TRUE;
   }
-  /* only say why on our own stderr, never to the client; a request
-   * without Authorization is the first step of every login, not a
-   * failure */
-  if (authz != NULL) {
-    g_printerr ("refused %s: %s\n", soup_server_message_get_remote_host (msg),
-        err->message);
-    count_failure (dev, msg);
+  if (g_error_matches (err, SEECITV_PROTOCOL_ERROR,
+          SEECITV_PROTOCOL_ERROR_BUSY)) {
+    g_printerr ("refused %s: %s\n", addr, err->message);
+    g_clear_error (&err);
+    /* every challenge used in the last lifetime is remembered and the
+     * set is full: later, rather than forget one */
+    answer_retry_later (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        seecitv_challenge_store_busy (dev->challenges, now),
+        "too many logins, try again later\n");
+    return FALSE;
   }
+  /* only say why on our own stderr, never to the client */
+  if (authz != NULL)
+    g_printerr ("refused %s: %s\n", addr, err->message);
+  if (g_error_matches (err, SEECITV_PROTOCOL_ERROR,
+          SEECITV_PROTOCOL_ERROR_PROOF))
+    count_failure (dev, msg);
   g_clear_error (&err);
 
-  c.challenge = seecitv_challenge_store_issue (dev->challenges,
-      g_get_monotonic_time (), &err);
+  c.challenge = seecitv_challenge_store_issue (dev->challenges, addr, now,
+      &err);
   if (c.challenge == NULL) {
     g_printerr ("cannot issue a challenge: %s\n", err->message);
     g_clear_error (&err);
@@ -899,8 +931,13 @@ setup_auth (Options * o, Device * dev)
       return 2;
     }
     dev->auth = TRUE;
-    dev->challenges = seecitv_challenge_store_new (MAX_CHALLENGES,
-        CHALLENGE_LIFETIME_S * G_USEC_PER_SEC);
+    dev->challenges = seecitv_challenge_store_new (MAX_USED_CHALLENGES,
+        CHALLENGE_LIFETIME_S, &err);
+    if (dev->challenges == NULL) {
+      g_printerr ("%s\n", err->message);
+      g_clear_error (&err);
+      return 1;
+    }
   }
   if (o->basic != NULL) {
     gchar *colon = strchr (o->basic, ':');

@@ -28,7 +28,13 @@
  * device must prove the secret back, so an impostor is refused even over
  * plain HTTP. With `user-id`/`user-pw` it answers HTTP Basic or Digest, for
  * third-party servers. Authentication failures are immediate errors
- * (`RESOURCE NOT_AUTHORIZED`), never retried.
+ * (`RESOURCE NOT_AUTHORIZED`), never retried, with one exception: a
+ * device that refuses our proof gets a second one over the fresh
+ * challenge of its refusal (the first may have expired on the way or
+ * been issued before the device restarted) before the secret is called
+ * wrong (`wrong-secret`). A device that answers 503 with Retry-After
+ * (too many logins at once) is waited for like any lost connection,
+ * at least that long.
  *
  * TLS is strict: the system's trust, or `tls-ca-file`, or `tls-pin`
  * (`sha256:<hex>` of the DER certificate; when set it alone decides, and is

@@ -199,12 +199,11 @@ send_message (Worker * w, SoupMessage * msg, GCancellable * cancellable,
   return OUTCOME_LOST;
 }
 
-/* The device answered 429 Too Many Requests (too many failed logins from
- * our address, maybe not ours): the next attempt waits at least its
- * Retry-After (delta-seconds; an HTTP date or garbage counts as
- * DEFAULT_RETRY_AFTER_S). One warning per episode. */
-static void
-rate_limited (Worker * w, SoupMessage * msg)
+/* @msg's Retry-After in seconds (delta-seconds; an HTTP date or garbage
+ * counts as DEFAULT_RETRY_AFTER_S), at least 1, at most
+ * MAX_RETRY_AFTER_S. */
+static guint64
+retry_after_of (SoupMessage * msg)
 {
   const gchar *ra = soup_message_headers_get_one
       (soup_message_get_response_headers (msg), "Retry-After");
@@ -217,7 +216,18 @@ rate_limited (Worker * w, SoupMessage * msg)
     if (end != NULL && *end == '\0')
       secs = MIN (v, MAX_RETRY_AFTER_S);
   }
-  w->retry_after = MAX (secs, 1) * GST_SECOND;
+  return MAX (secs, 1);
+}
+
+/* The device answered 429 Too Many Requests (too many failed logins from
+ * our address, maybe not ours): the next attempt waits at least its
+ * Retry-After. One warning per episode. */
+static void
+rate_limited (Worker * w, SoupMessage * msg)
+{
+  guint64 secs = retry_after_of (msg);
+
+  w->retry_after = secs * GST_SECOND;
   if (!w->warned_rate_limit) {
     GST_ELEMENT_WARNING_WITH_DETAILS (w->src, RESOURCE, BUSY,
         ("The device refuses logins from this address for %u s (too many "
@@ -227,6 +237,69 @@ rate_limited (Worker * w, SoupMessage * msg)
             G_TYPE_UINT, 429u, NULL));
     w->warned_rate_limit = TRUE;
   }
+}
+
+/* Answers the challenge in *@msg (a 401, freed here with its *@stream)
+ * with our proof: a new GET whose message and stream replace them, and
+ * whose challenge and client nonce (replacing *@ch and *@cnonce) check
+ * the device's proof. @again: *@msg was the device's 401 to a proof. */
+static Outcome
+answer_challenge (Worker * w, const gchar * url, const gchar * target,
+    gboolean again, GCancellable * cancellable, SoupMessage ** msg,
+    GInputStream ** stream, SeecitvChallenge ** ch, gchar ** cnonce,
+    gchar ** reason)
+{
+  guint status = soup_message_get_status (*msg);
+  const gchar *www = soup_message_headers_get_list
+      (soup_message_get_response_headers (*msg), "WWW-Authenticate");
+  SeecitvAuthorization a;
+  gchar *authz, *proof = NULL;
+  GError *err = NULL;
+
+  seecitv_challenge_free (*ch);
+  g_clear_pointer (cnonce, g_free);
+  *ch = seecitv_protocol_parse_challenge (www, &err);
+  if (*ch == NULL) {
+    GST_INFO_OBJECT (w->src, "no usable challenge: %s", err->message);
+    g_clear_error (&err);
+    if (again)
+      post_auth_error (w, "wrong-secret", status,
+          "The device refused our proof: wrong pairing secret?");
+    else
+      post_auth_error (w, "not-seecitv", status,
+          "The server does not speak the seecitv protocol");
+    return OUTCOME_FATAL;
+  }
+  if (strcmp ((*ch)->device_id, w->device_id) != 0) {
+    post_auth_error (w, "wrong-device", status,
+        "The server is another device than device-id");
+    return OUTCOME_FATAL;
+  }
+  closed_stream (stream);
+  g_clear_object (msg);
+
+  *cnonce = seecitv_protocol_random_hex (SEECITV_PROTOCOL_NONCE_LEN, &err);
+  if (*cnonce != NULL)
+    proof = seecitv_protocol_compute_proof (SEECITV_PROOF_CLIENT, w->key,
+        sizeof (w->key), w->device_id, (*ch)->challenge, *cnonce, "GET",
+        target, &err);
+  if (proof == NULL) {
+    GST_ELEMENT_ERROR (w->src, LIBRARY, FAILED,
+        ("Cannot compute the proof"), ("%s", err->message));
+    g_clear_error (&err);
+    return OUTCOME_FATAL;
+  }
+  a.device_id = w->device_id;
+  a.challenge = (*ch)->challenge;
+  a.cnonce = *cnonce;
+  a.proof = proof;
+  authz = seecitv_protocol_format_authorization (&a);
+  g_free (proof);
+  *msg = new_message (w, url);
+  soup_message_headers_replace (soup_message_get_request_headers (*msg),
+      "Authorization", authz);
+  g_free (authz);
+  return send_message (w, *msg, cancellable, stream, reason);
 }
 
 /* GET @url, through the seecitv handshake when a key is set (a first
@@ -241,8 +314,8 @@ authed_get (Worker * w, const gchar * url, const gchar * target,
   SoupMessage *msg = new_message (w, url);
   GInputStream *stream = NULL;
   Outcome o;
-  guint status;
-  gchar *cnonce = NULL, *proof = NULL;
+  guint status, proofs;
+  gchar *cnonce = NULL;
   SeecitvChallenge *ch = NULL;
 
   o = send_message (w, msg, cancellable, &stream, reason);
@@ -250,62 +323,26 @@ authed_get (Worker * w, const gchar * url, const gchar * target,
     goto done;
   status = soup_message_get_status (msg);
 
-  if (w->have_key && status == SOUP_STATUS_UNAUTHORIZED) {
-    const gchar *www = soup_message_headers_get_list
-        (soup_message_get_response_headers (msg), "WWW-Authenticate");
-    SeecitvAuthorization a;
-    gchar *authz;
-    GError *err = NULL;
-
-    ch = seecitv_protocol_parse_challenge (www, &err);
-    if (ch == NULL) {
-      GST_INFO_OBJECT (w->src, "no usable challenge: %s", err->message);
-      g_clear_error (&err);
-      post_auth_error (w, "not-seecitv", status,
-          "The server does not speak the seecitv protocol");
-      o = OUTCOME_FATAL;
-      goto done;
-    }
-    if (strcmp (ch->device_id, w->device_id) != 0) {
-      post_auth_error (w, "wrong-device", status,
-          "The server is another device than device-id");
-      o = OUTCOME_FATAL;
-      goto done;
-    }
-    closed_stream (&stream);
-    g_clear_object (&msg);
-
-    cnonce = seecitv_protocol_random_hex (SEECITV_PROTOCOL_NONCE_LEN, &err);
-    if (cnonce != NULL)
-      proof = seecitv_protocol_compute_proof (SEECITV_PROOF_CLIENT, w->key,
-          sizeof (w->key), w->device_id, ch->challenge, cnonce, "GET", target,
-          &err);
-    if (proof == NULL) {
-      GST_ELEMENT_ERROR (w->src, LIBRARY, FAILED,
-          ("Cannot compute the proof"), ("%s", err->message));
-      g_clear_error (&err);
-      o = OUTCOME_FATAL;
-      goto done;
-    }
-    a.device_id = w->device_id;
-    a.challenge = ch->challenge;
-    a.cnonce = cnonce;
-    a.proof = proof;
-    authz = seecitv_protocol_format_authorization (&a);
-    msg = new_message (w, url);
-    soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "Authorization", authz);
-    g_free (authz);
-    o = send_message (w, msg, cancellable, &stream, reason);
-    if (o != OUTCOME_SENT)
-      goto done;
-    status = soup_message_get_status (msg);
-    if (status == SOUP_STATUS_UNAUTHORIZED) {
+  /* A 401 to our proof need not mean a wrong secret: the challenge may
+   * have expired on the way, or come from before a device restart. The
+   * 401 brings a fresh challenge: one more proof over it before the
+   * secret is called wrong (which costs the device's brake at most two
+   * failures per attempt). */
+  for (proofs = 0; w->have_key && status == SOUP_STATUS_UNAUTHORIZED;
+      proofs++) {
+    if (proofs == 2) {
       post_auth_error (w, "wrong-secret", status,
           "The device refused our proof: wrong pairing secret?");
       o = OUTCOME_FATAL;
       goto done;
     }
+    if (proofs == 1)
+      GST_INFO_OBJECT (w->src, "proof refused, trying a fresh challenge");
+    o = answer_challenge (w, url, target, proofs > 0, cancellable, &msg,
+        &stream, &ch, &cnonce, reason);
+    if (o != OUTCOME_SENT)
+      goto done;
+    status = soup_message_get_status (msg);
   }
 
   if (status == 429) {
@@ -324,6 +361,12 @@ authed_get (Worker * w, const gchar * url, const gchar * target,
     goto done;
   }
   if (status >= 500 || status == SOUP_STATUS_REQUEST_TIMEOUT) {
+    /* a seecitv device says 503 with Retry-After while it cannot take
+     * logins; without the header, the back-off alone decides */
+    if (status == SOUP_STATUS_SERVICE_UNAVAILABLE &&
+        soup_message_headers_get_one (soup_message_get_response_headers
+            (msg), "Retry-After") != NULL)
+      w->retry_after = retry_after_of (msg) * GST_SECOND;
     w->lost_reason = "http-status";
     *reason = g_strdup_printf ("HTTP status %u", status);
     o = OUTCOME_LOST;
@@ -374,7 +417,6 @@ done:
   g_clear_object (&msg);
   seecitv_challenge_free (ch);
   g_free (cnonce);
-  g_free (proof);
   return o;
 }
 

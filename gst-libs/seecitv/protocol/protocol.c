@@ -21,10 +21,12 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 G_DEFINE_QUARK (seecitv-protocol-error-quark, seecitv_protocol_error);
@@ -581,30 +583,63 @@ seecitv_protocol_check_proof (SeecitvProofRole role, const guint8 * key,
   return ok;
 }
 
-/* ---- challenge store ---- */
+/* ---- challenges: stateless, with a set of used ones ---- */
+
+/* A challenge's 16 bytes: the issue time in whole seconds of the caller's
+ * monotonic clock (big-endian, 32 bits: wraps after 136 years), a counter
+ * (32 bits, so that one second's challenges differ), then the first
+ * CHALLENGE_TAG_LEN bytes of HMAC-SHA256 under the store's key over
+ * CHALLENGE_LABEL, those 8 bytes and the client's address. */
+#define CHALLENGE_LABEL "seecitv-v1 challenge\n"
+#define CHALLENGE_TAG_LEN 8
+#define CHALLENGE_DATA_LEN (SEECITV_PROTOCOL_NONCE_LEN - CHALLENGE_TAG_LEN)
 
 typedef struct
 {
   gchar challenge[2 * SEECITV_PROTOCOL_NONCE_LEN + 1];
-  gint64 issued_us;
-} Outstanding;
+  gint64 expires_us;            /* refused anyway from then on */
+} Used;
 
 struct _SeecitvChallengeStore
 {
-  GArray *items;                /* of Outstanding, oldest first */
-  guint max_outstanding;
-  gint64 lifetime_us;
+  EVP_MAC *mac;
+  EVP_MAC_CTX *base;            /* keyed; duplicated for every MAC */
+  guint32 counter;
+  guint lifetime_s;
+  guint max_used;
+  GQueue used;                  /* of Used *, in order of use */
+  GHashTable *used_set;         /* challenge hex (owned by used) -> Used */
 };
 
 SeecitvChallengeStore *
-seecitv_challenge_store_new (guint max_outstanding, gint64 lifetime_us)
+seecitv_challenge_store_new (guint max_used, guint lifetime_s,
+    GError ** error)
 {
-  SeecitvChallengeStore *s = g_new0 (SeecitvChallengeStore, 1);
+  SeecitvChallengeStore *s;
+  guint8 key[32];
+  OSSL_PARAM params[2];
 
-  g_return_val_if_fail (max_outstanding > 0 && lifetime_us > 0, NULL);
-  s->items = g_array_new (FALSE, FALSE, sizeof (Outstanding));
-  s->max_outstanding = max_outstanding;
-  s->lifetime_us = lifetime_us;
+  g_return_val_if_fail (max_used > 0 && lifetime_s > 0 &&
+      lifetime_s <= MAX_EXPIRES, NULL);
+  s = g_new0 (SeecitvChallengeStore, 1);
+  s->max_used = max_used;
+  s->lifetime_s = lifetime_s;
+  g_queue_init (&s->used);
+  s->used_set = g_hash_table_new (g_str_hash, g_str_equal);
+  params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST,
+      (char *) "SHA256", 0);
+  params[1] = OSSL_PARAM_construct_end ();
+  ERR_clear_error ();
+  s->mac = EVP_MAC_fetch (NULL, "HMAC", NULL);
+  s->base = s->mac != NULL ? EVP_MAC_CTX_new (s->mac) : NULL;
+  if (s->base == NULL || RAND_priv_bytes (key, sizeof (key)) != 1 ||
+      EVP_MAC_init (s->base, key, sizeof (key), params) != 1) {
+    OPENSSL_cleanse (key, sizeof (key));
+    set_crypto_error (error, "the challenge key");
+    seecitv_challenge_store_free (s);
+    return NULL;
+  }
+  OPENSSL_cleanse (key, sizeof (key));
   return s;
 }
 
@@ -613,89 +648,174 @@ seecitv_challenge_store_free (SeecitvChallengeStore * s)
 {
   if (s == NULL)
     return;
-  g_array_unref (s->items);
+  EVP_MAC_CTX_free (s->base);
+  EVP_MAC_free (s->mac);
+  g_hash_table_unref (s->used_set);
+  g_queue_clear_full (&s->used, g_free);
   g_free (s);
 }
 
-static void
-store_expire (SeecitvChallengeStore * s, gint64 now_us)
+/* The tag of @data (CHALLENGE_DATA_LEN bytes) for @address. */
+static gboolean
+challenge_tag (SeecitvChallengeStore * s, const guint8 * data,
+    const gchar * address, guint8 tag[CHALLENGE_TAG_LEN], GError ** error)
 {
-  guint i = 0;
+  EVP_MAC_CTX *c;
+  guint8 out[32];
+  gsize out_len = 0;
+  gboolean ok;
 
-  while (i < s->items->len) {
-    Outstanding *o = &g_array_index (s->items, Outstanding, i);
-
-    if (now_us - o->issued_us > s->lifetime_us)
-      g_array_remove_index (s->items, i);
-    else
-      i++;
+  ERR_clear_error ();
+  c = EVP_MAC_CTX_dup (s->base);
+  ok = c != NULL &&
+      EVP_MAC_update (c, (const guint8 *) CHALLENGE_LABEL,
+      strlen (CHALLENGE_LABEL)) == 1 &&
+      EVP_MAC_update (c, data, CHALLENGE_DATA_LEN) == 1 &&
+      EVP_MAC_update (c, (const guint8 *) address, strlen (address)) == 1 &&
+      EVP_MAC_final (c, out, &out_len, sizeof (out)) == 1 && out_len == 32;
+  EVP_MAC_CTX_free (c);
+  if (!ok) {
+    set_crypto_error (error, "HMAC-SHA256 of a challenge");
+    return FALSE;
   }
+  memcpy (tag, out, CHALLENGE_TAG_LEN);
+  OPENSSL_cleanse (out, sizeof (out));
+  return TRUE;
 }
 
-void
-seecitv_challenge_store_add (SeecitvChallengeStore * s,
-    const gchar * challenge, gint64 now_us)
+static guint32
+seconds_of (gint64 now_us)
 {
-  Outstanding o;
-
-  g_return_if_fail (is_lower_hex (challenge, 2 * SEECITV_PROTOCOL_NONCE_LEN));
-  store_expire (s, now_us);
-  while (s->items->len >= s->max_outstanding)
-    g_array_remove_index (s->items, 0);
-  memcpy (o.challenge, challenge, sizeof (o.challenge));
-  o.issued_us = now_us;
-  g_array_append_val (s->items, o);
+  return (guint32) (now_us / G_USEC_PER_SEC);
 }
 
 gchar *
-seecitv_challenge_store_issue (SeecitvChallengeStore * s, gint64 now_us,
-    GError ** error)
+seecitv_challenge_store_issue (SeecitvChallengeStore * s,
+    const gchar * address, gint64 now_us, GError ** error)
 {
-  gchar *c = seecitv_protocol_random_hex (SEECITV_PROTOCOL_NONCE_LEN, error);
+  guint8 raw[SEECITV_PROTOCOL_NONCE_LEN];
+  guint32 t = GUINT32_TO_BE (seconds_of (now_us)), n;
 
-  if (c != NULL)
-    seecitv_challenge_store_add (s, c, now_us);
-  return c;
+  g_return_val_if_fail (s != NULL && address != NULL, NULL);
+  n = GUINT32_TO_BE (s->counter);
+  s->counter++;
+  memcpy (raw, &t, 4);
+  memcpy (raw + 4, &n, 4);
+  if (!challenge_tag (s, raw, address, raw + CHALLENGE_DATA_LEN, error))
+    return NULL;
+  return to_hex (raw, sizeof (raw));
 }
 
-gboolean
-seecitv_challenge_store_consume (SeecitvChallengeStore * s,
-    const gchar * challenge, gint64 now_us, GError ** error)
+static gboolean
+challenge_error (GError ** error, SeecitvProtocolError code,
+    const gchar * what)
 {
-  guint i;
-
-  if (is_lower_hex (challenge, 2 * SEECITV_PROTOCOL_NONCE_LEN)) {
-    for (i = 0; i < s->items->len; i++) {
-      Outstanding *o = &g_array_index (s->items, Outstanding, i);
-
-      if (strcmp (o->challenge, challenge) == 0) {
-        gint64 age = now_us - o->issued_us;
-
-        g_array_remove_index (s->items, i);
-        if (age >= 0 && age <= s->lifetime_us)
-          return TRUE;
-        g_set_error (error, SEECITV_PROTOCOL_ERROR,
-            SEECITV_PROTOCOL_ERROR_CHALLENGE, "challenge expired");
-        return FALSE;
-      }
-    }
-  }
-  g_set_error (error, SEECITV_PROTOCOL_ERROR,
-      SEECITV_PROTOCOL_ERROR_CHALLENGE, "unknown or already used challenge");
+  g_set_error (error, SEECITV_PROTOCOL_ERROR, code, "%s", what);
   return FALSE;
 }
 
-guint
-seecitv_challenge_store_size (SeecitvChallengeStore * s)
+/* Forgets the used challenges that have expired (they are refused by
+ * their time now). */
+static void
+used_expire (SeecitvChallengeStore * s, gint64 now_us)
 {
-  return s->items->len;
+  Used *u;
+
+  while ((u = g_queue_peek_head (&s->used)) != NULL &&
+      u->expires_us <= now_us) {
+    g_hash_table_remove (s->used_set, u->challenge);
+    g_free (g_queue_pop_head (&s->used));
+  }
+}
+
+/* FALSE with CHALLENGE if @challenge is used, with BUSY if the set of used
+ * ones is full. */
+static gboolean
+used_allows (SeecitvChallengeStore * s, const gchar * challenge,
+    gint64 now_us, GError ** error)
+{
+  used_expire (s, now_us);
+  if (g_hash_table_contains (s->used_set, challenge))
+    return challenge_error (error, SEECITV_PROTOCOL_ERROR_CHALLENGE,
+        "challenge already used");
+  if (g_queue_get_length (&s->used) >= s->max_used)
+    return challenge_error (error, SEECITV_PROTOCOL_ERROR_BUSY,
+        "too many logins in a challenge lifetime");
+  return TRUE;
+}
+
+gboolean
+seecitv_challenge_store_check (SeecitvChallengeStore * s,
+    const gchar * challenge, const gchar * address, gint64 now_us,
+    GError ** error)
+{
+  guint8 raw[SEECITV_PROTOCOL_NONCE_LEN], tag[CHALLENGE_TAG_LEN];
+  guint32 t;
+
+  g_return_val_if_fail (s != NULL && address != NULL, FALSE);
+  if (!is_lower_hex (challenge, 2 * SEECITV_PROTOCOL_NONCE_LEN))
+    return challenge_error (error, SEECITV_PROTOCOL_ERROR_CHALLENGE,
+        "not a challenge");
+  from_hex (challenge, raw, sizeof (raw));
+  if (!challenge_tag (s, raw, address, tag, error))
+    return FALSE;
+  /* another device's (or a restarted one's), forged, or another
+   * address's */
+  if (CRYPTO_memcmp (tag, raw + CHALLENGE_DATA_LEN, sizeof (tag)) != 0)
+    return challenge_error (error, SEECITV_PROTOCOL_ERROR_CHALLENGE,
+        "not a challenge issued to this address");
+  memcpy (&t, raw, 4);
+  /* unsigned: a time in the future is a huge age */
+  if (seconds_of (now_us) - GUINT32_FROM_BE (t) >= s->lifetime_s)
+    return challenge_error (error, SEECITV_PROTOCOL_ERROR_CHALLENGE,
+        "challenge expired");
+  return used_allows (s, challenge, now_us, error);
+}
+
+gboolean
+seecitv_challenge_store_use (SeecitvChallengeStore * s,
+    const gchar * challenge, gint64 now_us, GError ** error)
+{
+  Used *u;
+
+  g_return_val_if_fail (is_lower_hex (challenge,
+          2 * SEECITV_PROTOCOL_NONCE_LEN), FALSE);
+  if (!used_allows (s, challenge, now_us, error))
+    return FALSE;
+  u = g_new (Used, 1);
+  memcpy (u->challenge, challenge, sizeof (u->challenge));
+  /* it was issued no later than this second, so from the end of its
+   * lifetime counted from this second on, its time refuses it */
+  u->expires_us = ((gint64) (now_us / G_USEC_PER_SEC) + s->lifetime_s) *
+      G_USEC_PER_SEC;
+  g_queue_push_tail (&s->used, u);
+  g_hash_table_add (s->used_set, u->challenge);
+  return TRUE;
+}
+
+guint
+seecitv_challenge_store_used (SeecitvChallengeStore * s)
+{
+  return g_queue_get_length (&s->used);
+}
+
+gint64
+seecitv_challenge_store_busy (SeecitvChallengeStore * s, gint64 now_us)
+{
+  Used *u;
+
+  used_expire (s, now_us);
+  if (g_queue_get_length (&s->used) < s->max_used ||
+      (u = g_queue_peek_head (&s->used)) == NULL)
+    return 0;
+  return u->expires_us - now_us;
 }
 
 gchar *
 seecitv_protocol_device_verify (SeecitvChallengeStore * store,
     const guint8 * key, gsize key_len, const gchar * device_id,
-    const gchar * method, const gchar * path, const gchar * authorization,
-    gint64 now_us, GError ** error)
+    const gchar * address, const gchar * method, const gchar * path,
+    const gchar * authorization, gint64 now_us, GError ** error)
 {
   g_autoptr (SeecitvAuthorization) auth = NULL;
   gchar *device_proof, *info;
@@ -713,12 +833,19 @@ seecitv_protocol_device_verify (SeecitvChallengeStore * store,
         SEECITV_PROTOCOL_ERROR_DEVICE_ID, "request is for another device");
     return NULL;
   }
-  /* consumed before the proof is checked: one attempt per challenge */
-  if (!seecitv_challenge_store_consume (store, auth->challenge, now_us, error))
+  /* the challenge first: a proof over a challenge that is not (or no
+   * longer) good is not looked at, so it tells nothing about the secret
+   * and is no guess to count */
+  if (!seecitv_challenge_store_check (store, auth->challenge, address,
+          now_us, error))
     return NULL;
   if (!seecitv_protocol_check_proof (SEECITV_PROOF_CLIENT, key, key_len,
           device_id, auth->challenge, auth->cnonce, method, path, auth->proof,
           error))
+    return NULL;
+  /* only a verified proof uses its challenge up: nobody without the
+   * secret can use up someone else's */
+  if (!seecitv_challenge_store_use (store, auth->challenge, now_us, error))
     return NULL;
   device_proof = seecitv_protocol_compute_proof (SEECITV_PROOF_DEVICE, key,
       key_len, device_id, auth->challenge, auth->cnonce, method, path, error);

@@ -4,10 +4,10 @@
  *
  * The seecitv device protocol (docs/protocol.md), its pure logic: the HTTP
  * header values of the mutual HMAC-SHA256 authentication (formatting and
- * strict parsing), the two proofs, the device's single-use challenge
- * bookkeeping, the device-info document, pairing key files and the MAC
- * pseudonym. Plain C over GLib and OpenSSL: no libsoup, no GStreamer, so it
- * is unit tested (tests/check/libs/protocol.c) and fuzzed
+ * strict parsing), the two proofs, the device's stateless challenges and
+ * its set of used ones, the device-info document, pairing key files and
+ * the MAC pseudonym. Plain C over GLib and OpenSSL: no libsoup, no
+ * GStreamer, so it is unit tested (tests/check/libs/protocol.c) and fuzzed
  * (tests/fuzz/fuzz-protocol.c) on its own. Sending requests, reading
  * responses and serving streams live in gstseecitvsrc.c and
  * tools/seecitv-device.c.
@@ -32,7 +32,8 @@ typedef enum
   SEECITV_PROTOCOL_ERROR_CHALLENGE,     /* unknown, expired or reused */
   SEECITV_PROTOCOL_ERROR_PROOF,         /* proof does not match */
   SEECITV_PROTOCOL_ERROR_KEY_FILE,      /* unreadable or malformed key file */
-  SEECITV_PROTOCOL_ERROR_CRYPTO         /* OpenSSL failed */
+  SEECITV_PROTOCOL_ERROR_CRYPTO,        /* OpenSSL failed */
+  SEECITV_PROTOCOL_ERROR_BUSY           /* used challenges full: later */
 } SeecitvProtocolError;
 
 #define SEECITV_PROTOCOL_SCHEME "Seecitv"
@@ -119,29 +120,53 @@ gboolean seecitv_protocol_check_proof (SeecitvProofRole role,
     const gchar * challenge, const gchar * cnonce, const gchar * method,
     const gchar * path, const gchar * proof, GError ** error);
 
-/* The device's bookkeeping of outstanding challenges: each is valid for
- * @lifetime_us after it was issued and accepted at most once; at most
- * @max_outstanding are kept (issuing more forgets the oldest), so memory is
- * bounded whatever clients do. Times are the caller's monotonic clock
- * (g_get_monotonic_time ()), passed in so that tests control them. Not
- * thread-safe: the device serves from one main context. */
+/* The device's challenges (issue 15: a flood of requests for challenges
+ * must not push a real client's challenge out). Issuing keeps no state: a
+ * challenge is its issue time (whole seconds of the caller's monotonic
+ * clock), a counter and a MAC (HMAC-SHA256, first 8 bytes) over both and
+ * the client's address, under a random key made by _new () that never
+ * leaves the store. A challenge is good for the address it was issued to,
+ * for less than @lifetime_s seconds (1 to 3600; at least @lifetime_s - 1:
+ * the time is in whole seconds), and for one verified proof: the challenge
+ * of a proof that verified goes into a set of used challenges, kept until
+ * its time refuses it anyway. A wrong proof does not use its challenge up
+ * (the brute-force brake below counts wrong proofs). The set holds at most
+ * @max_used: when it is full, new logins are refused (BUSY) until its
+ * oldest entry expires, rather than forgetting an unexpired one (which
+ * would let that one be replayed); only verified proofs fill it, so only
+ * holders of the pairing secret can fill it. The key is in memory only:
+ * a new store (a device restart) refuses every challenge of the old one,
+ * which is also what keeps the old store's used challenges from being
+ * replayed. Times are the caller's monotonic clock (g_get_monotonic_time
+ * ()), passed in so that tests control them. Not thread-safe: the device
+ * serves from one main context. */
 typedef struct _SeecitvChallengeStore SeecitvChallengeStore;
 
-SeecitvChallengeStore *seecitv_challenge_store_new (guint max_outstanding,
-    gint64 lifetime_us);
+/* NULL with CRYPTO if OpenSSL cannot make or set the key. */
+SeecitvChallengeStore *seecitv_challenge_store_new (guint max_used,
+    guint lifetime_s, GError ** error);
 void seecitv_challenge_store_free (SeecitvChallengeStore * store);
-/* Returns a fresh random challenge (32 hex), or NULL with CRYPTO. */
+/* A challenge (32 hex) for a client at @address (as the device sees it,
+ * without the port), or NULL with CRYPTO. */
 gchar *seecitv_challenge_store_issue (SeecitvChallengeStore * store,
-    gint64 now_us, GError ** error);
-/* Adds a given challenge, for tests and test vectors. */
-void seecitv_challenge_store_add (SeecitvChallengeStore * store,
-    const gchar * challenge, gint64 now_us);
-/* Removes @challenge if outstanding and returns TRUE if it was issued no
- * longer than lifetime ago (and not in the future); FALSE with CHALLENGE
- * otherwise. A challenge is gone after its first consume, accepted or not. */
-gboolean seecitv_challenge_store_consume (SeecitvChallengeStore * store,
+    const gchar * address, gint64 now_us, GError ** error);
+/* TRUE if @challenge was issued by @store to @address, has not expired and
+ * is not used; else FALSE with CHALLENGE, or with BUSY if it is good but
+ * the used set is full. The MAC is compared in constant time. Uses
+ * nothing up. */
+gboolean seecitv_challenge_store_check (SeecitvChallengeStore * store,
+    const gchar * challenge, const gchar * address, gint64 now_us,
+    GError ** error);
+/* Puts a checked challenge into the used set (its proof verified); FALSE
+ * with CHALLENGE if it is there already, BUSY if the set is full. */
+gboolean seecitv_challenge_store_use (SeecitvChallengeStore * store,
     const gchar * challenge, gint64 now_us, GError ** error);
-guint seecitv_challenge_store_size (SeecitvChallengeStore * store);
+/* How many used challenges are remembered. */
+guint seecitv_challenge_store_used (SeecitvChallengeStore * store);
+/* 0 if a login may use a challenge now, else the microseconds until the
+ * full used set has room again (> 0). */
+gint64 seecitv_challenge_store_busy (SeecitvChallengeStore * store,
+    gint64 now_us);
 
 /* The device's brute-force brake (issue 7), for the seecitv protocol and
  * HTTP Basic/Digest alike: per client address, @max_failures failed
@@ -170,15 +195,20 @@ guint seecitv_rate_limiter_size (SeecitvRateLimiter * limiter);
 /* Seconds for a Retry-After header: @remaining_us rounded up, >= 1. */
 guint seecitv_rate_limiter_retry_after (gint64 remaining_us);
 
-/* Everything the device checks on a request carrying @authorization (the
- * Authorization value, may be NULL): syntax, device id, challenge (consumed
- * here), client proof. On success returns the Authentication-Info value to
- * send back; else NULL with the reason (the caller answers 401 with a new
- * challenge and never says which check failed). */
+/* Everything the device checks on a request from @address carrying
+ * @authorization (the Authorization value, may be NULL): syntax, device
+ * id, challenge (checked first: a proof over a bad one is not looked at),
+ * client proof; a verified proof uses its challenge up. On success
+ * returns the Authentication-Info value to send back; else NULL with the
+ * reason. Only PROOF is a guess at the secret, the one failure a
+ * brute-force brake should count; BUSY: the used set is full (the caller
+ * answers 503 with Retry-After from seecitv_challenge_store_busy ()); any
+ * other: the caller answers 401 with a new challenge and never says which
+ * check failed. */
 gchar *seecitv_protocol_device_verify (SeecitvChallengeStore * store,
     const guint8 * key, gsize key_len, const gchar * device_id,
-    const gchar * method, const gchar * path, const gchar * authorization,
-    gint64 now_us, GError ** error);
+    const gchar * address, const gchar * method, const gchar * path,
+    const gchar * authorization, gint64 now_us, GError ** error);
 
 /* Device info (GET SEECITV_PROTOCOL_INFO_PATH): `text/plain` lines
  * `key=value\n`, UTF-8; keys `device-id` (required), `model`, `name`,

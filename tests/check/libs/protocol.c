@@ -4,8 +4,9 @@
  *
  * Unit tests of the seecitv device protocol core (gst-libs/seecitv/protocol/protocol.c):
  * docs/protocol.md's test vectors, the header formatters and their strict
- * parsers, the challenge bookkeeping (single use, expiry, bound), the full
- * device-side check, device info, key files and the MAC pseudonym. The
+ * parsers, the stateless challenges (address, expiry, single use by a
+ * verified proof, a bounded used set that refuses rather than forgets),
+ * the full device-side check, device info, key files and the MAC pseudonym. The
  * vectors were computed independently with Python's hmac module (the
  * command is in docs/protocol.md) and pasted here as constants. Errors are
  * checked by domain and code, never by wording. Arbitrary inputs are the
@@ -333,130 +334,294 @@ GST_START_TEST (test_authorization_header)
 
 GST_END_TEST;
 
+#define ADDR_A "192.0.2.1"
+#define ADDR_B "192.0.2.2"
+
+/* A new store, asserted. */
+static SeecitvChallengeStore *
+store_new (guint max_used, guint lifetime_s)
+{
+  GError *err = NULL;
+  SeecitvChallengeStore *s = seecitv_challenge_store_new (max_used,
+      lifetime_s, &err);
+
+  fail_unless (s != NULL, "%s", err ? err->message : "");
+  return s;
+}
+
+static gchar *
+issue (SeecitvChallengeStore * s, const gchar * address, gint64 now)
+{
+  GError *err = NULL;
+  gchar *c = seecitv_challenge_store_issue (s, address, now, &err);
+
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (strlen (c), 32);
+  return c;
+}
+
+/* Issue 15: challenges are stateless, bound to an address and a time,
+ * and once used by a verified proof refused until they expire; the used
+ * set is bounded and, full, refuses rather than forgets. */
 GST_START_TEST (test_challenge_store)
 {
-  g_autoptr (SeecitvChallengeStore) store =
-      seecitv_challenge_store_new (4, 30 * SEC);
+  g_autoptr (SeecitvChallengeStore) store = store_new (4, 30);
+  g_autoptr (SeecitvChallengeStore) restarted = store_new (4, 30);
   GError *err = NULL;
-  gchar *c1, *c2;
+  gchar *c1, *c2, *c3, *c4, *c5, *c6;
+  gchar *t;
   guint i;
 
-  c1 = seecitv_challenge_store_issue (store, 100 * SEC, &err);
-  c2 = seecitv_challenge_store_issue (store, 100 * SEC, &err);
-  fail_unless (c1 != NULL && c2 != NULL);
-  fail_unless_equals_int (strlen (c1), 32);
+  c1 = issue (store, ADDR_A, 100 * SEC);
+  c2 = issue (store, ADDR_A, 100 * SEC);
   fail_if (strcmp (c1, c2) == 0, "two challenges are equal");
-  fail_unless_equals_int (seecitv_challenge_store_size (store), 2);
+  /* nothing is kept for an issued challenge, whatever the flood */
+  for (i = 0; i < 1000; i++)
+    g_free (issue (store, ADDR_A, 100 * SEC));
+  fail_unless_equals_int (seecitv_challenge_store_used (store), 0);
+  fail_unless (seecitv_challenge_store_check (store, c1, ADDR_A, 100 * SEC,
+          &err), "%s", err ? err->message : "");
 
-  /* single use */
-  fail_unless (seecitv_challenge_store_consume (store, c1, 101 * SEC, &err));
-  fail_if (seecitv_challenge_store_consume (store, c1, 101 * SEC, &err));
+  /* issued to another address: refused */
+  fail_if (seecitv_challenge_store_check (store, c1, ADDR_B, 100 * SEC,
+          &err));
   assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
-
-  /* the window: valid at exactly the lifetime, not a microsecond later */
-  fail_unless (seecitv_challenge_store_consume (store, c2, 130 * SEC, NULL));
-  seecitv_challenge_store_add (store, CHAL, 100 * SEC);
-  fail_if (seecitv_challenge_store_consume (store, CHAL, 130 * SEC + 1, &err));
+  /* altered (tag, then time), forged, from before a restart, garbage */
+  t = g_strdup (c1);
+  t[31] = t[31] == '0' ? '1' : '0';
+  fail_if (seecitv_challenge_store_check (store, t, ADDR_A, 100 * SEC, &err));
   assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
-  fail_unless_equals_int (seecitv_challenge_store_size (store), 0);
-  /* issued in the future (clock confusion) is refused too */
-  seecitv_challenge_store_add (store, CHAL, 100 * SEC);
-  fail_if (seecitv_challenge_store_consume (store, CHAL, 99 * SEC, &err));
+  g_free (t);
+  t = g_strdup (c1);
+  t[7] = t[7] == '0' ? '1' : '0';
+  fail_if (seecitv_challenge_store_check (store, t, ADDR_A, 100 * SEC, &err));
   assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
-
-  /* bounded: the oldest is forgotten */
-  seecitv_challenge_store_add (store, CHAL, 200 * SEC);
-  for (i = 0; i < 10; i++) {
-    gchar *c = seecitv_challenge_store_issue (store, 200 * SEC, NULL);
-    g_free (c);
+  g_free (t);
+  fail_if (seecitv_challenge_store_check (store, CHAL, ADDR_A, 100 * SEC,
+          &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_if (seecitv_challenge_store_check (restarted, c1, ADDR_A, 100 * SEC,
+          &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_if (seecitv_challenge_store_check (store, "", ADDR_A, 100 * SEC,
+          &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  t = g_ascii_strup (c1, -1);
+  if (strcmp (t, c1) != 0) {
+    fail_if (seecitv_challenge_store_check (store, t, ADDR_A, 100 * SEC,
+            &err));
+    assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
   }
-  fail_unless_equals_int (seecitv_challenge_store_size (store), 4);
-  fail_if (seecitv_challenge_store_consume (store, CHAL, 200 * SEC, &err));
-  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
-  /* expired ones are dropped when issuing */
-  g_free (seecitv_challenge_store_issue (store, 300 * SEC, NULL));
-  fail_unless_equals_int (seecitv_challenge_store_size (store), 1);
+  g_free (t);
 
-  /* garbage never matches */
-  fail_if (seecitv_challenge_store_consume (store, "", 300 * SEC, &err));
+  /* the window, in whole seconds: issued in second 100, good for less
+   * than 30 s, so up to the end of second 129; never in the future */
+  fail_unless (seecitv_challenge_store_check (store, c1, ADDR_A,
+          130 * SEC - 1, NULL));
+  fail_if (seecitv_challenge_store_check (store, c1, ADDR_A, 130 * SEC,
+          &err));
   assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_if (seecitv_challenge_store_check (store, c1, ADDR_A, 99 * SEC, &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+
+  /* used once: refused after, checking alone used nothing up */
+  fail_unless (seecitv_challenge_store_check (store, c2, ADDR_A, 101 * SEC,
+          NULL));
+  fail_unless (seecitv_challenge_store_use (store, c1, 101 * SEC, NULL));
+  fail_if (seecitv_challenge_store_check (store, c1, ADDR_A, 101 * SEC,
+          &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_if (seecitv_challenge_store_use (store, c1, 101 * SEC, &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_unless (seecitv_challenge_store_check (store, c2, ADDR_A, 101 * SEC,
+          NULL));
+
+  /* full: good challenges get BUSY, used ones stay refused (none is
+   * forgotten before it expired), until the oldest expires */
+  c3 = issue (store, ADDR_A, 101 * SEC);
+  c4 = issue (store, ADDR_B, 101 * SEC);
+  c5 = issue (store, ADDR_A, 102 * SEC);
+  fail_unless (seecitv_challenge_store_use (store, c2, 101 * SEC, NULL));
+  fail_unless (seecitv_challenge_store_use (store, c3, 101 * SEC, NULL));
+  fail_unless (seecitv_challenge_store_use (store, c4, 102 * SEC, NULL));
+  fail_unless_equals_int (seecitv_challenge_store_used (store), 4);
+  fail_unless_equals_int64 (seecitv_challenge_store_busy (store, 110 * SEC),
+      21 * SEC);
+  fail_if (seecitv_challenge_store_check (store, c5, ADDR_A, 110 * SEC,
+          &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_BUSY);
+  fail_if (seecitv_challenge_store_use (store, c5, 110 * SEC, &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_BUSY);
+  fail_if (seecitv_challenge_store_check (store, c1, ADDR_A, 110 * SEC,
+          &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_unless_equals_int (seecitv_challenge_store_used (store), 4);
+  /* c1..c3 were used in second 101: gone from the set from second 131,
+   * when their own time refuses them */
+  fail_unless_equals_int64 (seecitv_challenge_store_busy (store, 131 * SEC),
+      0);
+  fail_unless_equals_int (seecitv_challenge_store_used (store), 1);
+  fail_if (seecitv_challenge_store_check (store, c1, ADDR_A, 131 * SEC,
+          &err));
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_unless (seecitv_challenge_store_check (store, c5, ADDR_A, 131 * SEC,
+          NULL));
+  c6 = issue (store, ADDR_A, 131 * SEC);
+  fail_unless (seecitv_challenge_store_use (store, c6, 131 * SEC, NULL));
+  fail_unless_equals_int64 (seecitv_challenge_store_busy (store, 200 * SEC),
+      0);
+  fail_unless_equals_int (seecitv_challenge_store_used (store), 0);
 
   g_free (c1);
   g_free (c2);
+  g_free (c3);
+  g_free (c4);
+  g_free (c5);
+  g_free (c6);
 }
 
 GST_END_TEST;
 
-/* The whole device-side check, with the vector's exchange, then the ways a
- * request is refused: replay, expiry, wrong device, wrong secret, restart. */
+/* The Authorization value a client with @k would send over @challenge. */
+static gchar *
+make_authz (const guint8 * k, const gchar * challenge, const gchar * path,
+    gchar ** cnonce_out)
+{
+  SeecitvAuthorization a;
+  gchar *authz;
+
+  a.device_id = (gchar *) DEV;
+  a.challenge = (gchar *) challenge;
+  a.cnonce = seecitv_protocol_random_hex (SEECITV_PROTOCOL_NONCE_LEN, NULL);
+  a.proof = seecitv_protocol_compute_proof (SEECITV_PROOF_CLIENT, k, 32,
+      DEV, challenge, a.cnonce, "GET", path, NULL);
+  fail_unless (a.proof != NULL);
+  authz = seecitv_protocol_format_authorization (&a);
+  if (cnonce_out != NULL)
+    *cnonce_out = a.cnonce;
+  else
+    g_free (a.cnonce);
+  g_free (a.proof);
+  return authz;
+}
+
+static gchar *
+verify (SeecitvChallengeStore * s, const guint8 * k, const gchar * device,
+    const gchar * address, const gchar * path, const gchar * authz,
+    gint64 now, GError ** err)
+{
+  return seecitv_protocol_device_verify (s, k, 32, device, address, "GET",
+      path, authz, now, err);
+}
+
+/* The whole device-side check, then the ways a request is refused:
+ * replay, expiry, another address, wrong path, wrong device, wrong secret,
+ * restart, a full used set. Only a wrong proof is a PROOF error, and it
+ * does not use the challenge up. */
 GST_START_TEST (test_device_verify)
 {
-  g_autoptr (SeecitvChallengeStore) store =
-      seecitv_challenge_store_new (16, 30 * SEC);
-  const gchar *authz = "Seecitv device=\"cam-1\", challenge=\"" CHAL
-      "\", cnonce=\"" CNONCE "\", proof=\"" CLIENT_STREAM "\"";
+  g_autoptr (SeecitvChallengeStore) store = store_new (16, 30);
   GError *err = NULL;
-  gchar *info;
+  gchar *c, *authz, *info, *cnonce, *dproof;
   guint8 wrong[32];
 
   setup_key ();
-  seecitv_challenge_store_add (store, CHAL, 0);
-  info = seecitv_protocol_device_verify (store, key, 32, DEV, "GET", STREAM,
-      authz, 10 * SEC, &err);
+  c = issue (store, ADDR_A, 0);
+  authz = make_authz (key, c, STREAM, &cnonce);
+  info = verify (store, key, DEV, ADDR_A, STREAM, authz, 10 * SEC, &err);
   fail_unless (info != NULL, "%s", err ? err->message : "");
-  fail_unless_equals_string (info, "proof=\"" DEVICE_STREAM "\"");
+  dproof = seecitv_protocol_parse_authentication_info (info, NULL);
+  fail_unless (seecitv_protocol_check_proof (SEECITV_PROOF_DEVICE, key, 32,
+          DEV, c, cnonce, "GET", STREAM, dproof, NULL));
+  g_free (dproof);
+  g_free (cnonce);
   g_free (info);
 
   /* replayed */
-  fail_unless (seecitv_protocol_device_verify (store, key, 32, DEV, "GET",
-          STREAM, authz, 11 * SEC, &err) == NULL);
+  fail_unless (verify (store, key, DEV, ADDR_A, STREAM, authz, 11 * SEC,
+          &err) == NULL);
   assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
-
-  /* replayed after a restart: a new store knows nothing */
+  /* replayed after a restart: a new store refuses every old challenge */
   {
-    g_autoptr (SeecitvChallengeStore) fresh =
-        seecitv_challenge_store_new (16, 30 * SEC);
-    g_free (seecitv_challenge_store_issue (fresh, 0, NULL));
-    fail_unless (seecitv_protocol_device_verify (fresh, key, 32, DEV, "GET",
-            STREAM, authz, 1, &err) == NULL);
+    g_autoptr (SeecitvChallengeStore) fresh = store_new (16, 30);
+
+    fail_unless (verify (fresh, key, DEV, ADDR_A, STREAM, authz, 11 * SEC,
+            &err) == NULL);
     assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
   }
+  g_free (authz);
+  g_free (c);
 
   /* expired */
-  seecitv_challenge_store_add (store, CHAL, 0);
-  fail_unless (seecitv_protocol_device_verify (store, key, 32, DEV, "GET",
-          STREAM, authz, 31 * SEC, &err) == NULL);
+  c = issue (store, ADDR_A, 0);
+  authz = make_authz (key, c, STREAM, NULL);
+  fail_unless (verify (store, key, DEV, ADDR_A, STREAM, authz, 30 * SEC,
+          &err) == NULL);
   assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  g_free (authz);
+  g_free (c);
 
-  /* for the stream path, replayed on another path */
-  seecitv_challenge_store_add (store, CHAL, 0);
-  fail_unless (seecitv_protocol_device_verify (store, key, 32, DEV, "GET",
-          INFO, authz, 1, &err) == NULL);
+  /* issued to another address; then, wrong proofs (another path, another
+   * secret) are PROOF errors; none of them used the challenge up */
+  c = issue (store, ADDR_A, 0);
+  authz = make_authz (key, c, STREAM, NULL);
+  fail_unless (verify (store, key, DEV, ADDR_B, STREAM, authz, SEC,
+          &err) == NULL);
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_unless (verify (store, key, DEV, ADDR_A, INFO, authz, SEC,
+          &err) == NULL);
   assert_error (err, SEECITV_PROTOCOL_ERROR_PROOF);
-  /* ... which used the challenge up */
-  fail_unless (seecitv_protocol_device_verify (store, key, 32, DEV, "GET",
-          STREAM, authz, 1, &err) == NULL);
-  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
-
-  /* another device's id */
-  seecitv_challenge_store_add (store, CHAL, 0);
-  fail_unless (seecitv_protocol_device_verify (store, key, 32, "cam-2",
-          "GET", STREAM, authz, 1, &err) == NULL);
-  assert_error (err, SEECITV_PROTOCOL_ERROR_DEVICE_ID);
-
-  /* the device with another secret */
   memset (wrong, 0x55, sizeof (wrong));
-  fail_unless (seecitv_protocol_device_verify (store, wrong, 32, DEV, "GET",
-          STREAM, authz, 1, &err) == NULL);
+  fail_unless (verify (store, wrong, DEV, ADDR_A, STREAM, authz, SEC,
+          &err) == NULL);
   assert_error (err, SEECITV_PROTOCOL_ERROR_PROOF);
+  fail_unless (verify (store, key, "cam-2", ADDR_A, STREAM, authz, SEC,
+          &err) == NULL);
+  assert_error (err, SEECITV_PROTOCOL_ERROR_DEVICE_ID);
+  info = verify (store, key, DEV, ADDR_A, STREAM, authz, SEC, &err);
+  fail_unless (info != NULL, "%s", err ? err->message : "");
+  g_free (info);
+  g_free (authz);
+  g_free (c);
 
-  /* no or garbled credentials */
-  fail_unless (seecitv_protocol_device_verify (store, key, 32, DEV, "GET",
-          STREAM, NULL, 1, &err) == NULL);
+  /* the vector's challenge was never issued by this store */
+  fail_unless (verify (store, key, DEV, ADDR_A, STREAM, "Seecitv device="
+          "\"cam-1\", challenge=\"" CHAL "\", cnonce=\"" CNONCE "\", proof=\""
+          CLIENT_STREAM "\"", SEC, &err) == NULL);
   assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
-  fail_unless (seecitv_protocol_device_verify (store, key, 32, DEV, "GET",
-          STREAM, "Basic Zm9vOmJhcg==", 1, &err) == NULL);
+  /* no or garbled credentials */
+  fail_unless (verify (store, key, DEV, ADDR_A, STREAM, NULL, SEC,
+          &err) == NULL);
+  assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+  fail_unless (verify (store, key, DEV, ADDR_A, STREAM, "Basic Zm9vOmJhcg==",
+          SEC, &err) == NULL);
   assert_error (err, SEECITV_PROTOCOL_ERROR_SYNTAX);
+
+  /* a full used set: BUSY for the right secret and a wrong one alike (no
+   * proof is looked at), until room is made */
+  {
+    g_autoptr (SeecitvChallengeStore) small = store_new (1, 30);
+    gchar *c1 = issue (small, ADDR_A, 0), *c2 = issue (small, ADDR_A, 0);
+    gchar *a1 = make_authz (key, c1, STREAM, NULL);
+    gchar *a2 = make_authz (key, c2, STREAM, NULL);
+
+    info = verify (small, key, DEV, ADDR_A, STREAM, a1, 0, NULL);
+    fail_unless (info != NULL);
+    g_free (info);
+    fail_unless (verify (small, key, DEV, ADDR_A, STREAM, a2, SEC,
+            &err) == NULL);
+    assert_error (err, SEECITV_PROTOCOL_ERROR_BUSY);
+    fail_unless (verify (small, wrong, DEV, ADDR_A, STREAM, a2, SEC,
+            &err) == NULL);
+    assert_error (err, SEECITV_PROTOCOL_ERROR_BUSY);
+    fail_unless (verify (small, key, DEV, ADDR_A, STREAM, a1, SEC,
+            &err) == NULL);
+    assert_error (err, SEECITV_PROTOCOL_ERROR_CHALLENGE);
+    g_free (a1);
+    g_free (a2);
+    g_free (c1);
+    g_free (c2);
+  }
 }
 
 GST_END_TEST;
@@ -465,15 +630,14 @@ GST_END_TEST;
  * passes the device, the device's proof passes the client. */
 GST_START_TEST (test_round_trip)
 {
-  g_autoptr (SeecitvChallengeStore) store =
-      seecitv_challenge_store_new (16, 30 * SEC);
+  g_autoptr (SeecitvChallengeStore) store = store_new (16, 30);
   g_autoptr (SeecitvChallenge) ch = NULL;
   SeecitvAuthorization a = { 0 };
   gchar *www, *cnonce, *authz, *ainfo, *dproof;
   SeecitvChallenge issued = { (gchar *) DEV, NULL, 30 };
 
   setup_key ();
-  issued.challenge = seecitv_challenge_store_issue (store, 5, NULL);
+  issued.challenge = issue (store, ADDR_A, 5);
   www = seecitv_protocol_format_challenge (&issued);
   ch = seecitv_protocol_parse_challenge (www, NULL);
   fail_unless (ch != NULL);
@@ -486,7 +650,7 @@ GST_START_TEST (test_round_trip)
       ch->device_id, ch->challenge, cnonce, "GET", "/s?x=1", NULL);
   authz = seecitv_protocol_format_authorization (&a);
 
-  ainfo = seecitv_protocol_device_verify (store, key, 32, DEV, "GET",
+  ainfo = seecitv_protocol_device_verify (store, key, 32, DEV, ADDR_A, "GET",
       "/s?x=1", authz, 6, NULL);
   fail_unless (ainfo != NULL);
   dproof = seecitv_protocol_parse_authentication_info (ainfo, NULL);
