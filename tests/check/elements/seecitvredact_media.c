@@ -410,16 +410,14 @@ megamind_out (GstAppSink * sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
-/* Both films of opencv-doc: Megamind_bugy.avi is the same scenes
- * encoded with damage (decoder concealment). */
-static const gchar *films[] = { "Megamind.avi", "Megamind_bugy.avi" };
-
-GST_START_TEST (test_megamind_faces_gone)
+/* One film of opencv-doc through seecitvredact, judged as above. */
+static void
+megamind_faces_gone (const gchar * film)
 {
   GstAppSinkCallbacks cb = { NULL, NULL, megamind_out, };
   Megamind m = { 0, };
   GError *error = NULL;
-  gchar *path = g_build_filename (datadir, films[__i__], NULL);
+  gchar *path = g_build_filename (datadir, film, NULL);
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
       "videoconvert ! video/x-raw,format=I420 ! seecitvredact name=redact ! "
       "appsink name=sink sync=false", path);
@@ -446,7 +444,7 @@ GST_START_TEST (test_megamind_faces_gone)
 
   g_print ("%s: %u frames; alt2 finds a face in %u inputs, and "
       "still one in %u of their outputs (%.1f%%)%s%s; %u boxes on untouched "
-      "pixels where the input had no face not counted\n", films[__i__],
+      "pixels where the input had no face not counted\n", film,
       m.frames_in,
       m.faces_in, m.faces_out, m.faces_in ? 100.0 * m.faces_out /
       m.faces_in : 0, m.leaks->len ? ", frames " : "", m.leaks->str,
@@ -468,6 +466,21 @@ GST_START_TEST (test_megamind_faces_gone)
   g_mutex_clear (&m.lock);
   g_free (desc);
   g_free (path);
+}
+
+/* Two tests, so that the suite can run them side by side
+ * (tests/check/meson.build). */
+GST_START_TEST (test_megamind_faces_gone)
+{
+  megamind_faces_gone ("Megamind.avi");
+}
+
+GST_END_TEST;
+
+/* The same scenes, encoded with damage (decoder concealment). */
+GST_START_TEST (test_megamind_bugy_faces_gone)
+{
+  megamind_faces_gone ("Megamind_bugy.avi");
 }
 
 GST_END_TEST;
@@ -667,7 +680,8 @@ seecitvredact_media_suite (void)
   tcase_add_test (tc, test_camera_profile_loses_detail);
   tcase_add_test (tc, test_fruits_bit_exact);
   tcase_add_test (tc, test_building_bit_exact);
-  tcase_add_loop_test (tc, test_megamind_faces_gone, 0, G_N_ELEMENTS (films));
+  tcase_add_test (tc, test_megamind_faces_gone);
+  tcase_add_test (tc, test_megamind_bugy_faces_gone);
   tcase_add_test (tc, test_face_right_after_run);
   tcase_add_test (tc, test_face_missed_by_runs_stays_covered);
   return s;
