@@ -503,6 +503,7 @@ seecitv_keystore_new_clip_key (SeecitvKeystore * ks, const gchar * device_id,
   k->path = g_strdup (path ? path : "");
   k->start_time = start_time;
   k->end_time = -1;
+  k->state = SEECITV_CLIP_STATE_RECORDING;
   g_hash_table_insert (ks->clips, k->clip_id, k);
 
   memcpy (key, dk, sizeof (dk));
@@ -574,6 +575,73 @@ seecitv_keystore_set_clip_info (SeecitvKeystore * ks, const guint8 * clip_id,
   return TRUE;
 }
 
+const gchar *
+seecitv_clip_state_name (SeecitvClipState state)
+{
+  switch (state) {
+    case SEECITV_CLIP_STATE_RECORDING:
+      return "recording";
+    case SEECITV_CLIP_STATE_COMPLETE:
+      return "complete";
+    case SEECITV_CLIP_STATE_TRUNCATED:
+      return "truncated";
+    default:
+      return "unknown";
+  }
+}
+
+/**
+ * seecitv_keystore_set_clip_state:
+ *
+ * Records the clip's state in the index (in memory; save to make it
+ * last): %SEECITV_CLIP_STATE_COMPLETE once its final chunk is written and
+ * synced, %SEECITV_CLIP_STATE_TRUNCATED once its writer is known to have
+ * ended without it.
+ */
+gboolean
+seecitv_keystore_set_clip_state (SeecitvKeystore * ks, const guint8 * clip_id,
+    SeecitvClipState state, GError ** error)
+{
+  Clip *k;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (clip_id != NULL, FALSE);
+
+  if (state > SEECITV_CLIP_STATE_TRUNCATED) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID,
+        "unknown clip state %d", state);
+    return FALSE;
+  }
+  k = lookup_clip (ks, clip_id, error);
+  if (k == NULL)
+    return FALSE;
+  k->state = state;
+  return TRUE;
+}
+
+/**
+ * seecitv_keystore_get_clip_state:
+ * @state: (out): the clip's state in the index
+ *
+ * Returns: %FALSE when the index has no such clip
+ */
+gboolean
+seecitv_keystore_get_clip_state (SeecitvKeystore * ks, const guint8 * clip_id,
+    SeecitvClipState * state)
+{
+  Clip *k;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (clip_id != NULL, FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
+
+  k = g_hash_table_lookup (ks->clips, clip_id);
+  if (k == NULL)
+    return FALSE;
+  *state = k->state;
+  return TRUE;
+}
+
 /**
  * seecitv_keystore_delete_clip_key:
  *
@@ -626,6 +694,7 @@ seecitv_keystore_list_clips (SeecitvKeystore * ks, const gchar * device_id)
     info->path = g_strdup (k->path);
     info->start_time = k->start_time;
     info->end_time = k->end_time;
+    info->state = k->state;
     g_ptr_array_add (infos, info);
   }
   g_ptr_array_unref (clips);
