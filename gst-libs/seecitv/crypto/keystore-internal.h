@@ -122,6 +122,9 @@ struct _SeecitvKeystore
 G_GNUC_INTERNAL
 void seecitv_ks_access_free (Access * a);
 G_GNUC_INTERNAL
+gboolean seecitv_ks_access_forget_device (SeecitvKeystore * ks,
+    const Device * d, GHashTable * clip_ids, GError ** error);
+G_GNUC_INTERNAL
 gboolean seecitv_ks_check_kdf_params (const SeecitvKeystoreKdfParams * p,
     gint code, GError ** error);
 G_GNUC_INTERNAL

@@ -345,15 +345,33 @@ clip_is_of_device (gpointer key, gpointer value, gpointer user_data)
  * seecitv_keystore_forget_device:
  *
  * Deletes the device's KEK, pairing secret, and every key and index entry
- * of its clips. Takes effect on disk at the next save.
+ * of its clips, and makes the access log's entries of the device name it
+ * by a pseudonym, without their paths (seecitv_ks_access_forget_device ()).
+ * Takes effect on disk at the next save.
  */
 gboolean
 seecitv_keystore_forget_device (SeecitvKeystore * ks,
     const gchar * device_id, GError ** error)
 {
+  GHashTable *clip_ids;
+  GHashTableIter iter;
+  Device *d;
+  Clip *k;
+  gboolean ok;
+
   g_return_val_if_fail (ks != NULL, FALSE);
 
-  if (lookup_device (ks, device_id, error) == NULL)
+  d = lookup_device (ks, device_id, error);
+  if (d == NULL)
+    return FALSE;
+  clip_ids = g_hash_table_new (clip_id_hash, clip_id_equal);
+  g_hash_table_iter_init (&iter, ks->clips);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) & k))
+    if (clip_is_of_device (NULL, k, (gpointer) device_id))
+      g_hash_table_add (clip_ids, k->clip_id);
+  ok = seecitv_ks_access_forget_device (ks, d, clip_ids, error);
+  g_hash_table_unref (clip_ids);
+  if (!ok)
     return FALSE;
   g_hash_table_foreach_remove (ks->clips, clip_is_of_device,
       (gpointer) device_id);

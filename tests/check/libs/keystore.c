@@ -509,6 +509,86 @@ GST_START_TEST (test_forget_device)
 
 GST_END_TEST;
 
+/* Forgetting a device keeps its access log entries (times, actions, clip
+ * ids) but names it there by one pseudonym (its entries found by device or
+ * by clip id), without their paths; other devices' entries stay. */
+GST_START_TEST (test_forget_access_pseudonym)
+{
+  gchar *path = tmp_path ("keystore");
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvKeystoreAccess e = { 0 };
+  SeecitvClipIds ids_a, ids_b;
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  GPtrArray *log;
+  gint64 now = seecitv_keystore_access_now ();
+  const gchar *pseudonym;
+  guint i;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_add_device (ks, "porch", &err));
+  fail_unless (seecitv_keystore_add_device (ks, "garage", &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "porch", "/rec/porch-1",
+          1, key, &ids_a, &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "garage", "/rec/garage-1",
+          2, key, &ids_b, &err));
+  g_assert_no_error (err);
+  e.action = SEECITV_ACCESS_PLAY;
+  e.user = (gchar *) "u (uid 1)";
+  e.process = (gchar *) "p[1]";
+  e.time = now - 3;
+  memcpy (e.clip_id, ids_a.clip_id, SEECITV_CLIP_ID_SIZE);
+  e.device_id = (gchar *) "porch";
+  e.path = (gchar *) "/rec/porch-1";
+  fail_unless (seecitv_keystore_add_access (ks, &e, now, &err));
+  /* the device unknown to the index when read: found by its clip id */
+  e.time = now - 2;
+  e.device_id = (gchar *) "";
+  e.path = (gchar *) "/copies/porch-1";
+  fail_unless (seecitv_keystore_add_access (ks, &e, now, &err));
+  e.time = now - 1;
+  memcpy (e.clip_id, ids_b.clip_id, SEECITV_CLIP_ID_SIZE);
+  e.device_id = (gchar *) "garage";
+  e.path = (gchar *) "/rec/garage-1";
+  fail_unless (seecitv_keystore_add_access (ks, &e, now, &err));
+  g_assert_no_error (err);
+
+  fail_unless (seecitv_keystore_forget_device (ks, "porch", &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  log = seecitv_keystore_list_access (ks);
+  fail_unless_equals_int (log->len, 3);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int64 (((SeecitvKeystoreAccess *) log->
+            pdata[i])->time, now - 3 + i);
+  pseudonym = ((SeecitvKeystoreAccess *) log->pdata[0])->device_id;
+  fail_unless (g_str_has_prefix (pseudonym, "forgotten-"), "%s", pseudonym);
+  fail_unless_equals_int (strlen (pseudonym), strlen ("forgotten-") + 32);
+  fail_unless (seecitv_keystore_device_id_is_valid (pseudonym));
+  for (i = 0; i < 2; i++) {
+    SeecitvKeystoreAccess *a = log->pdata[i];
+
+    fail_unless_equals_string (a->device_id, pseudonym);
+    fail_unless_equals_string (a->path, "");
+    fail_unless (memcmp (a->clip_id, ids_a.clip_id, SEECITV_CLIP_ID_SIZE) ==
+        0);
+    fail_unless_equals_int (a->action, SEECITV_ACCESS_PLAY);
+  }
+  fail_unless_equals_string (((SeecitvKeystoreAccess *) log->
+          pdata[2])->device_id, "garage");
+  fail_unless_equals_string (((SeecitvKeystoreAccess *) log->
+          pdata[2])->path, "/rec/garage-1");
+  g_ptr_array_unref (log);
+  seecitv_keystore_free (ks);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_key_mismatch)
 {
   gchar *path = tmp_path ("keystore");
@@ -1805,6 +1885,7 @@ keystore_suite (void)
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_passphrase_default_cost);
   tcase_add_test (tc, test_forget_device);
+  tcase_add_test (tc, test_forget_access_pseudonym);
   tcase_add_test (tc, test_key_mismatch);
   tcase_add_test (tc, test_atomic_save);
   tcase_add_test (tc, test_concurrent_change);

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../common/testfs.h"
+#include <seecitv/crypto/keystore.h>
 
 #ifndef SEECITV_TOOL
 #error "SEECITV_TOOL must name the seecitv executable"
@@ -1406,6 +1407,128 @@ check_sheet (const gchar * png, gboolean expect_motion)
   gst_sample_unref (sample);
 }
 
+/* The column @col of each line of `seecitv audit` output @out but its
+ * header, joined by "\n". */
+static gchar *
+audit_column (const gchar * out, guint col)
+{
+  gchar **lines = g_strsplit (out, "\n", -1);
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+    gchar **f = g_strsplit (lines[i], "\t", -1);
+
+    fail_unless_equals_int (g_strv_length (f), 7);
+    g_string_append_printf (s, "%s\n", f[col]);
+    g_strfreev (f);
+  }
+  g_strfreev (lines);
+  return g_string_free (s, FALSE);
+}
+
+/* `forget` keeps a device's access log entries (the log is kept three
+ * months) but names the device there only by its pseudonym, without the
+ * clip paths: in audit's output (table and JSON) and in the keystore's
+ * decrypted log alike. Entries of other devices are left as they were. */
+GST_START_TEST (test_forget_access_log)
+{
+  const gchar *device = "porch-cam7";
+  gchar *clip = rec_path ("porch.sctv");
+  gchar *other = rec_path ("garage.sctv");
+  gchar *mkv = g_build_filename (tmpdir, "out.mkv", NULL);
+  gchar *mkv2 = g_build_filename (tmpdir, "out2.mkv", NULL);
+  gchar *before = NULL, *after = NULL, *json = NULL, *col_a, *col_b;
+  gchar **devices;
+  SeecitvKeystore *ks;
+  GPtrArray *log;
+  GError *err = NULL;
+  guint i;
+
+  keys_init ();
+  record (clip, device, NULL);
+  record (other, "garage", NULL);
+  fail_unless_equals_int (run_tool_at ("2026-03-01T00:00:00Z", NULL, NULL,
+          "--keystore", keystore, "export", clip, "-o", mkv, NULL), 0);
+  fail_unless_equals_int (play_clip_at ("2026-03-02T00:00:00Z", clip), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-03T00:00:00Z", NULL, NULL,
+          "--keystore", keystore, "export", other, "-o", mkv2, NULL), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-04T00:00:00Z", &before, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (before, device), 2);
+  fail_unless_equals_int (count_lines (before, clip), 2);
+
+  fail_unless_equals_int (run_tool_at ("2026-03-05T00:00:00Z", NULL, NULL,
+          "--keystore", keystore, "forget", "--device", device, NULL), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-06T00:00:00Z", &after, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-06T00:00:00Z", &json, NULL,
+          "--keystore", keystore, "audit", "--json", NULL), 0);
+
+  /* The same entries (count, times, actions, clip ids, users, processes) */
+  fail_unless_equals_int (count_lines (after, "\t"),
+      count_lines (before, "\t"));
+  fail_unless_equals_int (count_lines (after, "\t"), 3);
+  for (i = 0; i < 7; i++) {
+    if (i == 3 || i == 4)
+      continue;
+    col_a = audit_column (before, i);
+    col_b = audit_column (after, i);
+    fail_unless_equals_string (col_a, col_b);
+    g_free (col_a);
+    g_free (col_b);
+  }
+  /* ... but the device only as its pseudonym, and no path. */
+  fail_unless (strstr (after, device) == NULL, "%s", after);
+  fail_unless (strstr (after, clip) == NULL, "%s", after);
+  fail_unless (strstr (json, device) == NULL, "%s", json);
+  fail_unless (strstr (json, clip) == NULL, "%s", json);
+  fail_unless (strstr (json, "porch") == NULL, "%s", json);
+  fail_unless_equals_int (count_lines (after, "\tforgotten-"), 2);
+  fail_unless_equals_int (count_lines (after, "\tgarage\t"), 1);
+  fail_unless_equals_int (count_lines (after, other), 1);
+  col_b = audit_column (after, 3);
+  devices = g_strsplit (col_b, "\n", -1);
+  /* one pseudonym for both entries, 32 hex digits, not the MAC's form */
+  fail_unless_equals_int (strlen (devices[0]), strlen ("forgotten-") + 32);
+  fail_unless_equals_string (devices[0], devices[1]);
+  fail_unless_equals_string (devices[2], "garage");
+  g_strfreev (devices);
+  g_free (col_b);
+  col_b = audit_column (after, 4);
+  fail_unless (g_str_has_prefix (col_b, "-\n-\n"), "%s", col_b);
+  g_free (col_b);
+
+  /* The decrypted log itself holds neither the name nor the path. */
+  ks = seecitv_keystore_open_default (keystore, NULL, &err);
+  fail_unless (ks != NULL, "%s", err ? err->message : "");
+  log = seecitv_keystore_list_access (ks);
+  fail_unless_equals_int (log->len, 3);
+  for (i = 0; i < log->len; i++) {
+    SeecitvKeystoreAccess *e = log->pdata[i];
+    const gchar *fields[] = { e->device_id, e->path, e->user, e->process };
+    guint j;
+
+    for (j = 0; j < G_N_ELEMENTS (fields); j++) {
+      fail_unless (strstr (fields[j], "porch") == NULL, "%s", fields[j]);
+      fail_unless (strstr (fields[j], recdir) == NULL ||
+          strcmp (fields[j], other) == 0, "%s", fields[j]);
+    }
+  }
+  g_ptr_array_unref (log);
+  seecitv_keystore_free (ks);
+
+  g_free (json);
+  g_free (after);
+  g_free (before);
+  g_free (mkv2);
+  g_free (mkv);
+  g_free (other);
+  g_free (clip);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sheet)
 {
   gchar *ball = rec_path ("ball.sctv");
@@ -1954,6 +2077,7 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_purge);
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_audit);
+  tcase_add_test (tc, test_forget_access_log);
   tcase_add_test (tc, test_sheet);
   tcase_add_test (tc, test_play_unlogged);
   tcase_add_test (tc, test_keys_rotate);
