@@ -593,7 +593,7 @@ longest_clip (const gchar * list)
   for (guint i = 1; lines[i] != NULL; i++) {
     gchar **f = g_strsplit (lines[i], "\t", -1);
 
-    if (g_strv_length (f) == 8 && strcmp (f[7], "present") == 0 &&
+    if (g_strv_length (f) >= 8 && strcmp (f[7], "present") == 0 &&
         g_ascii_strtod (f[4], NULL) > best_duration) {
       best_duration = g_ascii_strtod (f[4], NULL);
       g_free (best);

@@ -521,11 +521,14 @@ end_time_change (SeecitvKeystore * ks, gpointer data, GError ** error)
   EndTimeChange *e = data;
 
   return seecitv_keystore_set_clip_info (ks, e->clip_id, e->location, e->now,
-      error);
+      error) && seecitv_keystore_set_clip_state (ks, e->clip_id,
+      SEECITV_CLIP_STATE_COMPLETE, error);
 }
 
-/* Records the clip's end time in the index. Not fatal: the clip itself is
- * complete, so a failure is a warning. */
+/* Records the clip's end time and state (complete) in the index, once its
+ * final chunk is synced. Not fatal: the clip itself is complete, so a
+ * failure is a warning (the index then still says recording, which
+ * seecitvdecrypt plays as after a crash). */
 static void
 record_end_time (SeecitvCryptSink * self)
 {

@@ -33,11 +33,17 @@
  * played: the element fails with RESOURCE / WRITE.
  *
  * A wrong key, a clip the keystore has no key for, and any tampering with
- * the clip are errors. A clip that stops before its final chunk (a crash,
- * `kill -9`, a copy taken while recording, a cut file) is not: the element
- * delivers every authentic byte, then posts one warning and a
- * "seecitvdecrypt-truncated" message, then sends EOS, so that the
- * recording up to its last sync plays.
+ * the clip are errors. A clip stops before its final chunk after a crash
+ * (`kill -9`, power loss), a failed write, or when it is read while being
+ * recorded; the keystore's index says which clips may: those whose state
+ * is `recording` or `truncated` (clip states: `recording`, `complete`,
+ * `truncated`, the same in `seecitv list` and `verify`). Such a clip is
+ * not an error: the element delivers every authentic byte, then posts one
+ * warning and a "seecitvdecrypt-truncated" message, then sends EOS, so
+ * that the recording up to its last sync plays. A clip the index records
+ * as `complete` (its state when the reading started) that ends before its
+ * final chunk had its end cut off: every authentic byte is delivered, then
+ * the element fails (STREAM / DECRYPT, `reason` `truncated`).
  *
  * ## Messages
  *
@@ -57,9 +63,11 @@
  * * STREAM / DECRYPT: the clip does not authenticate: wrong key (reason
  *   `wrong-key`, `key-mismatch`), a tampered, reordered or forged chunk
  *   (`auth`), a malformed chunk or header (`corrupt`, `unsupported-version`,
- *   `trailing-data`, `too-long`). Details: `reason` (gchararray),
- *   `chunk-index` (guint64, the chunk that failed, counting from 0),
- *   `clip-id` (gchararray, when the header was read).
+ *   `trailing-data`, `too-long`), a clip indexed as complete whose end is
+ *   missing (`truncated`). Details: `reason` (gchararray),
+ *   `chunk-index` (guint64, the chunk that failed, counting from 0; for
+ *   `truncated`, the missing one), `clip-id` (gchararray, when the header
+ *   was read).
  * * STREAM / DECRYPT_NOKEY: the keystore has no key for this clip (another
  *   keystore, or the clip was deleted or its device forgotten). Details:
  *   `reason` (`no-key`), `clip-id`.
@@ -301,6 +309,7 @@ seecitv_decrypt_reset (SeecitvDecrypt * self)
   self->caps_sent = FALSE;
   self->failed = FALSE;
   self->logged = FALSE;
+  self->index_state = SEECITV_CLIP_STATE_RECORDING;
   self->offset = 0;
 }
 
@@ -537,6 +546,11 @@ log_access (SeecitvDecrypt * self)
     self->failed = TRUE;
     return FALSE;
   }
+  /* The state as of this reading's start: a clip sealed since, while we
+   * read its earlier bytes, was not complete when it was read. */
+  if (!seecitv_keystore_get_clip_state (self->ks, h->ids.clip_id,
+          &self->index_state))
+    self->index_state = SEECITV_CLIP_STATE_RECORDING;
   self->logged = TRUE;
   return TRUE;
 }
@@ -651,6 +665,21 @@ seecitv_decrypt_eos (SeecitvDecrypt * self, GstEvent * event)
     gchar clip_id[2 * SEECITV_CLIP_ID_SIZE + 1];
 
     format_clip_id (self, clip_id);
+    if (self->index_state == SEECITV_CLIP_STATE_COMPLETE) {
+      /* Sealed complete, so no crash made this prefix: its end was cut
+       * off (a cut copy, an attack that hides the end). */
+      self->failed = TRUE;
+      GST_ELEMENT_ERROR_WITH_DETAILS (self, STREAM, DECRYPT,
+          ("The clip's end is missing: the keystore's index says it was "
+              "sealed complete, but it ends before its final chunk."),
+          ("%" G_GUINT64_FORMAT " bytes in %" G_GUINT64_FORMAT
+              " chunks delivered", bytes, chunks),
+          ("reason", G_TYPE_STRING, "truncated",
+              "chunk-index", G_TYPE_UINT64, chunks,
+              "clip-id", G_TYPE_STRING, clip_id, NULL));
+      gst_event_unref (event);
+      return FALSE;
+    }
     GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECODE,
         ("The clip is truncated: it ends before its final chunk (a crash "
             "or a cut copy); everything up to there was delivered."),

@@ -39,6 +39,9 @@ struct _SeecitvDecrypt
   gboolean caps_sent;           /* caps and segment pushed */
   gboolean failed;              /* an error was posted: drop the rest */
   gboolean logged;              /* the access log entry is written */
+  /* The clip's state in the index when its reading was logged; RECORDING
+   * when not indexed */
+  SeecitvClipState index_state;
   SeecitvAccessAction cur_purpose;      /* purpose, copied at start */
   guint64 offset;               /* plaintext bytes pushed */
 };

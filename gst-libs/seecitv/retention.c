@@ -11,7 +11,12 @@
 
 #include "retention.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #define NS_PER_US 1000
 
@@ -97,4 +102,17 @@ seecitv_retention_choose (GPtrArray * cands, guint64 retention,
     c->reason = "disk-full";
     freed += c->disk;
   }
+}
+
+gboolean
+seecitv_retention_file_is_live (const gchar * path)
+{
+  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  gboolean live;
+
+  if (fd < 0)
+    return FALSE;
+  live = flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close (fd);
+  return live;
 }

@@ -6,7 +6,8 @@
  * a directory, which go now and why. Listing the directory, deleting keys
  * and files and posting messages are seecitvsink's
  * (gst/seecitv/seecitvsinkretention.c). Tested in
- * tests/check/libs/retention.c.
+ * tests/check/libs/retention.c. Also the one file check retention and
+ * the command line share: whether a live writer holds a clip file.
  */
 #ifndef __SEECITV_RETENTION_H__
 #define __SEECITV_RETENTION_H__
@@ -56,6 +57,10 @@ void seecitv_retention_sort (GPtrArray * cands);
 void seecitv_retention_choose (GPtrArray * cands, guint64 retention,
     guint64 max_size, guint64 need_free, guint64 avail, gint64 now_wall,
     gint64 now_mono);
+
+/* TRUE when another open file description holds @path flock()ed: a live
+ * seecitvcryptsink writing it (it holds the file it writes locked). */
+gboolean seecitv_retention_file_is_live (const gchar * path);
 
 G_END_DECLS
 

@@ -60,7 +60,9 @@
  * #SeecitvSink:location that no live writer holds locked (seecitvcryptsink
  * holds an flock(2) on the file it writes) is such a clip: it is renamed
  * to `NAME` (never replacing a file), the directory fsynced, its index
- * entry pointed at the new name (its end time stays unknown) and
+ * entry pointed at the new name with the state `truncated` (its end time
+ * stays unknown; a clip renamed at close that was not sealed complete, after
+ * a failed write, is `truncated` too) and
  * "seecitvsink-clip-recovered" posted; nothing is deleted.
  *
  * The keystore is unlocked by its master key file `KEYSTORE.key`, or by

@@ -149,11 +149,12 @@ typedef struct
   guint64 media;                /* media duration (ns) or NONE */
 } IndexPath;
 
-/* Points the clip's index entry at its final name. With the media
- * duration known, its end becomes start plus that duration, so that the
- * index's duration is the media's, not the time the file was open (which
- * differs for input faster or slower than real time); else its end time
- * is kept. */
+/* Points the clip's index entry at its final name. Its writer is done
+ * (closed, or dead for a recovered clip): a clip not sealed complete by
+ * then is truncated. With the media duration of a complete clip known,
+ * its end becomes start plus that duration, so that the index's duration
+ * is the media's, not the time the file was open (which differs for input
+ * faster or slower than real time); else its end time is kept. */
 static gboolean
 index_set_path (SeecitvKeystore * ks, gpointer data, GError ** err)
 {
@@ -167,11 +168,14 @@ index_set_path (SeecitvKeystore * ks, gpointer data, GError ** err)
 
     if (memcmp (c->ids.clip_id, ip->clip_id, SEECITV_CLIP_ID_SIZE) == 0) {
       gint64 end = c->end_time;
+      gboolean complete = c->state == SEECITV_CLIP_STATE_COMPLETE;
 
-      if (GST_CLOCK_TIME_IS_VALID (ip->media) && c->start_time >= 0)
+      if (complete && GST_CLOCK_TIME_IS_VALID (ip->media) &&
+          c->start_time >= 0)
         end = c->start_time + (gint64) (ip->media / GST_USECOND);
       ok = seecitv_keystore_set_clip_info (ks, ip->clip_id, ip->path, end,
-          err);
+          err) && (complete || seecitv_keystore_set_clip_state (ks,
+              ip->clip_id, SEECITV_CLIP_STATE_TRUNCATED, err));
       break;
     }
   }

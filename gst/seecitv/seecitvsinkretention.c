@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -101,21 +100,6 @@ list_candidates (SeecitvSink * self, const gchar * dir)
   g_dir_close (d);
   seecitv_retention_sort (cands);
   return cands;
-}
-
-/* TRUE when another open file description holds @path flock()ed (its
- * seecitvcryptsink is alive). */
-static gboolean
-temp_is_live (const gchar * path)
-{
-  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-  gboolean live;
-
-  if (fd < 0)
-    return FALSE;
-  live = flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  close (fd);
-  return live;
 }
 
 guint64
@@ -210,7 +194,8 @@ seecitv_sink_purge (SeecitvSink * self, guint64 need_free)
   for (i = 0; i < cands->len; i++) {
     SeecitvRetentionCandidate *c = cands->pdata[i];
 
-    if (c->stale && c->reason != NULL && temp_is_live (c->path)) {
+    if (c->stale && c->reason != NULL &&
+        seecitv_retention_file_is_live (c->path)) {
       GST_DEBUG_OBJECT (self, "%s is being written: kept", c->path);
       c->reason = NULL;
     }

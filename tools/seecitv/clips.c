@@ -22,9 +22,24 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <openssl/crypto.h>
+#include <seecitv/retention.h>
 #include "seecitv-remote.h"
 
 #define READ_BLOCK (256 * 1024)
+
+/* The state of an indexed clip as `list` and `verify` show it: the
+ * index's, except that a clip the index says is recording, whose file no
+ * writer holds any longer, is truncated (its writer died; seecitvsink
+ * records that at its next start). */
+static SeecitvClipState
+clip_state (SeecitvClipState indexed, const gchar * path)
+{
+  if (indexed == SEECITV_CLIP_STATE_RECORDING &&
+      g_file_test (path, G_FILE_TEST_EXISTS) &&
+      !seecitv_retention_file_is_live (path))
+    return SEECITV_CLIP_STATE_TRUNCATED;
+  return indexed;
+}
 
 int
 cmd_list (int argc, char **argv)
@@ -58,7 +73,7 @@ cmd_list (int argc, char **argv)
     g_string_append (out, "[");
   else
     g_string_append (out, "clip-id\tdevice\tstart\tend\tduration\tpath\t"
-        "size\tstatus\n");
+        "size\tstatus\tstate\n");
   for (i = 0; i < clips->len; i++) {
     SeecitvKeystoreClipInfo *c = clips->pdata[i];
     gchar *id = hex_encode (c->ids.clip_id, SEECITV_CLIP_ID_SIZE);
@@ -72,6 +87,8 @@ cmd_list (int argc, char **argv)
     gboolean present = g_stat (c->path, &st) == 0;
     gchar *size = present ? g_strdup_printf ("%" G_GUINT64_FORMAT,
         (guint64) st.st_size) : g_strdup ("-");
+    const gchar *state = seecitv_clip_state_name (clip_state (c->state,
+            c->path));
 
     if (json) {
       g_string_append (out, i ? ",\n " : "\n ");
@@ -92,12 +109,13 @@ cmd_list (int argc, char **argv)
       g_string_append_printf (out, ", \"duration\": %s, \"path\": ",
           timed ? duration : "null");
       json_string (out, c->path);
-      g_string_append_printf (out, ", \"size\": %s, \"status\": \"%s\"}",
-          present ? size : "null", present ? "present" : "missing");
+      g_string_append_printf (out, ", \"size\": %s, \"status\": \"%s\", "
+          "\"state\": \"%s\"}", present ? size : "null",
+          present ? "present" : "missing", state);
     } else {
-      g_string_append_printf (out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id,
-          c->device_id, start, end, duration, c->path, size,
-          present ? "present" : "missing");
+      g_string_append_printf (out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+          id, c->device_id, start, end, duration, c->path, size,
+          present ? "present" : "missing", state);
     }
     g_free (id);
     g_free (start);
@@ -118,8 +136,37 @@ done:
   return status;
 }
 
-/* Verifies the clip file at @path and prints one line "LABEL\tRESULT".
- * Returns TRUE when it is intact. */
+/* What verify_one () says of a clip that ends before its final chunk
+ * (@bytes authentic), given its state in the index. @ok: FALSE unless it
+ * is still being written. */
+static gchar *
+prefix_result (SeecitvKeystore * ks, SeecitvClipReader * reader,
+    const gchar * path, gboolean * ok)
+{
+  const SeecitvClipHeader *h = seecitv_clip_reader_get_header (reader);
+  guint64 bytes = seecitv_clip_reader_get_bytes_verified (reader);
+  SeecitvClipState indexed = SEECITV_CLIP_STATE_RECORDING;
+
+  if (h != NULL)
+    seecitv_keystore_get_clip_state (ks, h->ids.clip_id, &indexed);
+  *ok = FALSE;
+  switch (clip_state (indexed, path)) {
+    case SEECITV_CLIP_STATE_RECORDING:
+      *ok = TRUE;
+      return g_strdup_printf ("recording (%" G_GUINT64_FORMAT
+          " bytes so far)", bytes);
+    case SEECITV_CLIP_STATE_COMPLETE:
+      return g_strdup_printf ("truncated at %" G_GUINT64_FORMAT " bytes "
+          "(the index says complete: its end was cut off)", bytes);
+    default:
+      return g_strdup_printf ("truncated at %" G_GUINT64_FORMAT " bytes",
+          bytes);
+  }
+}
+
+/* Verifies the clip file at @path and prints one line "LABEL\tRESULT":
+ * its state (`complete`, `recording`, `truncated`) or what is wrong.
+ * Returns TRUE when it is complete or still being written. */
 static gboolean
 verify_one (SeecitvKeystore * ks, const gchar * label, const gchar * path)
 {
@@ -129,7 +176,7 @@ verify_one (SeecitvKeystore * ks, const gchar * label, const gchar * path)
   FILE *f;
   GError *err = NULL;
   SeecitvClipEnd end = SEECITV_CLIP_END_COMPLETE;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, good = FALSE;
   gchar *result = NULL;
 
   f = g_fopen (path, "rb");
@@ -160,11 +207,11 @@ verify_one (SeecitvKeystore * ks, const gchar * label, const gchar * path)
   if (ok && result == NULL)
     ok = seecitv_clip_reader_finish (reader, &end, &err);
   if (result == NULL) {
-    if (ok && end == SEECITV_CLIP_END_COMPLETE)
-      result = g_strdup ("intact");
-    else if (ok)
-      result = g_strdup_printf ("truncated at %" G_GUINT64_FORMAT " bytes",
-          seecitv_clip_reader_get_bytes_verified (reader));
+    if (ok && end == SEECITV_CLIP_END_COMPLETE) {
+      result = g_strdup ("complete");
+      good = TRUE;
+    } else if (ok)
+      result = prefix_result (ks, reader, path, &good);
     else if (g_error_matches (err, SEECITV_KEYSTORE_ERROR,
             SEECITV_KEYSTORE_ERROR_NOT_FOUND))
       result = g_strdup ("no key");
@@ -182,14 +229,13 @@ verify_one (SeecitvKeystore * ks, const gchar * label, const gchar * path)
     else
       result = g_strdup_printf ("error (%s)", err ? err->message : "?");
   }
-  ok = strcmp (result, "intact") == 0;
   g_print ("%s\t%s\n", label, result);
   g_free (result);
   g_clear_error (&err);
   g_free (buf);
   g_byte_array_unref (plain);
   seecitv_clip_reader_free (reader);
-  return ok;
+  return good;
 }
 
 int

@@ -79,8 +79,13 @@ static const gchar *description =
     "keystore's access log; entries older than 3 months are removed at\n"
     "every write, and no entry is dated before the newest one.\n"
     "\n"
-    "Exit status: 0 success (verify: every clip intact), 1 failure (verify:\n"
-    "a clip is missing, truncated, tampered or has no key), 2 usage error.\n";
+    "Clip states, in list and verify: recording (still being written),\n"
+    "complete (sealed), truncated (its writer ended without sealing it: a\n"
+    "crash, a failed write; it decrypts up to its last sync).\n"
+    "\n"
+    "Exit status: 0 success (verify: every clip complete or recording),\n"
+    "1 failure (verify: a clip is missing, truncated, tampered or has no\n"
+    "key), 2 usage error.\n";
 
 /* ---- helpers ---- */
 

@@ -27,6 +27,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
 /* ------------------------------------------------------------------------
@@ -173,6 +174,78 @@ seecitv_keystore_add_access (SeecitvKeystore * ks,
   g_ptr_array_add (ks->access, a);
   g_ptr_array_sort (ks->access, seecitv_ks_compare_access);
   seecitv_keystore_expire_access (ks, now);
+  return TRUE;
+}
+
+/* What the pseudonym of a forgotten device is computed over, after this
+ * label: its id. */
+#define PSEUDONYM_LABEL "seecitv access log pseudonym\0"
+#define PSEUDONYM_PREFIX "forgotten-"
+#define PSEUDONYM_BYTES 16
+
+/* Wipes and frees @s, replacing it by a copy of @with. */
+static void
+replace_string (gchar ** s, const gchar * with)
+{
+  OPENSSL_cleanse (*s, strlen (*s));
+  g_free (*s);
+  *s = g_strdup (with);
+}
+
+/**
+ * seecitv_ks_access_forget_device:
+ * @d: the device being forgotten, its KEK still there
+ * @clip_ids: (element-type guint8[SEECITV_CLIP_ID_SIZE]): the ids of its
+ *   clips
+ *
+ * The access log keeps its entries for three months, also those of a
+ * forgotten device, but no longer names it: each entry of @d (by device,
+ * or by one of @clip_ids) gets the device's pseudonym instead of its id,
+ * and loses its path (which names the device too). The pseudonym is
+ * "forgotten-" and 32 hex digits of HMAC-SHA256 under the device's KEK,
+ * which is deleted with the device: entries of the same device stay
+ * linked to one another, and nobody, keystore in hand, can tell which
+ * device it was by trying names. Before this there was no pseudonym of a
+ * device id (the MAC's, seecitv_protocol_pseudonymise_mac (), is keyed by
+ * the pairing secret and of the MAC, which the keystore never holds).
+ */
+gboolean
+seecitv_ks_access_forget_device (SeecitvKeystore * ks, const Device * d,
+    GHashTable * clip_ids, GError ** error)
+{
+  guint8 mac[EVP_MAX_MD_SIZE];
+  guint mac_len = 0;
+  gchar pseudonym[sizeof (PSEUDONYM_PREFIX) + 2 * PSEUDONYM_BYTES];
+  GByteArray *msg = g_byte_array_new ();
+  guint i;
+  guint8 *ok;
+
+  g_byte_array_append (msg, (const guint8 *) PSEUDONYM_LABEL,
+      sizeof (PSEUDONYM_LABEL));
+  g_byte_array_append (msg, (const guint8 *) d->id, strlen (d->id));
+  ok = HMAC (EVP_sha256 (), d->kek, KEK_SIZE, msg->data, msg->len, mac,
+      &mac_len);
+  g_byte_array_unref (msg);
+  if (ok == NULL || mac_len < PSEUDONYM_BYTES) {
+    seecitv_crypto_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_CRYPTO, "HMAC-SHA256");
+    return FALSE;
+  }
+  memcpy (pseudonym, PSEUDONYM_PREFIX, strlen (PSEUDONYM_PREFIX));
+  for (i = 0; i < PSEUDONYM_BYTES; i++)
+    g_snprintf (pseudonym + strlen (PSEUDONYM_PREFIX) + 2 * i, 3, "%02x",
+        mac[i]);
+  OPENSSL_cleanse (mac, sizeof (mac));
+
+  for (i = 0; i < ks->access->len; i++) {
+    Access *a = ks->access->pdata[i];
+
+    if (strcmp (a->device_id, d->id) != 0 &&
+        !g_hash_table_contains (clip_ids, a->clip_id))
+      continue;
+    replace_string (&a->device_id, pseudonym);
+    replace_string (&a->path, "");
+  }
   return TRUE;
 }
 

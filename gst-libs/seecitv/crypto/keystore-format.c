@@ -325,7 +325,7 @@ static gboolean
 parse_clip (SeecitvKeystore * ks, Cursor * c)
 {
   Clip *k = g_new0 (Clip, 1);
-  guint dev_len, path_len;
+  guint dev_len, path_len, state;
 
   if (!cur_copy (c, k->clip_id, SEECITV_CLIP_ID_SIZE) ||
       !cur_u8 (c, &dev_len) ||
@@ -335,13 +335,27 @@ parse_clip (SeecitvKeystore * ks, Cursor * c)
       !cur_copy (c, k->wrapped, WRAPPED_SIZE) ||
       !cur_i64 (c, &k->start_time) || !cur_i64 (c, &k->end_time) ||
       !cur_u16 (c, &path_len) || path_len > SEECITV_KEYSTORE_MAX_PATH ||
-      (k->path = cur_string (c, path_len)) == NULL || c->left != 0 ||
-      g_hash_table_contains (ks->clips, k->clip_id)) {
-    seecitv_ks_clip_free (k);
-    return FALSE;
+      (k->path = cur_string (c, path_len)) == NULL)
+    goto bad;
+  if (ks->version >= 3) {
+    if (!cur_u8 (c, &state) || state > SEECITV_CLIP_STATE_TRUNCATED)
+      goto bad;
+  } else {
+    /* Before version 3 an end time was written only once the clip was
+     * sealed (or renamed by seecitvsink); without one, its writer may be
+     * alive or dead: recording, as the index last knew it. */
+    state = k->end_time >= 0 ? SEECITV_CLIP_STATE_COMPLETE :
+        SEECITV_CLIP_STATE_RECORDING;
   }
+  if (c->left != 0 || g_hash_table_contains (ks->clips, k->clip_id))
+    goto bad;
+  k->state = state;
   g_hash_table_insert (ks->clips, k->clip_id, k);
   return TRUE;
+
+bad:
+  seecitv_ks_clip_free (k);
+  return FALSE;
 }
 
 static gboolean
@@ -520,7 +534,7 @@ build_payload (SeecitvKeystore * ks, gsize * out_len)
 
     total += RECORD_HEADER_SIZE + SEECITV_CLIP_ID_SIZE + 1 +
         strlen (k->device_id) + 2 * SEECITV_CLIP_ID_SIZE + WRAPPED_SIZE +
-        8 + 8 + 2 + strlen (k->path);
+        8 + 8 + 2 + strlen (k->path) + 1;
   }
   for (i = 0; i < ks->access->len; i++)
     total += RECORD_HEADER_SIZE + access_body_size (ks->access->pdata[i]);
@@ -547,7 +561,7 @@ build_payload (SeecitvKeystore * ks, gsize * out_len)
     gsize dev_len = strlen (k->device_id), path_len = strlen (k->path);
 
     p = put_record (p, RECORD_CLIP, SEECITV_CLIP_ID_SIZE + 1 + dev_len +
-        2 * SEECITV_CLIP_ID_SIZE + WRAPPED_SIZE + 8 + 8 + 2 + path_len);
+        2 * SEECITV_CLIP_ID_SIZE + WRAPPED_SIZE + 8 + 8 + 2 + path_len + 1);
     p = put (p, k->clip_id, SEECITV_CLIP_ID_SIZE);
     *p++ = dev_len;
     p = put (p, k->device_id, dev_len);
@@ -561,6 +575,7 @@ build_payload (SeecitvKeystore * ks, gsize * out_len)
     seecitv_store_be16 (p, path_len);
     p += 2;
     p = put (p, k->path, path_len);
+    *p++ = k->state;
   }
   for (i = 0; i < ks->access->len; i++) {
     Access *a = ks->access->pdata[i];

@@ -17,9 +17,10 @@
 G_BEGIN_DECLS
 
 /* Version 1: device and clip records. Version 2 adds the access log
- * (record type 3). Readers take every version up to theirs and refuse a
- * newer one by its number; writers always write the newest. */
-#define KEYSTORE_VERSION 2
+ * (record type 3). Version 3 ends each clip record with the clip's state.
+ * Readers take every version up to theirs and refuse a newer one by its
+ * number; writers always write the newest. */
+#define KEYSTORE_VERSION 3
 #define KEYSTORE_MIN_VERSION 1
 
 /* Envelope layout, see docs/clip-format.md */
@@ -79,6 +80,7 @@ typedef struct
   gchar *path;
   gint64 start_time;
   gint64 end_time;
+  guint8 state;                 /* SeecitvClipState */
 } Clip;
 
 typedef struct
@@ -119,6 +121,9 @@ struct _SeecitvKeystore
 
 G_GNUC_INTERNAL
 void seecitv_ks_access_free (Access * a);
+G_GNUC_INTERNAL
+gboolean seecitv_ks_access_forget_device (SeecitvKeystore * ks,
+    const Device * d, GHashTable * clip_ids, GError ** error);
 G_GNUC_INTERNAL
 gboolean seecitv_ks_check_kdf_params (const SeecitvKeystoreKdfParams * p,
     gint code, GError ** error);

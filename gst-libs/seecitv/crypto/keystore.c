@@ -345,15 +345,33 @@ clip_is_of_device (gpointer key, gpointer value, gpointer user_data)
  * seecitv_keystore_forget_device:
  *
  * Deletes the device's KEK, pairing secret, and every key and index entry
- * of its clips. Takes effect on disk at the next save.
+ * of its clips, and makes the access log's entries of the device name it
+ * by a pseudonym, without their paths (seecitv_ks_access_forget_device ()).
+ * Takes effect on disk at the next save.
  */
 gboolean
 seecitv_keystore_forget_device (SeecitvKeystore * ks,
     const gchar * device_id, GError ** error)
 {
+  GHashTable *clip_ids;
+  GHashTableIter iter;
+  Device *d;
+  Clip *k;
+  gboolean ok;
+
   g_return_val_if_fail (ks != NULL, FALSE);
 
-  if (lookup_device (ks, device_id, error) == NULL)
+  d = lookup_device (ks, device_id, error);
+  if (d == NULL)
+    return FALSE;
+  clip_ids = g_hash_table_new (clip_id_hash, clip_id_equal);
+  g_hash_table_iter_init (&iter, ks->clips);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) & k))
+    if (clip_is_of_device (NULL, k, (gpointer) device_id))
+      g_hash_table_add (clip_ids, k->clip_id);
+  ok = seecitv_ks_access_forget_device (ks, d, clip_ids, error);
+  g_hash_table_unref (clip_ids);
+  if (!ok)
     return FALSE;
   g_hash_table_foreach_remove (ks->clips, clip_is_of_device,
       (gpointer) device_id);
@@ -503,6 +521,7 @@ seecitv_keystore_new_clip_key (SeecitvKeystore * ks, const gchar * device_id,
   k->path = g_strdup (path ? path : "");
   k->start_time = start_time;
   k->end_time = -1;
+  k->state = SEECITV_CLIP_STATE_RECORDING;
   g_hash_table_insert (ks->clips, k->clip_id, k);
 
   memcpy (key, dk, sizeof (dk));
@@ -574,6 +593,73 @@ seecitv_keystore_set_clip_info (SeecitvKeystore * ks, const guint8 * clip_id,
   return TRUE;
 }
 
+const gchar *
+seecitv_clip_state_name (SeecitvClipState state)
+{
+  switch (state) {
+    case SEECITV_CLIP_STATE_RECORDING:
+      return "recording";
+    case SEECITV_CLIP_STATE_COMPLETE:
+      return "complete";
+    case SEECITV_CLIP_STATE_TRUNCATED:
+      return "truncated";
+    default:
+      return "unknown";
+  }
+}
+
+/**
+ * seecitv_keystore_set_clip_state:
+ *
+ * Records the clip's state in the index (in memory; save to make it
+ * last): %SEECITV_CLIP_STATE_COMPLETE once its final chunk is written and
+ * synced, %SEECITV_CLIP_STATE_TRUNCATED once its writer is known to have
+ * ended without it.
+ */
+gboolean
+seecitv_keystore_set_clip_state (SeecitvKeystore * ks, const guint8 * clip_id,
+    SeecitvClipState state, GError ** error)
+{
+  Clip *k;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (clip_id != NULL, FALSE);
+
+  if (state > SEECITV_CLIP_STATE_TRUNCATED) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID,
+        "unknown clip state %d", state);
+    return FALSE;
+  }
+  k = lookup_clip (ks, clip_id, error);
+  if (k == NULL)
+    return FALSE;
+  k->state = state;
+  return TRUE;
+}
+
+/**
+ * seecitv_keystore_get_clip_state:
+ * @state: (out): the clip's state in the index
+ *
+ * Returns: %FALSE when the index has no such clip
+ */
+gboolean
+seecitv_keystore_get_clip_state (SeecitvKeystore * ks, const guint8 * clip_id,
+    SeecitvClipState * state)
+{
+  Clip *k;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (clip_id != NULL, FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
+
+  k = g_hash_table_lookup (ks->clips, clip_id);
+  if (k == NULL)
+    return FALSE;
+  *state = k->state;
+  return TRUE;
+}
+
 /**
  * seecitv_keystore_delete_clip_key:
  *
@@ -626,6 +712,7 @@ seecitv_keystore_list_clips (SeecitvKeystore * ks, const gchar * device_id)
     info->path = g_strdup (k->path);
     info->start_time = k->start_time;
     info->end_time = k->end_time;
+    info->state = k->state;
     g_ptr_array_add (infos, info);
   }
   g_ptr_array_unref (clips);

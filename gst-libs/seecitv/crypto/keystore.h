@@ -103,6 +103,29 @@ typedef struct
 #define SEECITV_KEYSTORE_DEFAULT_P 1
 
 /**
+ * SeecitvClipState:
+ * @SEECITV_CLIP_STATE_RECORDING: its writer has not ended it (yet: a
+ *   crash leaves a clip in this state until a recorder recovers it)
+ * @SEECITV_CLIP_STATE_COMPLETE: sealed with its final chunk: a copy that
+ *   ends before it was cut
+ * @SEECITV_CLIP_STATE_TRUNCATED: its writer ended without the final chunk
+ *   (a crash recovered at the next start, a failed write, a stop without
+ *   sealing): it decrypts up to its last sync
+ *
+ * A clip's state, one set everywhere (the index, `seecitv list` and
+ * `verify`, seecitvdecrypt). The values are the file format's.
+ */
+typedef enum
+{
+  SEECITV_CLIP_STATE_RECORDING = 0,
+  SEECITV_CLIP_STATE_COMPLETE = 1,
+  SEECITV_CLIP_STATE_TRUNCATED = 2,
+} SeecitvClipState;
+
+/* "recording", "complete" or "truncated" ("unknown" for another value). */
+const gchar *seecitv_clip_state_name (SeecitvClipState state);
+
+/**
  * SeecitvKeystoreClipInfo:
  * @start_time, @end_time: wall-clock microseconds since the Unix epoch (as
  *   g_get_real_time()); @end_time is -1 while unknown
@@ -116,6 +139,7 @@ typedef struct
   gchar *path;
   gint64 start_time;
   gint64 end_time;
+  SeecitvClipState state;
 } SeecitvKeystoreClipInfo;
 
 void seecitv_keystore_clip_info_free (SeecitvKeystoreClipInfo * info);
@@ -174,6 +198,10 @@ gboolean seecitv_keystore_get_clip_key (SeecitvKeystore * ks,
 gboolean seecitv_keystore_set_clip_info (SeecitvKeystore * ks,
     const guint8 * clip_id, const gchar * path, gint64 end_time,
     GError ** error);
+gboolean seecitv_keystore_set_clip_state (SeecitvKeystore * ks,
+    const guint8 * clip_id, SeecitvClipState state, GError ** error);
+gboolean seecitv_keystore_get_clip_state (SeecitvKeystore * ks,
+    const guint8 * clip_id, SeecitvClipState * state);
 gboolean seecitv_keystore_delete_clip_key (SeecitvKeystore * ks,
     const guint8 * clip_id, GError ** error);
 GPtrArray *seecitv_keystore_list_clips (SeecitvKeystore * ks,

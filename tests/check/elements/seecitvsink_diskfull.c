@@ -53,7 +53,8 @@ teardown (void)
   g_clear_pointer (&keystore, g_free);
 }
 
-/* Decrypts @path: whole (@complete) or up to its last sync. Returns the
+/* Decrypts @path: whole (@complete) or up to its last sync; the index
+ * says complete, or truncated (a clip the disk cut short). Returns the
  * Matroska bytes recovered. */
 static gsize
 decrypt (const gchar * path, gboolean complete)
@@ -62,6 +63,7 @@ decrypt (const gchar * path, gboolean complete)
   SeecitvKeystore *ks = seecitv_keystore_open_default (keystore, NULL, &err);
   SeecitvClipReader *reader;
   GByteArray *out = g_byte_array_new ();
+  SeecitvClipState state;
   SeecitvClipEnd end;
   gchar *data = NULL;
   gsize len, n;
@@ -76,6 +78,10 @@ decrypt (const gchar * path, gboolean complete)
       "%s: %s", path, err ? err->message : "");
   if (complete)
     fail_unless_equals_int (end, SEECITV_CLIP_END_COMPLETE);
+  fail_unless (seecitv_keystore_get_clip_state (ks,
+          seecitv_clip_reader_get_header (reader)->ids.clip_id, &state));
+  fail_unless_equals_int (state, complete ? SEECITV_CLIP_STATE_COMPLETE :
+      SEECITV_CLIP_STATE_TRUNCATED);
   seecitv_clip_reader_free (reader);
   n = out->len;
   g_byte_array_unref (out);

@@ -509,6 +509,86 @@ GST_START_TEST (test_forget_device)
 
 GST_END_TEST;
 
+/* Forgetting a device keeps its access log entries (times, actions, clip
+ * ids) but names it there by one pseudonym (its entries found by device or
+ * by clip id), without their paths; other devices' entries stay. */
+GST_START_TEST (test_forget_access_pseudonym)
+{
+  gchar *path = tmp_path ("keystore");
+  guint8 key[SEECITV_CLIP_KEY_SIZE];
+  SeecitvKeystoreAccess e = { 0 };
+  SeecitvClipIds ids_a, ids_b;
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  GPtrArray *log;
+  gint64 now = seecitv_keystore_access_now ();
+  const gchar *pseudonym;
+  guint i;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_add_device (ks, "porch", &err));
+  fail_unless (seecitv_keystore_add_device (ks, "garage", &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "porch", "/rec/porch-1",
+          1, key, &ids_a, &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "garage", "/rec/garage-1",
+          2, key, &ids_b, &err));
+  g_assert_no_error (err);
+  e.action = SEECITV_ACCESS_PLAY;
+  e.user = (gchar *) "u (uid 1)";
+  e.process = (gchar *) "p[1]";
+  e.time = now - 3;
+  memcpy (e.clip_id, ids_a.clip_id, SEECITV_CLIP_ID_SIZE);
+  e.device_id = (gchar *) "porch";
+  e.path = (gchar *) "/rec/porch-1";
+  fail_unless (seecitv_keystore_add_access (ks, &e, now, &err));
+  /* the device unknown to the index when read: found by its clip id */
+  e.time = now - 2;
+  e.device_id = (gchar *) "";
+  e.path = (gchar *) "/copies/porch-1";
+  fail_unless (seecitv_keystore_add_access (ks, &e, now, &err));
+  e.time = now - 1;
+  memcpy (e.clip_id, ids_b.clip_id, SEECITV_CLIP_ID_SIZE);
+  e.device_id = (gchar *) "garage";
+  e.path = (gchar *) "/rec/garage-1";
+  fail_unless (seecitv_keystore_add_access (ks, &e, now, &err));
+  g_assert_no_error (err);
+
+  fail_unless (seecitv_keystore_forget_device (ks, "porch", &err));
+  fail_unless (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  log = seecitv_keystore_list_access (ks);
+  fail_unless_equals_int (log->len, 3);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int64 (((SeecitvKeystoreAccess *) log->
+            pdata[i])->time, now - 3 + i);
+  pseudonym = ((SeecitvKeystoreAccess *) log->pdata[0])->device_id;
+  fail_unless (g_str_has_prefix (pseudonym, "forgotten-"), "%s", pseudonym);
+  fail_unless_equals_int (strlen (pseudonym), strlen ("forgotten-") + 32);
+  fail_unless (seecitv_keystore_device_id_is_valid (pseudonym));
+  for (i = 0; i < 2; i++) {
+    SeecitvKeystoreAccess *a = log->pdata[i];
+
+    fail_unless_equals_string (a->device_id, pseudonym);
+    fail_unless_equals_string (a->path, "");
+    fail_unless (memcmp (a->clip_id, ids_a.clip_id, SEECITV_CLIP_ID_SIZE) ==
+        0);
+    fail_unless_equals_int (a->action, SEECITV_ACCESS_PLAY);
+  }
+  fail_unless_equals_string (((SeecitvKeystoreAccess *) log->
+          pdata[2])->device_id, "garage");
+  fail_unless_equals_string (((SeecitvKeystoreAccess *) log->
+          pdata[2])->path, "/rec/garage-1");
+  g_ptr_array_unref (log);
+  seecitv_keystore_free (ks);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_key_mismatch)
 {
   gchar *path = tmp_path ("keystore");
@@ -809,12 +889,15 @@ put_device (guint8 * p, const gchar * id, guint8 kek_id_byte)
   return 5 + body;
 }
 
+/* A clip record of format @version (from 3 on, it ends with the clip's
+ * state, here complete); both times 0x7777777777777777. */
 static gsize
-put_clip (guint8 * p, guint8 clip_id_byte, const gchar * device,
-    guint8 kek_id_byte)
+put_clip_version (guint8 * p, guint8 clip_id_byte, const gchar * device,
+    guint8 kek_id_byte, guint version)
 {
   gsize dev_len = strlen (device);
-  gsize body = 16 + 1 + dev_len + 16 + 16 + 40 + 8 + 8 + 2;
+  gsize body = 16 + 1 + dev_len + 16 + 16 + 40 + 8 + 8 + 2 +
+      (version >= 3 ? 1 : 0);
   guint8 *q = p + 5;
 
   p[0] = 2;
@@ -829,7 +912,17 @@ put_clip (guint8 * p, guint8 clip_id_byte, const gchar * device,
   memset (q, 0x77, 16 + 40 + 8 + 8);
   q += 16 + 40 + 8 + 8;
   write_be16 (q, 0);
+  if (version >= 3)
+    q[2] = SEECITV_CLIP_STATE_COMPLETE;
   return 5 + body;
+}
+
+/* A clip record of the current format version. */
+static gsize
+put_clip (guint8 * p, guint8 clip_id_byte, const gchar * device,
+    guint8 kek_id_byte)
+{
+  return put_clip_version (p, clip_id_byte, device, kek_id_byte, 3);
 }
 
 /* Payloads that authenticate but break the record rules. */
@@ -939,9 +1032,10 @@ parse_payload_version (const guint8 * payload, gsize len, guint version,
   return ks;
 }
 
-/* Version 1 (devices and clips) still reads and is saved as version 2;
- * the access log (type 3) exists from version 2 on; a newer version is
- * refused by its number, with a message that says so. */
+/* Versions 1 (devices and clips) and 2 still read and are saved as
+ * version 3; the access log (type 3) exists from version 2 on, clip states
+ * from version 3 on; a newer version is refused by its number, with a
+ * message that says so. */
 GST_START_TEST (test_format_version)
 {
   gchar *path = tmp_path ("keystore");
@@ -953,18 +1047,18 @@ GST_START_TEST (test_format_version)
   GError *err = NULL;
   GPtrArray *log;
 
-  /* A new keystore is version 2. */
+  /* A new keystore is version 3. */
   ks = seecitv_keystore_create_with_key (path, master, &err);
   g_assert_no_error (err);
   seecitv_keystore_free (ks);
   fail_unless (g_file_get_contents (path, &data, &len, NULL));
-  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 2);
+  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 3);
   g_free (data);
   g_unlink (path);
 
-  /* A version-1 file opens, and is written back as version 2. */
+  /* A version-1 file opens, and is written back as version 3. */
   n = put_device (buf, "cam", 0xaa);
-  n += put_clip (buf + n, 0x01, "cam", 0xaa);
+  n += put_clip_version (buf + n, 0x01, "cam", 0xaa, 1);
   file = seecitv_keystore_seal_payload_version (buf, n, 1, master, &file_len,
       NULL);
   fail_unless (g_file_set_contents (path, (gchar *) file, file_len, NULL));
@@ -977,7 +1071,7 @@ GST_START_TEST (test_format_version)
   g_assert_no_error (err);
   seecitv_keystore_free (ks);
   fail_unless (g_file_get_contents (path, &data, &len, NULL));
-  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 2);
+  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 3);
   g_free (data);
   ks = seecitv_keystore_open_with_key (path, master, &err);
   g_assert_no_error (err);
@@ -1014,13 +1108,13 @@ GST_START_TEST (test_format_version)
 
   /* A newer version, even an empty one: refused before anything else, by
    * number; version 0 never existed. */
-  ks = parse_payload_version (buf, 0, 3, &err);
+  ks = parse_payload_version (buf, 0, 4, &err);
   fail_unless (ks == NULL);
   g_assert_error (err, SEECITV_KEYSTORE_ERROR,
       SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION);
-  fail_unless (strstr (err->message, "version 3") != NULL &&
+  fail_unless (strstr (err->message, "version 4") != NULL &&
       strstr (err->message, "newer") != NULL &&
-      strstr (err->message, "1 to 2") != NULL, "%s", err->message);
+      strstr (err->message, "1 to 3") != NULL, "%s", err->message);
   g_clear_error (&err);
   ks = parse_payload_version (buf, 0, 0xffff, &err);
   fail_unless (ks == NULL);
@@ -1031,6 +1125,98 @@ GST_START_TEST (test_format_version)
   fail_unless (ks == NULL);
   g_assert_error (err, SEECITV_KEYSTORE_ERROR,
       SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION);
+  g_clear_error (&err);
+
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* Clip states: a new clip is recording; a state set is saved and read
+ * back, and listed; before version 3 a clip with an end time reads as
+ * complete, one without as recording; a state byte out of range is
+ * malformed. */
+GST_START_TEST (test_clip_states)
+{
+  gchar *path = tmp_path ("keystore");
+  guint8 key[SEECITV_CLIP_KEY_SIZE], buf[1024];
+  SeecitvClipIds a, b;
+  SeecitvClipState state;
+  SeecitvKeystore *ks;
+  GError *err = NULL;
+  GPtrArray *clips;
+  guint8 none[SEECITV_CLIP_ID_SIZE] = { 0 };
+  gsize n;
+
+  ks = seecitv_keystore_create_with_key (path, master, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_add_device (ks, "cam", &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "cam", "/rec/a", 1000, key,
+          &a, &err));
+  fail_unless (seecitv_keystore_new_clip_key (ks, "cam", "/rec/b", 2000, key,
+          &b, &err));
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_get_clip_state (ks, a.clip_id, &state));
+  fail_unless_equals_int (state, SEECITV_CLIP_STATE_RECORDING);
+  fail_if (seecitv_keystore_get_clip_state (ks, none, &state));
+  fail_unless (seecitv_keystore_set_clip_state (ks, a.clip_id,
+          SEECITV_CLIP_STATE_COMPLETE, &err));
+  fail_unless (seecitv_keystore_set_clip_state (ks, b.clip_id,
+          SEECITV_CLIP_STATE_TRUNCATED, &err));
+  g_assert_no_error (err);
+  fail_if (seecitv_keystore_set_clip_state (ks, b.clip_id, 3, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR, SEECITV_KEYSTORE_ERROR_INVALID);
+  g_clear_error (&err);
+  fail_if (seecitv_keystore_set_clip_state (ks, none,
+          SEECITV_CLIP_STATE_COMPLETE, &err));
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_NOT_FOUND);
+  g_clear_error (&err);
+  fail_unless (seecitv_keystore_save (ks, &err));
+  seecitv_keystore_free (ks);
+
+  ks = seecitv_keystore_open_with_key (path, master, &err);
+  g_assert_no_error (err);
+  clips = seecitv_keystore_list_clips (ks, NULL);
+  fail_unless_equals_int (clips->len, 2);
+  fail_unless_equals_int (((SeecitvKeystoreClipInfo *) clips->
+          pdata[0])->state, SEECITV_CLIP_STATE_COMPLETE);
+  fail_unless_equals_int (((SeecitvKeystoreClipInfo *) clips->
+          pdata[1])->state, SEECITV_CLIP_STATE_TRUNCATED);
+  g_ptr_array_unref (clips);
+  seecitv_keystore_free (ks);
+  fail_unless_equals_string (seecitv_clip_state_name
+      (SEECITV_CLIP_STATE_RECORDING), "recording");
+  fail_unless_equals_string (seecitv_clip_state_name
+      (SEECITV_CLIP_STATE_COMPLETE), "complete");
+  fail_unless_equals_string (seecitv_clip_state_name
+      (SEECITV_CLIP_STATE_TRUNCATED), "truncated");
+
+  /* Version 2: the state follows from the end time. */
+  n = put_device (buf, "cam", 0xaa);
+  n += put_clip_version (buf + n, 0x01, "cam", 0xaa, 2);
+  ks = parse_payload_version (buf, n, 2, &err);
+  g_assert_no_error (err);
+  memset (none, 0x01, sizeof (none));
+  fail_unless (seecitv_keystore_get_clip_state (ks, none, &state));
+  fail_unless_equals_int (state, SEECITV_CLIP_STATE_COMPLETE);
+  seecitv_keystore_free (ks);
+  /* (end time -1: bytes 8..15 from the record's end, before the path) */
+  memset (buf + n - 2 - 8, 0xff, 8);
+  ks = parse_payload_version (buf, n, 2, &err);
+  g_assert_no_error (err);
+  fail_unless (seecitv_keystore_get_clip_state (ks, none, &state));
+  fail_unless_equals_int (state, SEECITV_CLIP_STATE_RECORDING);
+  seecitv_keystore_free (ks);
+
+  /* Version 3: a state byte out of range is malformed. */
+  n = put_device (buf, "cam", 0xaa);
+  n += put_clip (buf + n, 0x01, "cam", 0xaa);
+  buf[n - 1] = 3;
+  ks = parse_payload_version (buf, n, 3, &err);
+  fail_unless (ks == NULL);
+  g_assert_error (err, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_BAD_FORMAT);
   g_clear_error (&err);
 
   g_free (path);
@@ -1699,6 +1885,7 @@ keystore_suite (void)
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_passphrase_default_cost);
   tcase_add_test (tc, test_forget_device);
+  tcase_add_test (tc, test_forget_access_pseudonym);
   tcase_add_test (tc, test_key_mismatch);
   tcase_add_test (tc, test_atomic_save);
   tcase_add_test (tc, test_concurrent_change);
@@ -1709,6 +1896,7 @@ keystore_suite (void)
   tcase_add_test (tc, test_access_log);
   tcase_add_test (tc, test_access_clock);
   tcase_add_test (tc, test_format_version);
+  tcase_add_test (tc, test_clip_states);
   tcase_add_test (tc, test_rotate_key);
   tcase_add_test (tc, test_rotate_interrupted);
   tcase_add_test (tc, test_rotate_passphrase);

@@ -1237,6 +1237,35 @@ GST_START_TEST (test_kill_then_restart)
   fail_unless (g_file_test (expected, G_FILE_TEST_IS_REGULAR), "%s",
       expected);
 
+  /* Indexed as truncated (not complete): seecitvdecrypt plays it to EOS
+   * with its truncation warning, no error. */
+  {
+    SeecitvKeystore *k = seecitv_keystore_open_default (keystore, NULL, NULL);
+    GPtrArray *clips = seecitv_keystore_list_clips (k, NULL);
+    guint warnings = 0, n_truncated = 0;
+
+    for (i = 0; i < clips->len; i++) {
+      SeecitvKeystoreClipInfo *c = clips->pdata[i];
+
+      if (strcmp (c->path, expected) == 0) {
+        fail_unless_equals_int (c->state, SEECITV_CLIP_STATE_TRUNCATED);
+        n_truncated++;
+      } else {
+        fail_unless_equals_int (c->state, SEECITV_CLIP_STATE_COMPLETE);
+      }
+    }
+    fail_unless_equals_int (n_truncated, 1);
+    g_ptr_array_unref (clips);
+    seecitv_keystore_free (k);
+    gchar *play = g_strdup_printf ("filesrc location=%s ! seecitvdecrypt "
+        "keystore=%s ! fakesink", expected, keystore);
+
+    error = run (play, NULL, &warnings);
+    g_free (play);
+    fail_unless (error == NULL, "%s", error ? error->message : "");
+    fail_unless_equals_int (warnings, 1);
+  }
+
   /* Never lost: still decrypts up to its last sync, and plays. */
   plain = recover_prefix (expected, keystore, &end);
   fail_unless_equals_int (end, SEECITV_CLIP_END_PREFIX);
@@ -1247,7 +1276,8 @@ GST_START_TEST (test_kill_then_restart)
   g_byte_array_unref (plain);
 
   /* The index follows it: listed present under its final name, with no
-   * end time; verify says truncated (exit 1), the other clip intact. */
+   * end time, truncated; verify says truncated (exit 1), the other clip
+   * complete. */
   fail_unless_equals_int (run_cli (keystore, &out, "list", NULL), 0);
   fail_unless (strstr (out, interrupted) == NULL, "%s", out);
   lines = g_strsplit (out, "\n", -1);
@@ -1255,7 +1285,8 @@ GST_START_TEST (test_kill_then_restart)
   fail_unless (lines[i] != NULL, "%s", out);
   /* end and duration unknown ("-"), the file present */
   fail_unless (strstr (lines[i], "\t-\t-\t") != NULL, "%s", lines[i]);
-  fail_unless (g_str_has_suffix (lines[i], "\tpresent"), "%s", lines[i]);
+  fail_unless (g_str_has_suffix (lines[i], "\tpresent\ttruncated"), "%s",
+      lines[i]);
   g_strfreev (lines);
   g_free (out);
   fail_unless_equals_int (run_cli (keystore, &out, "verify", NULL), 1);

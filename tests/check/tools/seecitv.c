@@ -4,7 +4,7 @@
  *
  * Tests of the seecitv command (tools/seecitv.c), run as a subprocess
  * (SEECITV_TOOL) on clips recorded here with seecitvcryptsink: keys init,
- * list, verify (intact, tampered, truncated), export (frames, seekability,
+ * list, verify (complete, tampered, truncated), export (frames, seekability,
  * truncated clips), sheet (size, thumbnails not blank, the motion strip),
  * audit (each export, sheet and playback; three-month expiry under a clock
  * faked with Debian's faketime, the tool reading none from its
@@ -30,9 +30,12 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "../common/testfs.h"
+#include <seecitv/crypto/keystore.h>
 
 #ifndef SEECITV_TOOL
 #error "SEECITV_TOOL must name the seecitv executable"
@@ -492,9 +495,9 @@ GST_START_TEST (test_list_verify)
   lines = g_strsplit (out, "\n", -1);
   g_free (out);
   fail_unless_equals_string (lines[0],
-      "clip-id\tdevice\tstart\tend\tduration\tpath\tsize\tstatus");
+      "clip-id\tdevice\tstart\tend\tduration\tpath\tsize\tstatus\tstate");
   fields = g_strsplit (lines[1], "\t", -1);
-  fail_unless_equals_int (g_strv_length (fields), 8);
+  fail_unless_equals_int (g_strv_length (fields), 9);
   fail_unless_equals_int (strlen (fields[0]), 32);
   fail_unless_equals_string (fields[1], "cam1");
   fail_unless (g_str_has_suffix (fields[2], "Z"));
@@ -521,6 +524,7 @@ GST_START_TEST (test_list_verify)
   fail_unless_equals_string (fields[6], size);
   g_free (size);
   fail_unless_equals_string (fields[7], "present");
+  fail_unless_equals_string (fields[8], "complete");
   fail_unless_equals_string (lines[2], "");
   g_strfreev (fields);
   g_strfreev (lines);
@@ -528,13 +532,14 @@ GST_START_TEST (test_list_verify)
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "list", "--json", NULL), 0);
   fail_unless (strstr (out, "\"device\": \"cam1\"") != NULL, "%s", out);
-  fail_unless (strstr (out, "\"status\": \"present\"") != NULL, "%s", out);
+  fail_unless (strstr (out, "\"status\": \"present\", \"state\": "
+          "\"complete\"") != NULL, "%s", out);
   g_free (out);
 
   /* Every indexed clip, then a named one. */
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "verify", NULL), 0);
-  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "\tcomplete\n") != NULL, "%s", out);
   g_free (out);
 
   copy_file (clip, tampered, -1);
@@ -548,14 +553,14 @@ GST_START_TEST (test_list_verify)
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "verify", truncated, clip, NULL), 1);
   fail_unless (strstr (out, "truncated.sctv\ttruncated") != NULL, "%s", out);
-  fail_unless (strstr (out, "a.sctv\tintact\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "a.sctv\tcomplete\n") != NULL, "%s", out);
   g_free (out);
 
   /* A missing indexed clip is listed as missing and fails verify. */
   g_unlink (clip);
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "list", NULL), 0);
-  fail_unless (strstr (out, "\tmissing\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "\tmissing\tcomplete\n") != NULL, "%s", out);
   g_free (out);
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "verify", NULL), 1);
@@ -594,7 +599,7 @@ GST_START_TEST (test_list_media_duration)
   lines = g_strsplit (out, "\n", -1);
   fail_unless_equals_int (g_strv_length (lines), 3);
   fields = g_strsplit (lines[1], "\t", -1);
-  fail_unless_equals_int (g_strv_length (fields), 8);
+  fail_unless_equals_int (g_strv_length (fields), 9);
   duration = g_ascii_strtod (fields[4], NULL);
   /* first PTS 0, last 149/15 s plus one frame: 10 s */
   fail_unless (ABS (duration - 10.0) <= 0.1, "duration %s", fields[4]);
@@ -622,7 +627,6 @@ GST_START_TEST (test_export)
   gchar *mkv2 = g_build_filename (tmpdir, "out2.mkv", NULL);
   gchar *mkv3 = g_build_filename (tmpdir, "out3.mkv", NULL);
   gchar *err = NULL;
-  guint frames;
 
   keys_init ();
   record (clip, "cam1", NULL);
@@ -641,16 +645,15 @@ GST_START_TEST (test_export)
           "export", clip, "-o", mkv, "--force", NULL), 0);
   fail_unless_equals_int (count_clear_frames (mkv), N_FRAMES);
 
-  /* A truncated clip: what is authentic, with a warning, still seekable. */
+  /* A complete clip whose end was cut off: refused (a clip a crash
+   * interrupted exports with a warning: test_states). */
   /* (cut inside the last chunk: the first 64 KiB chunk stays whole) */
   copy_file (clip, truncated, file_size (clip) - 100);
   fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
-          "export", truncated, "-o", mkv2, NULL), 0);
-  fail_unless (strstr (err, "truncated") != NULL, "%s", err);
+          "export", truncated, "-o", mkv2, NULL), 1);
+  fail_unless (strstr (err, "end is missing") != NULL, "%s", err);
   g_free (err);
-  frames = count_clear_frames (mkv2);
-  fail_unless (frames > 0 && frames < N_FRAMES, "%u frames", frames);
-  fail_unless (is_seekable (mkv2));
+  fail_if (g_file_test (mkv2, G_FILE_TEST_EXISTS));
 
   /* A tampered clip: refused, and no output left behind. */
   copy_file (clip, tampered, -1);
@@ -665,6 +668,177 @@ GST_START_TEST (test_export)
   g_free (tampered);
   g_free (truncated);
   g_free (clip);
+}
+
+GST_END_TEST;
+
+/* Plays @clip through seecitvdecrypt in this process. Returns: (transfer
+ * full) (nullable): the `reason` detail of the error, "" for an error
+ * without one, NULL when it played to EOS; @warned: whether
+ * seecitvdecrypt posted its truncation warning. */
+static gchar *
+play_error_reason (const gchar * clip, gboolean * warned)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "seecitvdecrypt keystore=\"%s\" ! matroskademux ! h264parse ! "
+      "fakesink", clip, keystore);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gchar *reason = NULL;
+  gboolean ended = FALSE;
+  GstMessage *msg;
+
+  *warned = FALSE;
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (!ended && (msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+
+    if (type == GST_MESSAGE_WARNING) {
+      *warned = TRUE;
+    } else if (type == GST_MESSAGE_ERROR) {
+      const GstStructure *details = NULL;
+      const gchar *r;
+
+      gst_message_parse_error_details (msg, &details);
+      r = details ? gst_structure_get_string (details, "reason") : NULL;
+      reason = g_strdup (r ? r : "");
+    }
+    gst_message_unref (msg);
+    ended = type != GST_MESSAGE_WARNING;
+  }
+  fail_unless (ended, "playback timed out");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  return reason;
+}
+
+/* The state column of @clip's line in `seecitv list`. */
+static gchar *
+listed_state (const gchar * clip)
+{
+  gchar *out = NULL, **lines, *state = NULL;
+  guint i;
+
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++) {
+    gchar **fields = g_strsplit (lines[i], "\t", -1);
+
+    if (g_strv_length (fields) == 9 && strcmp (fields[5], clip) == 0)
+      state = g_strdup (fields[8]);
+    g_strfreev (fields);
+  }
+  fail_unless (state != NULL, "%s not listed: %s", clip, out);
+  g_strfreev (lines);
+  g_free (out);
+  return state;
+}
+
+/* The first word of @clip's result in `seecitv verify`; @verify_status:
+ * verify's exit status. */
+static gchar *
+verified_state (const gchar * clip, gint * verify_status)
+{
+  gchar *out = NULL, *prefix = g_strdup_printf ("%s\t", clip), *state;
+
+  *verify_status = run_tool (&out, NULL, "--keystore", keystore, "verify",
+      clip, NULL);
+  fail_unless (g_str_has_prefix (out, prefix), "%s", out);
+  state = g_strndup (out + strlen (prefix),
+      strcspn (out + strlen (prefix), " \n"));
+  g_free (prefix);
+  g_free (out);
+  return state;
+}
+
+/* @clip is @listed in `seecitv list` and @verified (first word) in
+ * `seecitv verify`, which exits with @status. */
+static void
+assert_states (const gchar * clip, const gchar * listed,
+    const gchar * verified, gint status)
+{
+  gchar *state = listed_state (clip);
+  gint verify_status;
+
+  fail_unless_equals_string (state, listed);
+  g_free (state);
+  state = verified_state (clip, &verify_status);
+  fail_unless_equals_string (state, verified);
+  fail_unless_equals_int (verify_status, status);
+  g_free (state);
+}
+
+/* One set of clip states: recording while a writer runs, truncated once a
+ * crash (kill -9) killed it, and such a clip plays with a warning; a clip
+ * sealed complete whose end was cut off (truncate(2)) does not play: an
+ * error, reason `truncated`, with gst-launch-1.0 failing. `list` and
+ * `verify` show the same words. */
+GST_START_TEST (test_states)
+{
+  gchar *live = rec_path ("live.sctv");
+  gchar *clip = rec_path ("complete.sctv");
+  gchar *loc = g_strdup_printf ("location=%s", live);
+  gchar *ks = g_strdup_printf ("keystore=%s", keystore);
+  const gchar *argv[] = { "gst-launch-1.0", "-q", "videotestsrc",
+    "is-live=true", "pattern=smpte", "!",
+    "video/x-raw,width=160,height=120,framerate=30/1", "!", "x264enc",
+    "speed-preset=ultrafast", "tune=zerolatency", "key-int-max=10", "!",
+    "h264parse", "!", "matroskamux", "streamable=true", "!",
+    "seecitvcryptsink", loc, ks, "device-id=cam1", "sync-interval=0", NULL
+  };
+  GError *error = NULL;
+  gchar *reason;
+  gboolean warned;
+  GPid pid;
+  gint i;
+
+  keys_init ();
+
+  /* A clip being recorded (a live gst-launch-1.0) ... */
+  fail_unless (g_spawn_async (tmpdir, (gchar **) argv, NULL,
+          G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+          G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, &error), "%s",
+      error ? error->message : "");
+  for (i = 0; i < 600 && (!g_file_test (live, G_FILE_TEST_EXISTS) ||
+          file_size (live) < 4096); i++)
+    g_usleep (50 * 1000);
+  fail_unless (file_size (live) >= 4096, "nothing recorded");
+  assert_states (live, "recording", "recording", 0);
+
+  /* ... is truncated once a crash killed its writer, and plays with a
+   * warning, up to its last sync. */
+  fail_unless (kill (pid, SIGKILL) == 0);
+  fail_unless (waitpid (pid, NULL, 0) == pid);
+  g_spawn_close_pid (pid);
+  assert_states (live, "truncated", "truncated", 1);
+  reason = play_error_reason (live, &warned);
+  fail_unless (reason == NULL, "error, reason %s", reason);
+  fail_unless (warned);
+  fail_unless_equals_int (play_clip_at (NULL, live), 0);
+
+  /* A complete clip is complete in list and verify, and plays ... */
+  record (clip, "cam1", NULL);
+  assert_states (clip, "complete", "complete", 0);
+  reason = play_error_reason (clip, &warned);
+  fail_unless (reason == NULL && !warned, "reason %s", reason);
+
+  /* ... but with its end cut off, it is an error, not a warning. */
+  fail_unless (truncate (clip, file_size (clip) - 100) == 0);
+  assert_states (clip, "complete", "truncated", 1);
+  reason = play_error_reason (clip, &warned);
+  fail_unless_equals_string (reason, "truncated");
+  fail_if (warned);
+  g_free (reason);
+  fail_unless (play_clip_at (NULL, clip) != 0);
+
+  g_free (ks);
+  g_free (loc);
+  g_free (clip);
+  g_free (live);
 }
 
 GST_END_TEST;
@@ -909,7 +1083,7 @@ GST_START_TEST (test_passphrase)
   record (clip, "cam1", extra);
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "--passphrase-file", pass, "verify", NULL), 0);
-  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "\tcomplete\n") != NULL, "%s", out);
   g_free (out);
   fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
           "--passphrase-file", pass, "export", clip, "-o", mkv, NULL), 0);
@@ -970,7 +1144,7 @@ GST_START_TEST (test_keys_rotate)
   fail_if (copy_opens_with_current_key (copy));
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "verify", NULL), 0);
-  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "\tcomplete\n") != NULL, "%s", out);
   g_free (out);
   play_clip (clip, &r);
   fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
@@ -1025,7 +1199,7 @@ GST_START_TEST (test_keys_rotate_passphrase)
           "--passphrase-file", pass, "list", NULL), 1);
   fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
           "--passphrase-file", next, "verify", NULL), 0);
-  fail_unless (strstr (out, "\tintact\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "\tcomplete\n") != NULL, "%s", out);
   g_free (out);
 
   g_free (extra);
@@ -1063,7 +1237,7 @@ clip_id_of (const gchar * path)
   for (i = 1; lines[i] != NULL && id == NULL; i++) {
     gchar **f = g_strsplit (lines[i], "\t", -1);
 
-    if (g_strv_length (f) == 8 && strcmp (f[5], path) == 0)
+    if (g_strv_length (f) == 9 && strcmp (f[5], path) == 0)
       id = g_strdup (f[0]);
     g_strfreev (f);
   }
@@ -1228,6 +1402,128 @@ check_sheet (const gchar * png, gboolean expect_motion)
   gst_video_frame_unmap (&f);
   gst_sample_unref (sample);
 }
+
+/* The column @col of each line of `seecitv audit` output @out but its
+ * header, joined by "\n". */
+static gchar *
+audit_column (const gchar * out, guint col)
+{
+  gchar **lines = g_strsplit (out, "\n", -1);
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+    gchar **f = g_strsplit (lines[i], "\t", -1);
+
+    fail_unless_equals_int (g_strv_length (f), 7);
+    g_string_append_printf (s, "%s\n", f[col]);
+    g_strfreev (f);
+  }
+  g_strfreev (lines);
+  return g_string_free (s, FALSE);
+}
+
+/* `forget` keeps a device's access log entries (the log is kept three
+ * months) but names the device there only by its pseudonym, without the
+ * clip paths: in audit's output (table and JSON) and in the keystore's
+ * decrypted log alike. Entries of other devices are left as they were. */
+GST_START_TEST (test_forget_access_log)
+{
+  const gchar *device = "porch-cam7";
+  gchar *clip = rec_path ("porch.sctv");
+  gchar *other = rec_path ("garage.sctv");
+  gchar *mkv = g_build_filename (tmpdir, "out.mkv", NULL);
+  gchar *mkv2 = g_build_filename (tmpdir, "out2.mkv", NULL);
+  gchar *before = NULL, *after = NULL, *json = NULL, *col_a, *col_b;
+  gchar **devices;
+  SeecitvKeystore *ks;
+  GPtrArray *log;
+  GError *err = NULL;
+  guint i;
+
+  keys_init ();
+  record (clip, device, NULL);
+  record (other, "garage", NULL);
+  fail_unless_equals_int (run_tool_at ("2026-03-01T00:00:00Z", NULL, NULL,
+          "--keystore", keystore, "export", clip, "-o", mkv, NULL), 0);
+  fail_unless_equals_int (play_clip_at ("2026-03-02T00:00:00Z", clip), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-03T00:00:00Z", NULL, NULL,
+          "--keystore", keystore, "export", other, "-o", mkv2, NULL), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-04T00:00:00Z", &before, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (count_lines (before, device), 2);
+  fail_unless_equals_int (count_lines (before, clip), 2);
+
+  fail_unless_equals_int (run_tool_at ("2026-03-05T00:00:00Z", NULL, NULL,
+          "--keystore", keystore, "forget", "--device", device, NULL), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-06T00:00:00Z", &after, NULL,
+          "--keystore", keystore, "audit", NULL), 0);
+  fail_unless_equals_int (run_tool_at ("2026-03-06T00:00:00Z", &json, NULL,
+          "--keystore", keystore, "audit", "--json", NULL), 0);
+
+  /* The same entries (count, times, actions, clip ids, users, processes) */
+  fail_unless_equals_int (count_lines (after, "\t"),
+      count_lines (before, "\t"));
+  fail_unless_equals_int (count_lines (after, "\t"), 3);
+  for (i = 0; i < 7; i++) {
+    if (i == 3 || i == 4)
+      continue;
+    col_a = audit_column (before, i);
+    col_b = audit_column (after, i);
+    fail_unless_equals_string (col_a, col_b);
+    g_free (col_a);
+    g_free (col_b);
+  }
+  /* ... but the device only as its pseudonym, and no path. */
+  fail_unless (strstr (after, device) == NULL, "%s", after);
+  fail_unless (strstr (after, clip) == NULL, "%s", after);
+  fail_unless (strstr (json, device) == NULL, "%s", json);
+  fail_unless (strstr (json, clip) == NULL, "%s", json);
+  fail_unless (strstr (json, "porch") == NULL, "%s", json);
+  fail_unless_equals_int (count_lines (after, "\tforgotten-"), 2);
+  fail_unless_equals_int (count_lines (after, "\tgarage\t"), 1);
+  fail_unless_equals_int (count_lines (after, other), 1);
+  col_b = audit_column (after, 3);
+  devices = g_strsplit (col_b, "\n", -1);
+  /* one pseudonym for both entries, 32 hex digits, not the MAC's form */
+  fail_unless_equals_int (strlen (devices[0]), strlen ("forgotten-") + 32);
+  fail_unless_equals_string (devices[0], devices[1]);
+  fail_unless_equals_string (devices[2], "garage");
+  g_strfreev (devices);
+  g_free (col_b);
+  col_b = audit_column (after, 4);
+  fail_unless (g_str_has_prefix (col_b, "-\n-\n"), "%s", col_b);
+  g_free (col_b);
+
+  /* The decrypted log itself holds neither the name nor the path. */
+  ks = seecitv_keystore_open_default (keystore, NULL, &err);
+  fail_unless (ks != NULL, "%s", err ? err->message : "");
+  log = seecitv_keystore_list_access (ks);
+  fail_unless_equals_int (log->len, 3);
+  for (i = 0; i < log->len; i++) {
+    SeecitvKeystoreAccess *e = log->pdata[i];
+    const gchar *fields[] = { e->device_id, e->path, e->user, e->process };
+    guint j;
+
+    for (j = 0; j < G_N_ELEMENTS (fields); j++) {
+      fail_unless (strstr (fields[j], "porch") == NULL, "%s", fields[j]);
+      fail_unless (strstr (fields[j], recdir) == NULL ||
+          strcmp (fields[j], other) == 0, "%s", fields[j]);
+    }
+  }
+  g_ptr_array_unref (log);
+  seecitv_keystore_free (ks);
+
+  g_free (json);
+  g_free (after);
+  g_free (before);
+  g_free (mkv2);
+  g_free (mkv);
+  g_free (other);
+  g_free (clip);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_sheet)
 {
@@ -1772,10 +2068,12 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_list_verify);
   tcase_add_test (tc, test_list_media_duration);
   tcase_add_test (tc, test_export);
+  tcase_add_test (tc, test_states);
   tcase_add_test (tc, test_forget);
   tcase_add_test (tc, test_purge);
   tcase_add_test (tc, test_passphrase);
   tcase_add_test (tc, test_audit);
+  tcase_add_test (tc, test_forget_access_log);
   tcase_add_test (tc, test_sheet);
   tcase_add_test (tc, test_play_unlogged);
   tcase_add_test (tc, test_keys_rotate);
