@@ -104,15 +104,30 @@ seecitv_retention_choose (GPtrArray * cands, guint64 retention,
   }
 }
 
+int
+seecitv_retention_lock_file (const gchar * path, gboolean exclusive)
+{
+  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+  if (flock (fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+    int saved = errno;
+
+    close (fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
 gboolean
 seecitv_retention_file_is_live (const gchar * path)
 {
-  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-  gboolean live;
+  int fd = seecitv_retention_lock_file (path, FALSE);
 
   if (fd < 0)
-    return FALSE;
-  live = flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    return errno == EWOULDBLOCK;
   close (fd);
-  return live;
+  return FALSE;
 }

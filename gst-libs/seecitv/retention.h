@@ -58,8 +58,15 @@ void seecitv_retention_choose (GPtrArray * cands, guint64 retention,
     guint64 max_size, guint64 need_free, guint64 avail, gint64 now_wall,
     gint64 now_mono);
 
+/* Opens @path (never through a symbolic link) and takes its flock()
+ * without waiting, exclusive when @exclusive: returns the descriptor that
+ * holds it (the caller closes it), or -1 with errno set (EWOULDBLOCK: a
+ * live seecitvcryptsink writes it, as it holds the file it writes
+ * locked). */
+int seecitv_retention_lock_file (const gchar * path, gboolean exclusive);
+
 /* TRUE when another open file description holds @path flock()ed: a live
- * seecitvcryptsink writing it (it holds the file it writes locked). */
+ * seecitvcryptsink writing it. */
 gboolean seecitv_retention_file_is_live (const gchar * path);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "seecitvsinkupload.h"
 
 #include <seecitv/reason.h>
+#include <seecitv/retention.h>
 
 #ifdef SEECITV_HAVE_KEYSTORE
 #include <openssl/crypto.h>
@@ -27,7 +28,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -289,11 +289,11 @@ seecitv_sink_recover_clips (SeecitvSink * self)
         || strlen (name) <= 1 + strlen (CLIP_SUFFIX TEMP_SUFFIX))
       continue;
     temp = g_build_filename (location, name, NULL);
-    fd = g_open (temp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-    /* Locked: a live writer's open clip, not a leftover. */
-    if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) != 0) {
-      if (fd >= 0)
-        close (fd);
+    /* Locked: a live writer's open clip, not a leftover. Held until it
+     * has its final name, so that another recorder starting on the same
+     * folder passes it by. */
+    fd = seecitv_retention_lock_file (temp, TRUE);
+    if (fd < 0) {
       g_free (temp);
       continue;
     }
