@@ -375,7 +375,10 @@ second_opinion (SeecitvDetect * d, const SeecitvCvColorImage * img,
   }
 }
 
-/* TRUE when a tracked face is expected where @box is on @frame. */
+/* TRUE when a tracked face is expected where @box is on @frame, at about
+ * its size: a box several times larger that merely overlaps a known face
+ * is not that face (in the demo, the wide view took a patch of wall 350 px
+ * wide around the head of a person walking in for a face). */
 static gboolean
 tracked (SeecitvDetect * d, guint64 frame, const SeecitvBox * box)
 {
@@ -383,7 +386,8 @@ tracked (SeecitvDetect * d, guint64 frame, const SeecitvBox * box)
     SeecitvBox e;
 
     seecitv_track_expect (seecitv_tracks_nth (d->tracks, i), frame, &e);
-    if (seecitv_box_iou (&e, box) > 0.0)
+    if (seecitv_box_iou (&e, box) > 0.0 && box->w <= 2 * e.w &&
+        e.w <= 2 * box->w && box->h <= 2 * e.h && e.h <= 2 * box->h)
       return TRUE;
   }
   return FALSE;
