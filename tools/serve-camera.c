@@ -4,7 +4,8 @@
  *
  * The RTSP camera of serve-camera.h: one camera pipeline per connection
  * attempt, its bus and a watchdog in the main thread, frames handed to the
- * device pipeline's appsrc from the appsink's streaming thread. The
+ * device pipeline's appsrc from the appsink's streaming thread, and a lost
+ * attempt stopped in a thread of its own. The
  * camera's own timestamps are not kept: the device pipeline's appsrc
  * stamps each frame on arrival (do-timestamp), which stays monotonic
  * across reconnections. Not here: the device pipeline (seecitv-serve.c),
@@ -48,8 +49,8 @@ struct _SeecitvServeCamera
   guint timeout_ms;
 
   /* main thread only */
-  GstElement *pipeline;         /* the current attempt, or NULL */
   guint bus_watch;
+  GThreadPool *closing;         /* stops old attempts; NULL once stopped */
   guint retry_source;
   guint tick_source;
   guint delay_ms;               /* the next back-off delay */
@@ -61,6 +62,8 @@ struct _SeecitvServeCamera
   guint video_seen;             /* rtspsrc::select-stream, this attempt */
 
   GMutex lock;
+  GstElement *pipeline;         /* the current attempt, or NULL; written by
+                                 * the main thread under lock */
   GstElement *appsrc;           /* owned; set once */
   GstCaps *caps;                /* last set on appsrc; lock */
   gboolean got_frame;           /* this attempt; lock */
@@ -69,6 +72,7 @@ struct _SeecitvServeCamera
 };
 
 static void camera_connect (SeecitvServeCamera * cam);
+static void stop_pipeline (gpointer pipeline, gpointer unused);
 
 SeecitvServeCamera *
 seecitv_serve_camera_new (const SeecitvServeCameraConfig * c,
@@ -88,6 +92,7 @@ seecitv_serve_camera_new (const SeecitvServeCameraConfig * c,
   cam->timeout_ms = MAX (c->timeout_ms, 100);
   cam->delay_ms = cam->retry_initial_ms;
   cam->appsrc = gst_object_ref (appsrc);
+  cam->closing = g_thread_pool_new (stop_pipeline, NULL, 1, FALSE, NULL);
   g_mutex_init (&cam->lock);
   return cam;
 }
@@ -122,7 +127,9 @@ new_sample_cb (GstAppSink * sink, gpointer user_data)
     return GST_FLOW_OK;
   caps = gst_sample_get_caps (sample);
   g_mutex_lock (&cam->lock);
-  if (!cam->active) {
+  /* an attempt being stopped in its own thread pushes nothing more */
+  if (!cam->active ||
+      GST_OBJECT_PARENT (sink) != GST_OBJECT_CAST (cam->pipeline)) {
     g_mutex_unlock (&cam->lock);
     gst_sample_unref (sample);
     return GST_FLOW_FLUSHING;
@@ -152,16 +159,35 @@ new_sample_cb (GstAppSink * sink, gpointer user_data)
 }
 
 static void
-camera_teardown (SeecitvServeCamera * cam)
+stop_pipeline (gpointer pipeline, gpointer unused)
 {
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* Ends the current attempt. Stopping rtspsrc sends a TEARDOWN and waits
+ * for its answer (up to tcp-timeout): after a network cut that is long,
+ * so unless @wait it happens in a thread of its own, not in the main
+ * loop (which serves RTSP and every other device). */
+static void
+camera_teardown (SeecitvServeCamera * cam, gboolean wait)
+{
+  GstElement *pipeline;
+
   if (cam->bus_watch != 0) {
     g_source_remove (cam->bus_watch);
     cam->bus_watch = 0;
   }
-  if (cam->pipeline != NULL) {
-    gst_element_set_state (cam->pipeline, GST_STATE_NULL);
-    gst_clear_object (&cam->pipeline);
-  }
+  g_mutex_lock (&cam->lock);
+  pipeline = cam->pipeline;
+  cam->pipeline = NULL;
+  g_mutex_unlock (&cam->lock);
+  if (pipeline == NULL)
+    return;
+  if (wait || cam->closing == NULL)
+    stop_pipeline (pipeline, NULL);
+  else
+    g_thread_pool_push (cam->closing, pipeline, NULL);
 }
 
 static gboolean
@@ -180,7 +206,7 @@ retry_cb (gpointer user_data)
 static void
 camera_lost (SeecitvServeCamera * cam, const gchar * why, gboolean auth)
 {
-  camera_teardown (cam);
+  camera_teardown (cam, FALSE);
   if (auth && !cam->auth_reported) {
     if (cam->user != NULL)
       g_printerr ("device %s: error: the camera refused the login of user "
@@ -238,9 +264,11 @@ tick_cb (gpointer user_data)
   gboolean got;
   gchar *why;
 
-  if (cam->pipeline == NULL)
-    return G_SOURCE_CONTINUE;
   g_mutex_lock (&cam->lock);
+  if (cam->pipeline == NULL) {
+    g_mutex_unlock (&cam->lock);
+    return G_SOURCE_CONTINUE;
+  }
   got = cam->got_frame;
   last = cam->last_frame;
   g_mutex_unlock (&cam->lock);
@@ -272,16 +300,17 @@ camera_connect (SeecitvServeCamera * cam)
   GError *err = NULL;
   GstElement *src, *sink;
   GstAppSinkCallbacks cb = { NULL, NULL, new_sample_cb, };
+  GstElement *pipeline = gst_parse_launch (CAMERA_DESC, &err);
   GstBus *bus;
 
-  cam->pipeline = gst_parse_launch (CAMERA_DESC, &err);
-  if (cam->pipeline == NULL || err != NULL) {
+  if (pipeline == NULL || err != NULL) {
+    gst_clear_object (&pipeline);
     camera_lost (cam, err ? err->message : "cannot make rtspsrc", FALSE);
     g_clear_error (&err);
     return;
   }
-  src = gst_bin_get_by_name (GST_BIN (cam->pipeline), "src");
-  sink = gst_bin_get_by_name (GST_BIN (cam->pipeline), "sink");
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   /* credentials as properties, never in the URL: rtspsrc logs its
    * location */
   g_object_set (src, "location", cam->url, "latency", LATENCY_MS,
@@ -296,17 +325,18 @@ camera_connect (SeecitvServeCamera * cam)
   gst_object_unref (sink);
 
   g_mutex_lock (&cam->lock);
+  cam->pipeline = pipeline;
   cam->got_frame = FALSE;
   g_mutex_unlock (&cam->lock);
   cam->video_seen = 0;
   cam->reported = FALSE;
   cam->attempt_since = g_get_monotonic_time ();
-  bus = gst_element_get_bus (cam->pipeline);
+  bus = gst_element_get_bus (pipeline);
   cam->bus_watch = gst_bus_add_watch (bus, bus_cb, cam);
   gst_object_unref (bus);
   /* a failure posts its error, which the bus watch takes; without one,
    * the watchdog gives the attempt up */
-  gst_element_set_state (cam->pipeline, GST_STATE_PLAYING);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
 }
 
 void
@@ -335,7 +365,12 @@ seecitv_serve_camera_stop (SeecitvServeCamera * cam)
     g_source_remove (cam->retry_source);
     cam->retry_source = 0;
   }
-  camera_teardown (cam);
+  camera_teardown (cam, TRUE);
+  /* waits: the old attempts' appsink callbacks use @cam */
+  if (cam->closing != NULL) {
+    g_thread_pool_free (cam->closing, FALSE, TRUE);
+    cam->closing = NULL;
+  }
 }
 
 void

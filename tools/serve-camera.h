@@ -12,7 +12,8 @@
  * H.264 and H.265 (whatever decodebin decodes); video only: the camera's
  * audio streams are never set up. The object lives in the main thread
  * (GMainContext default); only the appsink callback runs in a streaming
- * thread. GStreamer only.
+ * thread, and a lost attempt is stopped in a thread of its own (its
+ * TEARDOWN may wait for a camera that is gone). GStreamer only.
  */
 #ifndef __SEECITV_SERVE_CAMERA_H__
 #define __SEECITV_SERVE_CAMERA_H__
@@ -45,7 +46,8 @@ SeecitvServeCamera *seecitv_serve_camera_new (const SeecitvServeCameraConfig
 /* Connects (once; later calls do nothing while it runs). */
 void seecitv_serve_camera_start (SeecitvServeCamera * cam);
 
-/* Stops the camera pipeline and every timer; no frame is pushed after it. */
+/* Stops the camera pipeline and every timer, waiting for attempts still
+ * being stopped; no frame is pushed after it. */
 void seecitv_serve_camera_stop (SeecitvServeCamera * cam);
 
 void seecitv_serve_camera_free (SeecitvServeCamera * cam);

@@ -27,6 +27,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/rtsp-server/rtsp-server.h>
+#include <signal.h>
 #include <string.h>
 
 #include "serve-common.h"
@@ -246,7 +247,7 @@ count (const gchar * text, const gchar * needle)
 }
 
 static gchar *
-camera_config (guint port, const gchar * pass)
+camera_config_with (guint port, const gchar * pass, const gchar * extra)
 {
   gchar *creds = write_file (tmpdir, "rtsp.credentials", "viewer:" PASS
       "-viewer\n");
@@ -255,13 +256,19 @@ camera_config (guint port, const gchar * pass)
       "credentials-file=%s\n"
       "[device cam]\nurl=rtsp://127.0.0.1:%u/cam\nuser=" USER "\n"
       "password-file=%s\nretry-initial=1\nretry-max=2\n"
-      "detect-faces=false\n", creds, port, pw);
+      "detect-faces=false\n%s", creds, port, pw, extra);
   gchar *config = write_file (tmpdir, "serve.conf", text);
 
   g_free (text);
   g_free (pw);
   g_free (creds);
   return config;
+}
+
+static gchar *
+camera_config (guint port, const gchar * pass)
+{
+  return camera_config_with (port, pass, "");
 }
 
 static void
@@ -315,6 +322,50 @@ GST_START_TEST (test_rtsp_camera_reconnects)
   fail_unless (strstr (s->output->str, "restarting") == NULL, "%s",
       s->output->str);
   fail_unless (strstr (s->output->str, PASS) == NULL, "%s", s->output->str);
+  serve_free (s);
+  camproc_kill (cam);
+  g_free (config);
+}
+
+GST_END_TEST;
+
+/* A network cut: the camera stops answering (SIGSTOP) but its
+ * connection stays open, so no error comes; the watchdog gives the
+ * connection up after `timeout`, once, and the camera is back after
+ * SIGCONT. */
+GST_START_TEST (test_rtsp_camera_network_cut)
+{
+  guint port = 0;
+  GSubprocess *cam = camproc_start (&port, PASS, "h264");
+  gchar *config = camera_config_with (port, PASS, "timeout=1\n");
+  Serve *s = serve_start (config, 1);
+  gint64 back;
+  gdouble took;
+
+  fail_unless (serve_wait_line (s, "device cam: camera connected"), "%s",
+      s->output->str);
+  receive_frames (s, 5);
+  g_subprocess_send_signal (cam, SIGSTOP);
+  fail_unless (serve_wait_line (s, "device cam: warning: camera "
+          "disconnected: no frame for 1.0 s"), "%s", s->output->str);
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_subprocess_send_signal (cam, SIGCONT);
+  back = g_get_monotonic_time ();
+  fail_unless (serve_wait_line (s, "device cam: camera reconnected"), "%s",
+      s->output->str);
+  took = (g_get_monotonic_time () - back) / 1e6;
+  g_print ("network back: frames again after %.2f s\n", took);
+  /* a retry may be waiting for an answer when the network comes back:
+   * the back-off, plus the attempt's own limit (10 s for a first frame) */
+  fail_unless (took <= 2.0 + 10.0 + 1.0, "%.2f s\n%s", took,
+      s->output->str);
+  receive_frames (s, 5);
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless_equals_int (count (s->output->str, "device cam: warning"), 1);
+  fail_unless (strstr (s->output->str, "the stream ended") == NULL, "%s",
+      s->output->str);
+  fail_unless (strstr (s->output->str, "restarting") == NULL, "%s",
+      s->output->str);
   serve_free (s);
   camproc_kill (cam);
   g_free (config);
@@ -418,6 +469,7 @@ serve_camera_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_dynamic_pads_video_only);
   tcase_add_test (tc, test_rtsp_camera_reconnects);
+  tcase_add_test (tc, test_rtsp_camera_network_cut);
   tcase_add_test (tc, test_rtsp_camera_wrong_password);
   tcase_add_test (tc, test_rtsp_camera_no_audio);
   tcase_add_test (tc, test_rtsp_camera_h265);
