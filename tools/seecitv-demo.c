@@ -910,6 +910,7 @@ main (int argc, char **argv)
   desc = g_strdup_printf ("seecitvsrc location=%s tls-pin=%s "
       "device-id=demo-cam device-key-file=\"%s\" num-buffers=%u ! jpegdec ! "
       "videoconvert ! seecitvmotion ! seecitvredact zones=\"%s\" ! "
+      "videoconvert ! video/x-raw,format=I420 ! "
       "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=%d ! "
       "h264parse ! seecitvsink device-id=demo-cam keystore=\"%s\" "
       "location=\"%s\" "

@@ -10,7 +10,8 @@
  *     tee. ! queue ! h264parse ! appsink         (with [rtsp])
  *     tee. ! queue ! seecitvsink                 (with recording-dir)
  *
- * (or the device's `pipeline` instead of seecitvsrc ! jpegdec), re-streams
+ * (or the device's `pipeline` instead of seecitvsrc ! jpegdec, or for an
+ * RTSP camera an appsrc fed by serve-camera.h), re-streams
  * every device, redacted, over RTSP with gst-rtsp-server at
  * rtsp://ADDRESS:PORT/<device-id> behind HTTP Basic authentication, and
  * sends each seecitvmotion-start/-end as a signed webhook (webhook.h).
@@ -32,6 +33,7 @@
 #endif
 
 #include "serve-auth.h"
+#include "serve-camera.h"
 #include "serve-config.h"
 #include "serve-source.h"
 #include "webhook.h"
@@ -80,6 +82,7 @@ typedef struct
   const SeecitvServeDevice *cfg;
   GstElement *pipeline;
   GstElement *appsink;          /* NULL without RTSP */
+  SeecitvServeCamera *camera;   /* for url=rtsp://, else NULL */
   guint bus_watch;
   guint restart_source;
   guint restart_delay_s;
@@ -446,6 +449,50 @@ make (const gchar * factory, const gchar * name, GError ** error)
   return e;
 }
 
+/* The source of an RTSP camera: an appsrc that @d's camera feeds (its
+ * password is read here; the camera keeps a copy, wiped when freed). */
+static GstElement *
+camera_source (Device * d, GError ** error)
+{
+  const SeecitvServeDevice *c = d->cfg;
+  SeecitvServeCameraConfig cc = { 0, };
+  GstElement *src = make ("appsrc", "source", error);
+  gchar *pw = NULL;
+  gsize len = 0;
+
+  if (src == NULL)
+    return NULL;
+  if (c->user) {
+    pw = seecitv_serve_secret_load (c->password_file, 1, &len, error);
+    if (pw == NULL) {
+      g_prefix_error (error, "%s: [%s] password-file: ",
+          d->serve->config->path, c->group);
+      gst_object_unref (src);
+      return NULL;
+    }
+  }
+  /* stamped on arrival: the camera's own timestamps restart with each
+   * connection; a slow pipeline drops the oldest frames, never blocks the
+   * camera */
+  g_object_set (src, "is-live", TRUE, "do-timestamp", TRUE, "format",
+      GST_FORMAT_TIME, "max-buffers", (guint64) 4, "block", FALSE, NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
+  cc.id = c->id;
+  cc.group = c->group;
+  cc.url = c->url;
+  cc.user = c->user;
+  cc.password = pw;
+  cc.tcp = c->camera_tcp;
+  cc.stream = c->camera_stream;
+  cc.retry_initial_ms = c->camera_retry_initial_ms;
+  cc.retry_max_ms = c->camera_retry_max_ms;
+  cc.timeout_ms = c->camera_timeout_ms;
+  d->camera = seecitv_serve_camera_new (&cc, src);
+  if (pw != NULL)
+    seecitv_serve_secret_free (pw, len);
+  return src;
+}
+
 /* Builds @d's pipeline; secrets are read here and wiped after use. */
 static gboolean
 device_build (Device * d, GError ** error)
@@ -464,6 +511,11 @@ device_build (Device * d, GError ** error)
           c->group);
       goto fail;
     }
+    gst_bin_add (GST_BIN (pipe), src);
+    g_ptr_array_add (chain, src);
+  } else if (c->camera) {
+    if (!(src = camera_source (d, error)))
+      goto fail;
     gst_bin_add (GST_BIN (pipe), src);
     g_ptr_array_add (chain, src);
   } else {
@@ -612,6 +664,7 @@ link_fail:
 fail:
   g_ptr_array_free (chain, TRUE);
   d->appsink = NULL;
+  g_clear_pointer (&d->camera, seecitv_serve_camera_free);
   gst_object_unref (pipe);
   return FALSE;
 }
@@ -861,6 +914,10 @@ device_start (Device * d)
     g_printerr ("device %s: cannot start its pipeline\n", d->cfg->id);
     device_schedule_restart (d, "cannot start its pipeline");
   }
+  /* once: the camera keeps its connection across restarts of the device
+   * pipeline, and reconnects by itself */
+  if (d->camera != NULL)
+    seecitv_serve_camera_start (d->camera);
 }
 
 /* ---- the whole process ---- */
@@ -896,6 +953,8 @@ signal_cb (gpointer user_data)
       g_source_remove (d->restart_source);
       d->restart_source = 0;
     }
+    if (d->camera != NULL)
+      seecitv_serve_camera_stop (d->camera);
     if (GST_STATE (d->pipeline) == GST_STATE_PLAYING)
       gst_element_send_event (d->pipeline, gst_event_new_eos ());
   }
@@ -967,7 +1026,12 @@ check_elements (SeecitvServeConfig * cfg, GError ** error)
   for (guint i = 0; i < cfg->devices->len; i++) {
     SeecitvServeDevice *d = g_ptr_array_index (cfg->devices, i);
 
-    if (d->url) {
+    if (d->camera) {
+      g_ptr_array_add (names, (gpointer) "rtspsrc");
+      g_ptr_array_add (names, (gpointer) "decodebin");
+      g_ptr_array_add (names, (gpointer) "appsrc");
+      g_ptr_array_add (names, (gpointer) "appsink");
+    } else if (d->url) {
       g_ptr_array_add (names, (gpointer) "seecitvsrc");
       g_ptr_array_add (names, (gpointer) "jpegdec");
     }
@@ -1048,6 +1112,7 @@ device_free (Device * d)
 {
   if (d->restart_source)
     g_source_remove (d->restart_source);
+  seecitv_serve_camera_free (d->camera);
   if (d->pipeline) {
     gst_element_set_state (d->pipeline, GST_STATE_NULL);
     if (d->bus_watch)

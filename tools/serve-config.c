@@ -46,7 +46,13 @@ static const gchar *const webhook_keys[] = {
 static const gchar *const device_keys[] = {
   "id", "url", "pin", "key-file", "user", "password-file", "pipeline",
   "zones", "motion-zones", "recording-dir", "keystore", "record",
-  "detect-faces", "bitrate", "key-interval", "encoder-threads", NULL
+  "detect-faces", "bitrate", "key-interval", "encoder-threads",
+  "transport", "stream", "retry-initial", "retry-max", "timeout", NULL
+};
+
+/* Device keys for an RTSP camera only. */
+static const gchar *const camera_keys[] = {
+  "transport", "stream", "retry-initial", "retry-max", "timeout", NULL
 };
 
 static void
@@ -254,22 +260,26 @@ get_bool (Ctx * ctx, const gchar * group, const gchar * key, gboolean def,
   return TRUE;
 }
 
+/* An http(s):// URL with a host; with @rtsp, rtsp:// and rtsps:// too. */
 static gboolean
 check_url (Ctx * ctx, const gchar * group, const gchar * key,
-    const gchar * url, GError ** error)
+    const gchar * url, gboolean rtsp, GError ** error)
 {
   GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   const gchar *scheme = uri ? g_uri_get_scheme (uri) : NULL;
   gboolean ok = uri != NULL && g_uri_get_host (uri) != NULL &&
       *g_uri_get_host (uri) != '\0' &&
       (g_ascii_strcasecmp (scheme, "http") == 0 ||
-      g_ascii_strcasecmp (scheme, "https") == 0);
+      g_ascii_strcasecmp (scheme, "https") == 0 || (rtsp &&
+          (g_ascii_strcasecmp (scheme, "rtsp") == 0 ||
+              g_ascii_strcasecmp (scheme, "rtsps") == 0)));
 
   if (uri)
     g_uri_unref (uri);
   if (!ok)
     set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, group,
-        "%s: must be an http:// or https:// URL with a host", key);
+        "%s: must be an http:// or https:// URL with a host%s", key,
+        rtsp ? " (or rtsp://, rtsps:// for an IP camera)" : "");
   return ok;
 }
 
@@ -312,7 +322,7 @@ parse_webhook (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
     return TRUE;
   if (!check_keys (ctx, g, webhook_keys, error) ||
       !get_required (ctx, g, "url", &c->webhook_url, error) ||
-      !check_url (ctx, g, "url", c->webhook_url, error) ||
+      !check_url (ctx, g, "url", c->webhook_url, FALSE, error) ||
       !get_required (ctx, g, "secret-file", &c->webhook_secret_file, error) ||
       !get_uint (ctx, g, "queue-size", SEECITV_SERVE_DEFAULT_QUEUE_SIZE, 1,
           100000, &c->webhook_queue_size, error) ||
@@ -342,6 +352,77 @@ check_pin (const gchar * pin)
     if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
       return FALSE;
   return TRUE;
+}
+
+/* The keys of an RTSP camera (`url=rtsp://…`), refused with any other
+ * source; and what a camera does not take (a seecitv device's pin and
+ * pairing key, a login inside the URL: rtspsrc would log it). */
+static gboolean
+parse_camera (Ctx * ctx, const gchar * g, SeecitvServeDevice * d,
+    GError ** error)
+{
+  gchar *transport = NULL;
+  GUri *uri;
+  gboolean userinfo;
+
+  d->camera = d->url != NULL &&
+      (g_ascii_strncasecmp (d->url, "rtsp://", 7) == 0 ||
+      g_ascii_strncasecmp (d->url, "rtsps://", 8) == 0);
+  if (!d->camera) {
+    for (guint i = 0; camera_keys[i] != NULL; i++) {
+      if (g_key_file_has_key (ctx->kf, g, camera_keys[i], NULL)) {
+        set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+            "%s: only meaningful with an rtsp:// `url`", camera_keys[i]);
+        return FALSE;
+      }
+    }
+    return TRUE;
+  }
+  if (d->pin != NULL || d->key_file != NULL) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "%s: only for a seecitv device (https://), not an RTSP camera",
+        d->pin ? "pin" : "key-file");
+    return FALSE;
+  }
+  uri = g_uri_parse (d->url, G_URI_FLAGS_NONE, NULL);
+  userinfo = uri != NULL && g_uri_get_userinfo (uri) != NULL;
+  if (uri != NULL)
+    g_uri_unref (uri);
+  if (userinfo) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "url: no login inside the URL: give `user` and `password-file`");
+    return FALSE;
+  }
+  if (!get_string (ctx, g, "transport", &transport, error) ||
+      !get_uint (ctx, g, "stream", 0, 0, SEECITV_SERVE_MAX_CAMERA_STREAM,
+          &d->camera_stream, error) ||
+      !get_seconds_ms (ctx, g, "retry-initial",
+          SEECITV_SERVE_DEFAULT_CAMERA_RETRY_INITIAL_MS, 100, 3600 * 1000,
+          &d->camera_retry_initial_ms, error) ||
+      !get_seconds_ms (ctx, g, "retry-max",
+          SEECITV_SERVE_DEFAULT_CAMERA_RETRY_MAX_MS, 100, 3600 * 1000,
+          &d->camera_retry_max_ms, error) ||
+      !get_seconds_ms (ctx, g, "timeout",
+          SEECITV_SERVE_DEFAULT_CAMERA_TIMEOUT_MS, 500, 600 * 1000,
+          &d->camera_timeout_ms, error))
+    goto fail;
+  if (d->camera_retry_max_ms < d->camera_retry_initial_ms) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "retry-max: must not be less than retry-initial");
+    goto fail;
+  }
+  d->camera_tcp = transport == NULL || strcmp (transport, "tcp") == 0;
+  if (!d->camera_tcp && strcmp (transport, "udp") != 0) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "transport: must be tcp or udp");
+    goto fail;
+  }
+  g_free (transport);
+  return TRUE;
+
+fail:
+  g_free (transport);
+  return FALSE;
 }
 
 static gboolean
@@ -390,7 +471,8 @@ parse_device (Ctx * ctx, const gchar * g, SeecitvServeDevice * d,
         g, "url: give exactly one of `url` and `pipeline`");
     goto fail;
   }
-  if (d->url != NULL && !check_url (ctx, g, "url", d->url, error))
+  if ((d->url != NULL && !check_url (ctx, g, "url", d->url, TRUE, error)) ||
+      !parse_camera (ctx, g, d, error))
     goto fail;
   if (d->pin != NULL && !check_pin (d->pin)) {
     set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,

@@ -42,6 +42,10 @@ typedef enum
 #define SEECITV_SERVE_DEFAULT_RETRY_INITIAL_MS 1000
 #define SEECITV_SERVE_DEFAULT_RETRY_MAX_MS 60000
 #define SEECITV_SERVE_DEFAULT_WEBHOOK_TIMEOUT_S 10
+#define SEECITV_SERVE_DEFAULT_CAMERA_RETRY_INITIAL_MS 1000
+#define SEECITV_SERVE_DEFAULT_CAMERA_RETRY_MAX_MS 30000
+#define SEECITV_SERVE_DEFAULT_CAMERA_TIMEOUT_MS 5000
+#define SEECITV_SERVE_MAX_CAMERA_STREAM 15
 
 typedef enum
 {
@@ -54,7 +58,7 @@ typedef struct
 {
   gchar *group;                 /* "device NAME", for messages */
   gchar *id;                    /* `id`, else NAME: a valid device id */
-  gchar *url;                   /* seecitvsrc location */
+  gchar *url;                   /* seecitvsrc location, or an RTSP camera */
   gchar *pin;                   /* sha256:<64 hex> */
   gchar *key_file;              /* pairing secret for seecitvsrc */
   gchar *user;                  /* HTTP Basic/Digest user */
@@ -69,6 +73,13 @@ typedef struct
   guint bitrate;                /* kbit/s */
   guint key_interval;           /* frames */
   guint encoder_threads;        /* x264enc threads, 0: one per core */
+  /* `url` is rtsp:// or rtsps:// (serve-camera.h); the rest only then */
+  gboolean camera;
+  gboolean camera_tcp;          /* `transport`: tcp (default) or udp */
+  guint camera_stream;          /* `stream`: which video stream, from 0 */
+  guint camera_retry_initial_ms;
+  guint camera_retry_max_ms;
+  guint camera_timeout_ms;      /* no frame this long: reconnect */
 } SeecitvServeDevice;
 
 typedef struct

@@ -388,7 +388,8 @@ seecitv_sink_class_init (SeecitvSinkClass * klass)
           "(e.g. \"x264enc tune=zerolatency key-int-max=30\"); H.264 and "
           "H.265 get h264parse/h265parse behind it. NULL: the first of "
           "\"x264enc tune=zerolatency\", openh264enc, \"vp8enc "
-          "deadline=1\" that is installed", DEFAULT_ENCODER,
+          "deadline=1\" that is installed, fed 4:2:0 (I420 or NV12)",
+          DEFAULT_ENCODER,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_ENCODER_ELEMENT,

@@ -4,8 +4,8 @@
  *
  * seecitvsink's inner encoder for raw input: videoconvert, the encoder
  * named by the encoder/encoder-element properties (or the first installed
- * default) and a parser for H.264/H.265, between the sink pad and the
- * gate pad.
+ * default, behind a 4:2:0 capsfilter) and a parser for H.264/H.265,
+ * between the sink pad and the gate pad.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -23,6 +23,12 @@ static const gchar *const default_encoders[] = {
   "openh264enc",
   "vp8enc deadline=1",
 };
+
+/* In front of a default encoder: x264enc prefers the input's own chroma
+ * and would record 4:4:4 input (videotestsrc's default) as High 4:4:4,
+ * which browsers and most hardware decoders cannot play. 4:2:0 plays
+ * everywhere; an encoder the user names gets what it asks for. */
+#define DEFAULT_ENCODER_CAPS "video/x-raw,format=(string){ I420, NV12 }"
 
 /* Makes the encoder named by @desc: a factory name, a single element with
  * properties, or a launch line of several elements. */
@@ -52,11 +58,12 @@ factory_exists (const gchar * desc)
 gboolean
 seecitv_sink_setup_encoder (SeecitvSink * self)
 {
-  GstElement *enc, *parse = NULL, *convert, *last;
+  GstElement *enc, *parse = NULL, *convert, *filter = NULL, *last;
   GstPad *pad;
   GstCaps *caps;
   gchar *desc;
   GError *err = NULL;
+  gboolean chosen = FALSE;
   guint i;
 
   GST_OBJECT_LOCK (self);
@@ -68,6 +75,7 @@ seecitv_sink_setup_encoder (SeecitvSink * self)
     for (i = 0; i < G_N_ELEMENTS (default_encoders) && desc == NULL; i++)
       if (factory_exists (default_encoders[i]))
         desc = g_strdup (default_encoders[i]);
+    chosen = desc != NULL;
     if (desc == NULL) {
       GST_ELEMENT_ERROR_WITH_DETAILS (self, CORE, MISSING_PLUGIN,
           ("No encoder for raw video is installed (x264enc, openh264enc or "
@@ -114,13 +122,23 @@ seecitv_sink_setup_encoder (SeecitvSink * self)
   /* Any raw format in: converted to what the encoder takes (passthrough
    * when it takes it as it is). */
   convert = seecitv_sink_make (self, "videoconvert");
-  if (convert == NULL || GST_OBJECT_PARENT (enc) != NULL) {
-    if (convert != NULL)
+  if (chosen && convert != NULL) {
+    filter = seecitv_sink_make (self, "capsfilter");
+    if (filter != NULL) {
+      caps = gst_caps_from_string (DEFAULT_ENCODER_CAPS);
+      g_object_set (filter, "caps", caps, NULL);
+      gst_caps_unref (caps);
+    }
+  }
+  if (convert == NULL || (chosen && filter == NULL) ||
+      GST_OBJECT_PARENT (enc) != NULL) {
+    if (convert != NULL && (!chosen || filter != NULL))
       GST_ELEMENT_ERROR (self, CORE, FAILED, ("Could not add the encoder "
               "(is it in another bin already?)"), (NULL));
     gst_object_unref (enc);
     gst_clear_object (&parse);
     gst_clear_object (&convert);
+    gst_clear_object (&filter);
     return FALSE;
   }
   /* @enc is not floating: the bin takes a reference of its own. */
@@ -128,7 +146,12 @@ seecitv_sink_setup_encoder (SeecitvSink * self)
   self->encoders = g_list_prepend (self->encoders, enc);
   gst_bin_add (GST_BIN (self), gst_object_ref (convert));
   self->encoders = g_list_prepend (self->encoders, convert);
-  if (!gst_element_link (convert, enc))
+  if (filter != NULL) {
+    gst_bin_add (GST_BIN (self), gst_object_ref (filter));
+    self->encoders = g_list_prepend (self->encoders, filter);
+    if (!gst_element_link_many (convert, filter, enc, NULL))
+      goto link_failed;
+  } else if (!gst_element_link (convert, enc))
     goto link_failed;
   last = enc;
   if (parse != NULL) {
@@ -155,6 +178,8 @@ seecitv_sink_setup_encoder (SeecitvSink * self)
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   if (parse != NULL)
     gst_element_sync_state_with_parent (parse);
+  if (filter != NULL)
+    gst_element_sync_state_with_parent (filter);
   if (!gst_element_sync_state_with_parent (enc) ||
       !gst_element_sync_state_with_parent (convert)) {
     GST_ELEMENT_ERROR (self, CORE, STATE_CHANGE,

@@ -6,9 +6,11 @@
  * order, by `sh -eu` under `timeout`, in one fresh directory, with the
  * variables the cookbook documents set: CAM (the device's stream URL, from
  * a seecitv-device started here over HTTPS with the seecitv protocol, id
- * cam-1, pairing secret in ./pair.key), PIN (its certificate pin) and NVR
+ * cam-1, pairing secret in ./pair.key), PIN (its certificate pin), NVR
  * (the RTSP URL of an NVR: a gst-rtsp-server in RECORD mode run here, which
- * decodes what it receives). The only change made to the text is the one
+ * decodes what it receives), and RTSP_CAM, RTSP_USER and ./camera.password
+ * for an IP camera (rtsp-camera, a gst-rtsp-server process with Digest
+ * authentication, H.264 video and Opus audio). The only change made to the text is the one
  * the cookbook states: autovideosink becomes fakesink. One device serves
  * every block in turn. A block that re-streams (rtspclientsink) runs, as
  * the cookbook says, until Ctrl-C: the test sends SIGINT to its
@@ -37,6 +39,9 @@
 #ifndef SEECITV_COOKBOOK_DOC
 #error SEECITV_COOKBOOK_DOC must name docs/cookbook.md
 #endif
+#ifndef RTSP_CAMERA_TOOL
+#error RTSP_CAMERA_TOOL must name tests/check/tools/rtsp-camera
+#endif
 
 /* Per block: generous for a loaded CI machine; the blocks take seconds. */
 #define BLOCK_TIMEOUT "120"
@@ -45,6 +50,7 @@
  * frames of it (3 s of the device's 10 fps). */
 #define INTERRUPT_FRAMES 30
 #define MAX_MEDIA 16
+#define CAMERA_USER "nvr"
 
 /* Elements the cookbook uses beyond seecitv's own (Debian packages that
  * `run` installs); without them the test cannot run and skips. */
@@ -259,6 +265,37 @@ write_pair_key (const gchar * dir)
           G_FILE_SET_CONTENTS_NONE, 0600, NULL));
   g_string_free (hex, TRUE);
   return path;
+}
+
+/* The IP camera: rtsp-camera on a free port, its password (random,
+ * URL-safe) in DIR/camera.password (0600); *@url gets its stream URL. */
+static GSubprocess *
+camera_start (const gchar * dir, gchar ** url)
+{
+  gchar *path = g_build_filename (dir, "camera.password", NULL);
+  gchar *pass = g_strdup_printf ("cam-%08x%08x", g_random_int (),
+      g_random_int ());
+  GError *err = NULL;
+  GSubprocess *proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+      &err, RTSP_CAMERA_TOOL, "0", CAMERA_USER, pass, "h264", "digest",
+      NULL);
+  GDataInputStream *in;
+  gchar *line;
+
+  fail_unless (proc != NULL, "%s", err ? err->message : "");
+  fail_unless (g_file_set_contents_full (path, pass, -1,
+          G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+  fail_unless (line != NULL && g_str_has_prefix (line, "camera: ready "),
+      "camera: %s", GST_STR_NULL (line));
+  *url = g_strdup_printf ("rtsp://127.0.0.1:%s/cam",
+      line + strlen ("camera: ready "));
+  g_free (line);
+  g_object_unref (in);
+  g_free (pass);
+  g_free (path);
+  return proc;
 }
 
 static gchar *
@@ -479,10 +516,11 @@ GST_START_TEST (test_cookbook_runs)
   GPtrArray *blocks;
   guint stray, launches, i, failed = 0;
   gint restreams = 0;
-  gchar *dir, *key, *tools, *path;
+  gchar *dir, *key, *tools, *path, *camera_url = NULL;
   gchar **envp;
   const gchar *asan;
   TestDevice *device;
+  GSubprocess *camera;
   Nvr *nvr;
 
   blocks = parse_cookbook (SEECITV_COOKBOOK_DOC, &stray, &launches);
@@ -494,6 +532,7 @@ GST_START_TEST (test_cookbook_runs)
   key = write_pair_key (dir);
   device = device_start (key);
   nvr = nvr_start ();
+  camera = camera_start (dir, &camera_url);
 
   tools = g_path_get_dirname (SEECITV_DEVICE_TOOL);
   path = g_strconcat (tools, ":", g_getenv ("PATH"), NULL);
@@ -501,6 +540,8 @@ GST_START_TEST (test_cookbook_runs)
   envp = g_environ_setenv (envp, "CAM", device->url, TRUE);
   envp = g_environ_setenv (envp, "PIN", device->pin, TRUE);
   envp = g_environ_setenv (envp, "NVR", nvr->url, TRUE);
+  envp = g_environ_setenv (envp, "RTSP_CAM", camera_url, TRUE);
+  envp = g_environ_setenv (envp, "RTSP_USER", CAMERA_USER, TRUE);
   envp = g_environ_setenv (envp, "PATH", path, TRUE);
   /* Everything is on 127.0.0.1: no proxy from the environment (and
    * libproxy's C++ exceptions abort under the preloaded ASan runtime). */
@@ -544,6 +585,10 @@ GST_START_TEST (test_cookbook_runs)
   }
 
   nvr_stop (nvr);
+  g_subprocess_force_exit (camera);
+  g_subprocess_wait (camera, NULL, NULL);
+  g_object_unref (camera);
+  g_free (camera_url);
   test_device_stop (device);
   test_remove_tree (dir);
   g_strfreev (envp);

@@ -420,6 +420,7 @@ typedef struct
 {
   GArray *pts;                  /* GstClockTime */
   GArray *key;                  /* gboolean */
+  gchar *profile;               /* the parser's caps `profile`, if any */
 } Clip;
 
 static void
@@ -427,6 +428,23 @@ clip_clear (Clip * c)
 {
   g_clear_pointer (&c->pts, g_array_unref);
   g_clear_pointer (&c->key, g_array_unref);
+  g_clear_pointer (&c->profile, g_free);
+}
+
+static GstPadProbeReturn
+caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Clip *c = user_data;
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
+    gst_event_parse_caps (ev, &caps);
+    g_free (c->profile);
+    c->profile = g_strdup (gst_structure_get_string
+        (gst_caps_get_structure (caps, 0), "profile"));
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 static GstPadProbeReturn
@@ -460,9 +478,12 @@ play_with (const gchar * path, const gchar * parser, Clip * c)
   fail_unless (pipeline != NULL);
   c->pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   c->key = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  c->profile = NULL;
   out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   pad = gst_element_get_static_pad (out, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, collect_probe, c, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe, c,
+      NULL);
   gst_object_unref (pad);
   gst_object_unref (out);
 
@@ -1273,7 +1294,10 @@ GST_START_TEST (test_raw_input)
 
 GST_END_TEST;
 
-/* Raw input with the default encoder (x264enc here). */
+/* Raw input with the default encoder (x264enc here), from videotestsrc
+ * in its own preferred format (not 4:2:0): recorded in 4:2:0 all the
+ * same, which browsers and hardware decoders play (x264enc alone takes
+ * 4:4:4 and makes High 4:4:4). */
 GST_START_TEST (test_raw_default_encoder)
 {
   Clip c;
@@ -1285,6 +1309,9 @@ GST_START_TEST (test_raw_default_encoder)
   play (clip_path (&r, 0), &c);
   check_contiguous (&c);
   fail_unless_equals_int (c.pts->len, 20);
+  fail_unless (c.profile != NULL);
+  fail_unless (strstr (c.profile, "4:4:4") == NULL &&
+      strstr (c.profile, "4:2:2") == NULL, "profile %s", c.profile);
   clip_clear (&c);
   rec_clear (&r);
 }

@@ -86,6 +86,30 @@ GST_START_TEST (test_full)
   fail_unless_equals_int (d->encoder_threads, 0);
   seecitv_serve_config_free (c);
 
+  /* an RTSP camera: its keys, and their defaults */
+  c = parse ("[device cam]\nurl=rtsp://192.0.2.5:554/Streaming/102\n"
+      "user=nvr\npassword-file=/etc/seecitv/cam.password\ntransport=udp\n"
+      "stream=1\nretry-initial=0.5\nretry-max=10\ntimeout=3\n"
+      "[device cam2]\nurl=rtsps://192.0.2.6/live\n", &err);
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  d = g_ptr_array_index (c->devices, 0);
+  fail_unless (d->camera && !d->camera_tcp);
+  fail_unless_equals_int (d->camera_stream, 1);
+  fail_unless_equals_int (d->camera_retry_initial_ms, 500);
+  fail_unless_equals_int (d->camera_retry_max_ms, 10000);
+  fail_unless_equals_int (d->camera_timeout_ms, 3000);
+  fail_unless_equals_string (d->user, "nvr");
+  d = g_ptr_array_index (c->devices, 1);
+  fail_unless (d->camera && d->camera_tcp);
+  fail_unless_equals_int (d->camera_stream, 0);
+  fail_unless_equals_int (d->camera_retry_initial_ms,
+      SEECITV_SERVE_DEFAULT_CAMERA_RETRY_INITIAL_MS);
+  fail_unless_equals_int (d->camera_retry_max_ms,
+      SEECITV_SERVE_DEFAULT_CAMERA_RETRY_MAX_MS);
+  fail_unless_equals_int (d->camera_timeout_ms,
+      SEECITV_SERVE_DEFAULT_CAMERA_TIMEOUT_MS);
+  seecitv_serve_config_free (c);
+
   /* no [rtsp], no [webhook]: defaults */
   c = parse ("[device a]\npipeline=videotestsrc\n", &err);
   fail_unless (c != NULL);
@@ -111,6 +135,27 @@ static const struct
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "url"},
   {"[device a]\nurl=ftp://x/\n", SEECITV_SERVE_CONFIG_ERROR_INVALID,
       "[device a]", "url"},
+  /* RTSP cameras: the login in its own keys (rtspsrc logs its location),
+   * no seecitv pin or pairing key, camera keys only for a camera */
+  {"[device a]\nurl=rtsp://nvr:pw@192.0.2.5/live\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "url"},
+  {"[device a]\nurl=rtsp://192.0.2.5/live\npin=sha256:0123456789abcdef"
+        "0123456789abcdef0123456789abcdef0123456789abcdef\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "pin"},
+  {"[device a]\nurl=rtsp://192.0.2.5/live\nkey-file=/k\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "key-file"},
+  {"[device a]\nurl=rtsp://192.0.2.5/live\ntransport=http\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "transport"},
+  {"[device a]\nurl=rtsp://192.0.2.5/live\nstream=16\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "stream"},
+  {"[device a]\nurl=rtsp://192.0.2.5/live\nretry-initial=5\nretry-max=2\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "retry-max"},
+  {"[device a]\nurl=rtsp://192.0.2.5/live\ntimeout=0.1\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "timeout"},
+  {"[device a]\nurl=http://192.0.2.5/video\ntransport=tcp\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "transport"},
+  {"[device a]\npipeline=videotestsrc\nstream=1\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "stream"},
   {"[device a]\nurl=http://x/\npin=sha256:00\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[device a]", "pin"},
   /* a well-formed pin on plain HTTP would be ignored: refused (issue 15) */

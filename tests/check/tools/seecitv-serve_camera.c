@@ -13,6 +13,13 @@
  * Both mounts stream; nothing says "Delayed linking failed"; and the
  * camera never gets a SETUP for its audio stream: the audio is not even
  * received.
+ *
+ * And the camera as `url=rtsp://` (tools/serve-camera.c), against a
+ * camera process (rtsp-camera.c, Digest only) that the test kills and
+ * starts again: frames on the mount, again within the back-off + 1 s
+ * after the camera is back, no EOS and no restart of the device pipeline,
+ * exactly one warning for the outage; a wrong password is one clear error
+ * naming the device, and no password is ever printed; H.265 too.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,6 +27,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/rtsp-server/rtsp-server.h>
+#include <signal.h>
 #include <string.h>
 
 #include "serve-common.h"
@@ -186,6 +194,270 @@ GST_START_TEST (test_dynamic_pads_video_only)
 
 GST_END_TEST;
 
+/* ---- the camera as a process, through url=rtsp:// ---- */
+
+/* Starts rtsp-camera on *@port (0: any; set to the port it got), with
+ * Digest (or with @auth "basic", Basic). */
+static GSubprocess *
+camproc_start_auth (guint * port, const gchar * pass, const gchar * codec,
+    const gchar * auth)
+{
+  gchar *p = g_strdup_printf ("%u", *port);
+  GError *err = NULL;
+  GSubprocess *proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+      &err, RTSP_CAMERA_TOOL, p, USER, pass, codec, auth, NULL);
+  GDataInputStream *in;
+  gchar *line;
+
+  fail_unless (proc != NULL, "%s", err ? err->message : "");
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+  fail_unless (line != NULL && g_str_has_prefix (line, "camera: ready "),
+      "camera: %s", GST_STR_NULL (line));
+  *port = (guint) g_ascii_strtoull (line + strlen ("camera: ready "), NULL,
+      10);
+  g_free (line);
+  g_object_unref (in);
+  g_free (p);
+  return proc;
+}
+
+static GSubprocess *
+camproc_start (guint * port, const gchar * pass, const gchar * codec)
+{
+  return camproc_start_auth (port, pass, codec, "digest");
+}
+
+static void
+camproc_kill (GSubprocess * proc)
+{
+  g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+  g_object_unref (proc);
+}
+
+static guint
+count (const gchar * text, const gchar * needle)
+{
+  guint n = 0;
+
+  for (const gchar * p = text; (p = strstr (p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+static gchar *
+camera_config_with (guint port, const gchar * pass, const gchar * extra)
+{
+  gchar *creds = write_file (tmpdir, "rtsp.credentials", "viewer:" PASS
+      "-viewer\n");
+  gchar *pw = write_file (tmpdir, "cam.password", pass);
+  gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
+      "credentials-file=%s\n"
+      "[device cam]\nurl=rtsp://127.0.0.1:%u/cam\nuser=" USER "\n"
+      "password-file=%s\nretry-initial=1\nretry-max=2\n"
+      "detect-faces=false\n%s", creds, port, pw, extra);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+
+  g_free (text);
+  g_free (pw);
+  g_free (creds);
+  return config;
+}
+
+static gchar *
+camera_config (guint port, const gchar * pass)
+{
+  return camera_config_with (port, pass, "");
+}
+
+static void
+receive_frames (Serve * s, guint n)
+{
+  GError *err = NULL;
+  guint got = rtsp_receive (g_hash_table_lookup (s->urls, "cam"), "viewer",
+      PASS "-viewer", n, 30, NULL, NULL, &err);
+
+  fail_unless (got == n, "%u frames, %s\n%s", got, err ? err->message : "",
+      s->output->str);
+  g_clear_error (&err);
+}
+
+GST_START_TEST (test_rtsp_camera_reconnects)
+{
+  guint port = 0;
+  GSubprocess *cam = camproc_start (&port, PASS, "h264");
+  gchar *config = camera_config (port, PASS);
+  Serve *s = serve_start (config, 1);
+  gint64 back;
+  gdouble took;
+
+  fail_unless (g_hash_table_size (s->urls) == 1, "%s", s->output->str);
+  fail_unless (serve_wait_line (s, "device cam: camera connected"), "%s",
+      s->output->str);
+  receive_frames (s, 5);
+
+  /* the camera's power goes; it is back 1.5 s later, after one failed
+   * retry (1 s), so the next one comes 2 s after that */
+  camproc_kill (cam);
+  fail_unless (serve_wait_line (s, "device cam: warning: camera "
+          "disconnected"), "%s", s->output->str);
+  g_usleep (1500 * G_TIME_SPAN_MILLISECOND);
+  cam = camproc_start (&port, PASS, "h264");
+  back = g_get_monotonic_time ();
+  fail_unless (serve_wait_line (s, "device cam: camera reconnected"), "%s",
+      s->output->str);
+  took = (g_get_monotonic_time () - back) / 1e6;
+  g_print ("camera back: frames again after %.2f s\n", took);
+  fail_unless (took <= 2.0 + 1.0, "frames again %.2f s after the camera "
+      "came back\n%s", took, s->output->str);
+  receive_frames (s, 5);
+  fail_unless_equals_int (serve_stop (s), 0);
+
+  fail_unless_equals_int (count (s->output->str, "device cam: warning"), 1);
+  fail_unless (strstr (s->output->str, "error") == NULL, "%s",
+      s->output->str);
+  fail_unless (strstr (s->output->str, "the stream ended") == NULL, "%s",
+      s->output->str);
+  fail_unless (strstr (s->output->str, "restarting") == NULL, "%s",
+      s->output->str);
+  fail_unless (strstr (s->output->str, PASS) == NULL, "%s", s->output->str);
+  serve_free (s);
+  camproc_kill (cam);
+  g_free (config);
+}
+
+GST_END_TEST;
+
+/* A network cut: the camera stops answering (SIGSTOP) but its
+ * connection stays open, so no error comes; the watchdog gives the
+ * connection up after `timeout`, once, and the camera is back after
+ * SIGCONT. */
+GST_START_TEST (test_rtsp_camera_network_cut)
+{
+  guint port = 0;
+  GSubprocess *cam = camproc_start (&port, PASS, "h264");
+  gchar *config = camera_config_with (port, PASS, "timeout=1\n");
+  Serve *s = serve_start (config, 1);
+  gint64 back;
+  gdouble took;
+
+  fail_unless (serve_wait_line (s, "device cam: camera connected"), "%s",
+      s->output->str);
+  receive_frames (s, 5);
+  g_subprocess_send_signal (cam, SIGSTOP);
+  fail_unless (serve_wait_line (s, "device cam: warning: camera "
+          "disconnected: no frame for 1.0 s"), "%s", s->output->str);
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_subprocess_send_signal (cam, SIGCONT);
+  back = g_get_monotonic_time ();
+  fail_unless (serve_wait_line (s, "device cam: camera reconnected"), "%s",
+      s->output->str);
+  took = (g_get_monotonic_time () - back) / 1e6;
+  g_print ("network back: frames again after %.2f s\n", took);
+  /* a retry may be waiting for an answer when the network comes back:
+   * the back-off, plus the attempt's own limit (10 s for a first frame) */
+  fail_unless (took <= 2.0 + 10.0 + 1.0, "%.2f s\n%s", took,
+      s->output->str);
+  receive_frames (s, 5);
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless_equals_int (count (s->output->str, "device cam: warning"), 1);
+  fail_unless (strstr (s->output->str, "the stream ended") == NULL, "%s",
+      s->output->str);
+  fail_unless (strstr (s->output->str, "restarting") == NULL, "%s",
+      s->output->str);
+  serve_free (s);
+  camproc_kill (cam);
+  g_free (config);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rtsp_camera_wrong_password)
+{
+  guint port = 0;
+  GSubprocess *cam = camproc_start (&port, PASS, "h264");
+  gchar *config = camera_config (port, "not-the-" PASS);
+  Serve *s = serve_start (config, 1);
+
+  fail_unless (serve_wait_line (s, "device cam: error: the camera refused "
+          "the login of user " USER " [not-authorized]"), "%s",
+      s->output->str);
+  /* it keeps trying (1 s, 2 s), quietly */
+  g_usleep (3500 * G_TIME_SPAN_MILLISECOND);
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless_equals_int (count (s->output->str, "device cam: error"), 1);
+  fail_unless (strstr (s->output->str, "camera connected") == NULL);
+  fail_unless (strstr (s->output->str, PASS) == NULL, "%s", s->output->str);
+  serve_free (s);
+  camproc_kill (cam);
+  g_free (config);
+}
+
+GST_END_TEST;
+
+/* H.265, and a camera that asks for Basic (another login path). */
+static void
+check_camera_streams (const gchar * codec, const gchar * auth)
+{
+  guint port = 0;
+  GSubprocess *cam = camproc_start_auth (&port, PASS, codec, auth);
+  gchar *config = camera_config (port, PASS);
+  Serve *s = serve_start (config, 1);
+
+  fail_unless (serve_wait_line (s, "device cam: camera connected"), "%s",
+      s->output->str);
+  receive_frames (s, 5);
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless (strstr (s->output->str, "warning") == NULL, "%s",
+      s->output->str);
+  serve_free (s);
+  camproc_kill (cam);
+  g_free (config);
+}
+
+/* url=rtsp:// with a camera that has a microphone (and no login): video
+ * only, the audio stream is never set up. */
+GST_START_TEST (test_rtsp_camera_no_audio)
+{
+  Camera *cam = camera_start ();
+  gchar *creds = write_file (tmpdir, "rtsp.credentials", "viewer:" PASS
+      "-viewer\n");
+  gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
+      "credentials-file=%s\n[device cam]\nurl=rtsp://127.0.0.1:%u/cam\n"
+      "detect-faces=false\n", creds, cam->port);
+  gchar *config = write_file (tmpdir, "serve.conf", text);
+  Serve *s = serve_start (config, 1);
+
+  fail_unless (serve_wait_line (s, "device cam: camera connected"), "%s",
+      s->output->str);
+  receive_frames (s, 5);
+  fail_unless_equals_int (serve_stop (s), 0);
+  fail_unless (g_atomic_int_get (&cam->video_setups) >= 1);
+  fail_unless_equals_int (g_atomic_int_get (&cam->audio_setups), 0);
+  serve_free (s);
+  camera_stop (cam);
+  g_free (config);
+  g_free (text);
+  g_free (creds);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rtsp_camera_h265)
+{
+  check_camera_streams ("h265", "digest");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rtsp_camera_basic)
+{
+  check_camera_streams ("h264", "basic");
+}
+
+GST_END_TEST;
+
 static Suite *
 serve_camera_suite (void)
 {
@@ -196,6 +468,12 @@ serve_camera_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_dynamic_pads_video_only);
+  tcase_add_test (tc, test_rtsp_camera_reconnects);
+  tcase_add_test (tc, test_rtsp_camera_network_cut);
+  tcase_add_test (tc, test_rtsp_camera_wrong_password);
+  tcase_add_test (tc, test_rtsp_camera_no_audio);
+  tcase_add_test (tc, test_rtsp_camera_h265);
+  tcase_add_test (tc, test_rtsp_camera_basic);
   return s;
 }
 
