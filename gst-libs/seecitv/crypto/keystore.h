@@ -16,7 +16,9 @@
  * must not be a symbolic link (it is replaced by rename on every save).
  * The master key can be rotated (seecitv_keystore_rotate_key(),
  * seecitv_keystore_rotate_passphrase()) so that older copies of the file
- * no longer open. The file format is version 2; version 1 is still read.
+ * no longer open. The file format is version 4; versions 1 to 3 are
+ * still read. A generation marker kept outside the keystore's folder
+ * (seecitv_keystore_check_rollback()) notices an older copy put back.
  */
 #ifndef __SEECITV_KEYSTORE_H__
 #define __SEECITV_KEYSTORE_H__
