@@ -97,6 +97,7 @@
 
 #include "gstseecitvdecrypt.h"
 #include <seecitv/gstproperty.h>
+#include <seecitv/reason.h>
 
 #include <string.h>
 
@@ -352,6 +353,19 @@ seecitv_decrypt_start (SeecitvDecrypt * self)
         ("keystore", G_TYPE_STRING, keystore,
             SEECITV_KEYSTORE_ERROR_DETAILS (err), NULL));
     g_clear_error (&err);
+    goto fail;
+  }
+  /* An older keystore put back would give back purged keys and drop
+   * newer access entries: nothing is played from it. */
+  if (!seecitv_keystore_check_rollback (self->ks, &err)) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ,
+        ("The keystore was rolled back to an older copy."),
+        ("%s", err->message), ("keystore", G_TYPE_STRING, keystore,
+            "reason", G_TYPE_STRING, SEECITV_REASON_ROLLBACK,
+            "keystore-error", G_TYPE_INT, seecitv_keystore_error_code (err),
+            "message", G_TYPE_STRING, err->message, NULL));
+    g_clear_error (&err);
+    g_clear_pointer (&self->ks, seecitv_keystore_free);
     goto fail;
   }
   /* Prefix mode: a cut clip is delivered up to its last chunk, and the

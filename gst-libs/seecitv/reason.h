@@ -31,6 +31,9 @@ G_BEGIN_DECLS
 #define SEECITV_REASON_KEYSTORE "keystore"
 /* OpenSSL failed. */
 #define SEECITV_REASON_CRYPTO "crypto"
+/* The keystore is not the one its generation marker names: an older copy
+ * was put back (SEECITV_KEYSTORE_ERROR_ROLLBACK); clips are not read. */
+#define SEECITV_REASON_ROLLBACK "rollback"
 
 /* The token for errno @e (static string). */
 const gchar *seecitv_reason_from_errno (int e);

@@ -319,7 +319,12 @@ open_clip_for_output (const gchar * cmd, const gchar * arg,
 
   if (ks == NULL)
     return NULL;
-  if (!resolve_clip (ks, arg, id, &info, &path, &err)) {
+  /* Before the output exists (seecitvdecrypt refuses too). */
+  if (!seecitv_keystore_check_rollback (ks, &err)) {
+    g_printerr ("seecitv: %s refused (reason rollback): %s\n", cmd,
+        err->message);
+    g_clear_error (&err);
+  } else if (!resolve_clip (ks, arg, id, &info, &path, &err)) {
     print_error (cmd, err);
     g_clear_error (&err);
   } else if (!create_output (output, force)) {

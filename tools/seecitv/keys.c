@@ -2,8 +2,9 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * `seecitv keys init` and `seecitv keys rotate`, and the rotation forget
- * and purge run afterwards. No key material is ever printed.
+ * `seecitv keys init`, `seecitv keys rotate` (and the rotation forget
+ * and purge run afterwards) and `seecitv keys accept-restore` (the
+ * generation marker written afresh). No key material is ever printed.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -137,6 +138,43 @@ cmd_keys_rotate (const gchar * new_passphrase_file)
   return ok ? EXIT_OK : EXIT_FAIL;
 }
 
+static gboolean
+set_marker (SeecitvKeystore * ks, gpointer data, GError ** error)
+{
+  return seecitv_keystore_set_marker (ks, data, error);
+}
+
+/* keys accept-restore: a keystore put back from a backup on purpose is
+ * accepted; its generation marker (the default one for a keystore made
+ * before markers) names it from now on. */
+static int
+cmd_keys_accept_restore (void)
+{
+  SeecitvKeystore *ks = open_keystore ();
+  GError *err = NULL;
+  gchar *marker;
+  gboolean ok;
+
+  if (ks == NULL)
+    return EXIT_FAIL;
+  marker = seecitv_keystore_get_marker_path (ks) ?
+      g_strdup (seecitv_keystore_get_marker_path (ks)) :
+      seecitv_keystore_default_marker_path (opt_keystore);
+  ok = seecitv_keystore_update (ks, set_marker, marker, &err);
+  if (ok) {
+    g_print ("accepted keystore\t%s\n", opt_keystore);
+    g_printerr ("seecitv: clip keys purged and access entries written since "
+        "that backup are lost for good: purge or forget again what should "
+        "be gone\n");
+  } else {
+    print_error ("cannot accept the restore", err);
+  }
+  g_clear_error (&err);
+  g_free (marker);
+  seecitv_keystore_free (ks);
+  return ok ? EXIT_OK : EXIT_FAIL;
+}
+
 /* Whether @dir holds a file that starts like a clip. */
 static gboolean
 dir_holds_clips (const gchar * dir)
@@ -187,9 +225,12 @@ int
 cmd_keys (int argc, char **argv)
 {
   gchar *passphrase_file = NULL, *recordings = NULL;
-  gchar *new_passphrase_file = NULL;
+  gchar *new_passphrase_file = NULL, *marker = NULL;
   gint log2_n = SEECITV_KEYSTORE_DEFAULT_LOG2_N;
   GOptionEntry entries[] = {
+    {"marker", 0, 0, G_OPTION_ARG_FILENAME, &marker,
+        "init: keep the generation marker in F, outside the keystore's "
+          "folder (default: under $XDG_STATE_HOME/seecitv/markers)", "F"},
     {"new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME,
           &new_passphrase_file,
         "rotate: the new passphrase of a passphrase keystore", "F"},
@@ -210,8 +251,17 @@ cmd_keys (int argc, char **argv)
 
   if (!parse_command ("keys", entries, &argc, &argv, &status))
     goto out;
+  if (argc == 2 && strcmp (argv[1], "accept-restore") == 0) {
+    if (passphrase_file != NULL || recordings != NULL || marker != NULL ||
+        new_passphrase_file != NULL) {
+      status = usage_error (FALSE, "usage: seecitv keys accept-restore");
+      goto out;
+    }
+    status = cmd_keys_accept_restore ();
+    goto out;
+  }
   if (argc == 2 && strcmp (argv[1], "rotate") == 0) {
-    if (passphrase_file != NULL || recordings != NULL) {
+    if (passphrase_file != NULL || recordings != NULL || marker != NULL) {
       status = usage_error (FALSE, "usage: seecitv keys rotate "
           "[--new-passphrase-file F]");
       goto out;
@@ -222,8 +272,8 @@ cmd_keys (int argc, char **argv)
   if (argc != 2 || strcmp (argv[1], "init") != 0 ||
       new_passphrase_file != NULL) {
     status = usage_error (FALSE, "usage: seecitv keys init "
-        "[--passphrase-file F] [--recordings DIR] | keys rotate "
-        "[--new-passphrase-file F]");
+        "[--passphrase-file F] [--recordings DIR] [--marker F] | keys rotate "
+        "[--new-passphrase-file F] | keys accept-restore");
     goto out;
   }
   if (log2_n < 10 || log2_n > 22) {
@@ -318,6 +368,29 @@ cmd_keys (int argc, char **argv)
     print_error ("cannot create the keystore", err);
     goto out;
   }
+  {
+    gchar *m = marker ? g_canonicalize_filename (marker, NULL) :
+        seecitv_keystore_default_marker_path (real_path);
+    gchar *mdir = g_path_get_dirname (m);
+    gchar *rkdir = g_path_get_dirname (real_path);
+    gboolean beside = path_is_under (mdir, rkdir) &&
+        path_is_under (rkdir, mdir);
+
+    if (beside)
+      g_printerr ("seecitv: the generation marker must not be in the "
+          "keystore's folder %s\n", rkdir);
+    else if (!seecitv_keystore_set_marker (ks, m, &err) ||
+        !seecitv_keystore_save (ks, &err))
+      print_error ("cannot write the generation marker", err);
+    else
+      g_print ("created generation marker %s (keep it where whoever can "
+          "write the keystore's folder cannot)\n", m);
+    g_free (rkdir);
+    g_free (mdir);
+    g_free (m);
+    if (beside || err != NULL)
+      goto out;
+  }
   g_print ("created keystore %s\n", opt_keystore);
   if (passphrase_file == NULL)
     g_print ("created master key file %s (keep it secret, back it up apart "
@@ -329,6 +402,7 @@ out:
   g_clear_pointer (&ks, seecitv_keystore_free);
   g_free (passphrase_file);
   g_free (new_passphrase_file);
+  g_free (marker);
   g_free (recordings);
   g_free (dir);
   g_free (real_path);

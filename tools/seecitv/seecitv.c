@@ -2,9 +2,9 @@
  * Copyright (C) 2026 seecitv contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The `seecitv` command: keys init, keys rotate, list, verify, export,
- * sheet, audit, forget, purge, pair, unpair, devices, upload over a
- * keystore (gst-libs/seecitv/crypto/keystore.h) and its clips. This file
+ * The `seecitv` command: keys init, keys rotate, keys accept-restore,
+ * list, verify, export, sheet, audit, forget, purge, pair, unpair,
+ * devices, upload over a keystore (gst-libs/seecitv/crypto/keystore.h) and its clips. This file
  * holds main (), the help text and the helpers every command group shares;
  * the groups are keys.c, clips.c, devices.c, sheet.c and remote.c
  * (seecitv-cli.h). No key material is ever printed.
@@ -27,13 +27,17 @@ gchar *opt_passphrase_file = NULL;
 
 static const gchar *description =
     "Commands:\n"
-    "  keys init [--passphrase-file F] [--recordings DIR]\n"
+    "  keys init [--passphrase-file F] [--recordings DIR] [--marker F]\n"
     "                      create the keystore (0600) and, without a\n"
-    "                      passphrase, its master key file KEYSTORE.key\n"
+    "                      passphrase, its master key file KEYSTORE.key,\n"
+    "                      and its generation marker outside its folder\n"
     "  keys rotate [--new-passphrase-file F]\n"
     "                      re-encrypt the keystore under a new master key\n"
     "                      and destroy the old one (a passphrase keystore\n"
     "                      takes the new passphrase from F)\n"
+    "  keys accept-restore accept a keystore put back from a backup on\n"
+    "                      purpose (else export, sheet and playback refuse\n"
+    "                      it: reason rollback)\n"
     "  list [--json] [--device ID]\n"
     "                      the clip index, tab-separated with a header\n"
     "  verify [CLIP...]    check clips (default: every indexed clip)\n"

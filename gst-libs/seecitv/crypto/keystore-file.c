@@ -34,6 +34,13 @@
 
 static gboolean fail_before_rename = FALSE;
 static gboolean fail_before_key_commit = FALSE;
+static gboolean fail_before_marker_commit = FALSE;
+
+void
+seecitv_keystore_set_fail_before_marker_commit (gboolean fail)
+{
+  fail_before_marker_commit = fail;
+}
 
 void
 seecitv_keystore_set_fail_before_rename (gboolean fail)
@@ -363,7 +370,18 @@ swap_protection (SeecitvKeystore * ks, Rekey * r)
  * and its keystore holds shared (seecitv_ks_open_with_key_file()). With @rekey, the file is
  * written under @rekey's key; a key file is replaced in the same lock:
  * the new key goes to KEY.new first, the keystore is replaced, the old
- * key file is overwritten and KEY.new renamed over it. */
+ * key file is overwritten and KEY.new renamed over it.
+ *
+ * With a generation marker (keystore-marker.c), the order is: the pending
+ * marker MARKER.new naming the new file's nonce is written and synced,
+ * then the keystore is replaced and its directory synced, then MARKER.new
+ * is renamed over MARKER. A crash before the keystore's rename leaves
+ * MARKER naming the keystore on disk (MARKER.new names a file that never
+ * took its place); a crash after it leaves MARKER.new naming it; either
+ * is accepted as no rollback, and the next save first commits a pending
+ * marker that matches. A keystore that matches neither (rolled back) is
+ * still saved, so that recording goes on, but its marker is left alone:
+ * the rollback stays visible until `keys accept-restore`. */
 static gboolean
 keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
     GError ** error)
@@ -373,7 +391,8 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
   guint8 disk_nonce[NONCE_SIZE];
   gsize len;
   int dirfd, fd = -1;
-  gboolean ok = FALSE, swapped = FALSE;
+  gboolean ok = FALSE, swapped = FALSE, marker = FALSE;
+  guint64 generation = 0;
 
   dirfd = open_parent_dir (ks->path, error);
   if (dirfd < 0)
@@ -389,6 +408,16 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
         "the keystore was changed or removed by someone else since it was "
         "opened: open it again and redo the change");
     goto out;
+  }
+  if (ks->marker_path != NULL) {
+    SeecitvKsMarkerState state = create ? SEECITV_KS_MARKER_MISMATCH :
+        seecitv_ks_marker_state (ks, &generation);
+
+    if (state == SEECITV_KS_MARKER_MATCH_PENDING &&
+        !seecitv_ks_marker_commit (ks, error))
+      goto out;
+    marker = ks->marker_accept || state != SEECITV_KS_MARKER_MISMATCH;
+    generation++;
   }
   if (rekey != NULL) {
     if (rekey->key_path != NULL && !key_file_prepare (rekey->key_path,
@@ -423,6 +452,10 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
     goto out;
   }
   fd = -1;
+  /* Under the new key, in a rotation: swapped already. */
+  if (marker && !seecitv_ks_marker_write_pending (ks, generation,
+          data + OFF_NONCE, error))
+    goto out;
   if (fail_before_rename) {
     set_io_error (error, EIO, "Cannot rename (test failure)", tmp);
     goto out;
@@ -444,6 +477,13 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
   ok = fsync (dirfd) == 0;
   if (!ok)
     set_io_error (error, errno, "Cannot sync the directory of", ks->path);
+  if (marker) {
+    ks->marker_accept = FALSE;
+    /* Not committing is no loss: MARKER.new names the keystore now on
+     * disk, and the next save commits it. */
+    if (ok && !fail_before_marker_commit)
+      seecitv_ks_marker_commit (ks, NULL);
+  }
   if (rekey != NULL && rekey->key_path != NULL) {
     if (fail_before_key_commit) {
       /* As a crash here would leave it. */
@@ -1011,6 +1051,8 @@ seecitv_ks_keystore_take (SeecitvKeystore * ks, SeecitvKeystore * from)
   memcpy (ks->salt, from->salt, SALT_SIZE);
   ks->kdf = from->kdf;
   ks->version = from->version;
+  g_free (ks->marker_path);
+  ks->marker_path = g_steal_pointer (&from->marker_path);
 }
 
 /**

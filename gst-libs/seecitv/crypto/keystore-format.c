@@ -382,6 +382,25 @@ parse_access (SeecitvKeystore * ks, Cursor * c)
   return TRUE;
 }
 
+/* The generation marker's path: absolute, at most one record. */
+static gboolean
+parse_marker (SeecitvKeystore * ks, Cursor * c)
+{
+  guint n;
+  gchar *path;
+
+  if (ks->marker_path != NULL || !cur_u16 (c, &n) || n == 0 ||
+      n > SEECITV_KEYSTORE_MAX_PATH)
+    return FALSE;
+  path = cur_string (c, n);
+  if (path == NULL || c->left != 0 || !g_path_is_absolute (path)) {
+    g_free (path);
+    return FALSE;
+  }
+  ks->marker_path = path;
+  return TRUE;
+}
+
 gboolean
 seecitv_ks_parse_payload (SeecitvKeystore * ks, const guint8 * data, gsize len,
     GError ** error)
@@ -408,6 +427,8 @@ seecitv_ks_parse_payload (SeecitvKeystore * ks, const guint8 * data, gsize len,
       ok = parse_clip (ks, &rc);
     else if (h[0] == RECORD_ACCESS && ks->version >= 2)
       ok = parse_access (ks, &rc);
+    else if (h[0] == RECORD_MARKER && ks->version >= 4)
+      ok = parse_marker (ks, &rc);
     else
       goto unknown;
     if (!ok)
@@ -538,6 +559,8 @@ build_payload (SeecitvKeystore * ks, gsize * out_len)
   }
   for (i = 0; i < ks->access->len; i++)
     total += RECORD_HEADER_SIZE + access_body_size (ks->access->pdata[i]);
+  if (ks->marker_path != NULL)
+    total += RECORD_HEADER_SIZE + 2 + strlen (ks->marker_path);
 
   buf = p = g_malloc (MAX (total, 1));
   for (i = 0; i < devices->len; i++) {
@@ -590,6 +613,13 @@ build_payload (SeecitvKeystore * ks, gsize * out_len)
     p = put (p + 2, a->path, strlen (a->path));
     p = put_string8 (p, a->user);
     p = put_string8 (p, a->process);
+  }
+  if (ks->marker_path != NULL) {
+    gsize n = strlen (ks->marker_path);
+
+    p = put_record (p, RECORD_MARKER, 2 + n);
+    seecitv_store_be16 (p, n);
+    p = put (p + 2, ks->marker_path, n);
   }
   g_assert ((gsize) (p - buf) == total);
 

@@ -7,7 +7,8 @@
  * pairing secrets), keystore-format.c (envelope and payload records, the
  * key derivation and wrapping), keystore-file.c (files, saving, rotation,
  * master key files, opening by convention, reload and the update helper),
- * keystore-access.c (the access log).
+ * keystore-access.c (the access log), keystore-marker.c (the generation
+ * marker).
  */
 #ifndef __SEECITV_KEYSTORE_INTERNAL_H__
 #define __SEECITV_KEYSTORE_INTERNAL_H__
@@ -18,9 +19,10 @@ G_BEGIN_DECLS
 
 /* Version 1: device and clip records. Version 2 adds the access log
  * (record type 3). Version 3 ends each clip record with the clip's state.
+ * Version 4 adds the generation marker's path (record type 4).
  * Readers take every version up to theirs and refuse a newer one by its
  * number; writers always write the newest. */
-#define KEYSTORE_VERSION 3
+#define KEYSTORE_VERSION 4
 #define KEYSTORE_MIN_VERSION 1
 
 /* Envelope layout, see docs/clip-format.md */
@@ -47,6 +49,7 @@ G_BEGIN_DECLS
 #define RECORD_DEVICE 1
 #define RECORD_CLIP 2
 #define RECORD_ACCESS 3
+#define RECORD_MARKER 4
 #define RECORD_HEADER_SIZE 5
 
 #define ACCESS_MAX_NAME 255
@@ -117,7 +120,19 @@ struct _SeecitvKeystore
   GHashTable *devices;          /* id -> Device */
   GHashTable *clips;            /* clip_id -> Clip */
   GPtrArray *access;            /* Access, oldest first */
+  /* The generation marker (keystore-marker.c), from the file; NULL when
+   * it has none. With marker_accept, the next save writes the marker
+   * whatever it held (keys init, keys accept-restore). */
+  gchar *marker_path;
+  gboolean marker_accept;
 };
+
+typedef enum
+{
+  SEECITV_KS_MARKER_MISMATCH,
+  SEECITV_KS_MARKER_MATCH,
+  SEECITV_KS_MARKER_MATCH_PENDING,
+} SeecitvKsMarkerState;
 
 G_GNUC_INTERNAL
 void seecitv_ks_access_free (Access * a);
@@ -165,6 +180,14 @@ guint8 *seecitv_ks_read_file (const gchar * path, gsize max, gsize * len,
     GError ** error);
 G_GNUC_INTERNAL
 GPtrArray *seecitv_ks_table_values (GHashTable * table);
+G_GNUC_INTERNAL
+SeecitvKsMarkerState seecitv_ks_marker_state (SeecitvKeystore * ks,
+    guint64 * generation);
+G_GNUC_INTERNAL
+gboolean seecitv_ks_marker_write_pending (SeecitvKeystore * ks,
+    guint64 generation, const guint8 * nonce, GError ** error);
+G_GNUC_INTERNAL
+gboolean seecitv_ks_marker_commit (SeecitvKeystore * ks, GError ** error);
 G_GNUC_INTERNAL
 gboolean seecitv_ks_parse_payload (SeecitvKeystore * ks, const guint8 * data,
     gsize len, GError ** error);

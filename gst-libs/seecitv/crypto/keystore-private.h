@@ -6,7 +6,8 @@
  * file and renaming it (the atomic-save test) or, in a key
  * rotation, between replacing the keystore and replacing the master key
  * file (the state a crash there leaves), and sealing an
- * arbitrary payload under a master key, in the current or any other format
+ * arbitrary payload under a master key, parsing a generation marker (its
+ * fuzz target), in the current or any other format
  * version (the fuzz target, to reach the inner parser; the version tests);
  * and the access log's clock (keystore-access.c), which in-process tests of
  * the expiry move. None of these is reachable from the environment.
@@ -24,6 +25,15 @@ void seecitv_keystore_set_fail_before_rename (gboolean fail);
 typedef gint64 (*SeecitvKeystoreClock) (void);
 void seecitv_keystore_set_access_clock (SeecitvKeystoreClock clock);
 void seecitv_keystore_set_fail_before_key_commit (gboolean fail);
+/* As a crash after replacing the keystore, before committing its
+ * generation marker, would leave it. */
+void seecitv_keystore_set_fail_before_marker_commit (gboolean fail);
+#define SEECITV_KEYSTORE_MARKER_SIZE 64
+gboolean seecitv_keystore_marker_seal (guint8 * data,
+    const guint8 * master_key, GError ** error);
+gboolean seecitv_keystore_marker_parse (const guint8 * data, gsize len,
+    const guint8 * master_key, guint64 * generation, guint8 * nonce,
+    GError ** error);
 guint8 *seecitv_keystore_seal_payload (const guint8 * payload, gsize len,
     const guint8 * master_key, gsize * out_len, GError ** error);
 guint8 *seecitv_keystore_seal_payload_version (const guint8 * payload,

@@ -116,6 +116,7 @@ seecitv_keystore_free (SeecitvKeystore * ks)
   g_free (ks->path);
   g_free (ks->key_path);
   g_free (ks->passphrase_file);
+  g_free (ks->marker_path);
   OPENSSL_cleanse (ks, sizeof (*ks));
   g_free (ks);
 }

@@ -16,7 +16,9 @@
  * must not be a symbolic link (it is replaced by rename on every save).
  * The master key can be rotated (seecitv_keystore_rotate_key(),
  * seecitv_keystore_rotate_passphrase()) so that older copies of the file
- * no longer open. The file format is version 2; version 1 is still read.
+ * no longer open. The file format is version 4; versions 1 to 3 are
+ * still read. A generation marker kept outside the keystore's folder
+ * (seecitv_keystore_check_rollback()) notices an older copy put back.
  */
 #ifndef __SEECITV_KEYSTORE_H__
 #define __SEECITV_KEYSTORE_H__
@@ -54,6 +56,8 @@ GQuark seecitv_keystore_error_quark (void);
  * @SEECITV_KEYSTORE_ERROR_KEY_MISMATCH: a clip's header names other key ids
  *   than the keystore holds for that clip
  * @SEECITV_KEYSTORE_ERROR_CRYPTO: OpenSSL failed
+ * @SEECITV_KEYSTORE_ERROR_ROLLBACK: the keystore file is not the one its
+ *   generation marker names (seecitv_keystore_check_rollback())
  */
 typedef enum
 {
@@ -69,6 +73,7 @@ typedef enum
   SEECITV_KEYSTORE_ERROR_CHANGED,
   SEECITV_KEYSTORE_ERROR_KEY_MISMATCH,
   SEECITV_KEYSTORE_ERROR_CRYPTO,
+  SEECITV_KEYSTORE_ERROR_ROLLBACK,
 } SeecitvKeystoreError;
 
 /* The SeecitvKeystoreError code of @err (SEECITV_KEYSTORE_ERROR_IO for an
@@ -301,6 +306,18 @@ gchar *seecitv_keystore_passphrase_file_load (const gchar * path,
     gsize * len, GError ** error);
 SeecitvKeystore *seecitv_keystore_open_default (const gchar * path,
     const gchar * passphrase_file, GError ** error);
+
+/* The generation marker (keystore-marker.c): a MAC'd file outside the
+ * keystore's folder naming the keystore file last saved, so that an older
+ * copy put back is noticed. Readers of clips (export, playback, sheet)
+ * call seecitv_keystore_check_rollback(); saving goes on regardless
+ * (recording continues) but leaves a marker that does not match alone. */
+gboolean seecitv_keystore_check_rollback (SeecitvKeystore * ks,
+    GError ** error);
+gboolean seecitv_keystore_set_marker (SeecitvKeystore * ks,
+    const gchar * marker_path, GError ** error);
+const gchar *seecitv_keystore_get_marker_path (SeecitvKeystore * ks);
+gchar *seecitv_keystore_default_marker_path (const gchar * path);
 
 G_END_DECLS
 

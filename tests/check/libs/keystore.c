@@ -6,7 +6,7 @@
  * conflict-checked saves, forgetting devices and deleting clip keys (a clip
  * written with the deleted key no longer opens), the access log (entries
  * kept encrypted, written across concurrent saves, expired after three
- * calendar months), format versions (1 still read, 2 written, newer ones
+ * calendar months), format versions (1 to 3 still read, 4 written, newer ones
  * refused by number), master key rotation (the old key overwritten, a copy
  * from before unreadable with the new key, recovery of an interrupted
  * rotation, a recorder saving meanwhile in another process), and rejection
@@ -1033,8 +1033,9 @@ parse_payload_version (const guint8 * payload, gsize len, guint version,
 }
 
 /* Versions 1 (devices and clips) and 2 still read and are saved as
- * version 3; the access log (type 3) exists from version 2 on, clip states
- * from version 3 on; a newer version is refused by its number, with a
+ * version 4; the access log (type 3) exists from version 2 on, clip states
+ * from version 3 on, the generation marker's path (type 4) from version 4
+ * on (tested in keystore-marker.c); a newer version is refused by its number, with a
  * message that says so. */
 GST_START_TEST (test_format_version)
 {
@@ -1047,16 +1048,16 @@ GST_START_TEST (test_format_version)
   GError *err = NULL;
   GPtrArray *log;
 
-  /* A new keystore is version 3. */
+  /* A new keystore is version 4. */
   ks = seecitv_keystore_create_with_key (path, master, &err);
   g_assert_no_error (err);
   seecitv_keystore_free (ks);
   fail_unless (g_file_get_contents (path, &data, &len, NULL));
-  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 3);
+  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 4);
   g_free (data);
   g_unlink (path);
 
-  /* A version-1 file opens, and is written back as version 3. */
+  /* A version-1 file opens, and is written back as version 4. */
   n = put_device (buf, "cam", 0xaa);
   n += put_clip_version (buf + n, 0x01, "cam", 0xaa, 1);
   file = seecitv_keystore_seal_payload_version (buf, n, 1, master, &file_len,
@@ -1071,7 +1072,7 @@ GST_START_TEST (test_format_version)
   g_assert_no_error (err);
   seecitv_keystore_free (ks);
   fail_unless (g_file_get_contents (path, &data, &len, NULL));
-  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 3);
+  fail_unless_equals_int (((guint8) data[8] << 8) | (guint8) data[9], 4);
   g_free (data);
   ks = seecitv_keystore_open_with_key (path, master, &err);
   g_assert_no_error (err);
@@ -1108,13 +1109,13 @@ GST_START_TEST (test_format_version)
 
   /* A newer version, even an empty one: refused before anything else, by
    * number; version 0 never existed. */
-  ks = parse_payload_version (buf, 0, 4, &err);
+  ks = parse_payload_version (buf, 0, 5, &err);
   fail_unless (ks == NULL);
   g_assert_error (err, SEECITV_KEYSTORE_ERROR,
       SEECITV_KEYSTORE_ERROR_UNSUPPORTED_VERSION);
-  fail_unless (strstr (err->message, "version 4") != NULL &&
+  fail_unless (strstr (err->message, "version 5") != NULL &&
       strstr (err->message, "newer") != NULL &&
-      strstr (err->message, "1 to 3") != NULL, "%s", err->message);
+      strstr (err->message, "1 to 4") != NULL, "%s", err->message);
   g_clear_error (&err);
   ks = parse_payload_version (buf, 0, 0xffff, &err);
   fail_unless (ks == NULL);

@@ -12,6 +12,8 @@
  * decrypts; forget, and purge --rotate, rotate the master key so that no
  * earlier version of the keystore opens with the current key), keys rotate
  * (key file and passphrase), passphrase keystores and usage errors;
+ * a keystore rolled back to an older copy (export, sheet and playback
+ * refused with reason rollback, recording going on, keys accept-restore);
  * pair, unpair and devices (bad secret files refused; with seecitv-device
  * built, SEECITV_DEVICE_TOOL: seecitvsrc keystore=… pulls from a device
  * holding the secret paired, is refused by one holding another, and can
@@ -118,6 +120,13 @@ run_toolv (const gchar * now, const gchar * program, gchar ** out,
   gint wait_status = 0;
   GError *error = NULL;
 
+  /* keys init's default generation marker: here, not in $HOME. */
+  {
+    gchar *state = g_build_filename (tmpdir, "state", NULL);
+
+    envp = g_environ_setenv (envp, "XDG_STATE_HOME", state, TRUE);
+    g_free (state);
+  }
   if (now != NULL) {
     gchar *stamp = g_strndup (now, 19);
     const gchar *preload = g_environ_getenv (envp, "LD_PRELOAD");
@@ -2056,6 +2065,90 @@ GST_START_TEST (test_pair_bad_input)
 
 GST_END_TEST;
 
+/* Issue 15 item 3: an older copy of the keystore put back (write access to
+ * its folder, no key) is noticed through the generation marker, which
+ * keys init keeps outside that folder: export, sheet and playback are
+ * refused with reason `rollback`, a seecitvsink recording still records,
+ * and keys accept-restore accepts a deliberate restore. */
+GST_START_TEST (test_rollback)
+{
+  gchar *a = rec_path ("a.sctv");
+  gchar *sinkdir = rec_path ("sink");
+  gchar *old = g_build_filename (tmpdir, "keystore-old", NULL);
+  gchar *mkv = g_build_filename (tmpdir, "a.mkv", NULL);
+  gchar *png = g_build_filename (tmpdir, "a.png", NULL);
+  gchar *markers = g_build_filename (tmpdir, "state", "seecitv", "markers",
+      NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
+      "video/x-raw,width=160,height=120,framerate=15/1 ! jpegenc ! "
+      "seecitvsink trigger=continuous location=\"%s\" keystore=\"%s\" "
+      "device-id=cam2", sinkdir, keystore);
+  gchar *out = NULL, *err = NULL, *reason;
+  gboolean warned;
+  Run r;
+
+  keys_init ();
+  fail_unless (g_file_test (markers, G_FILE_TEST_IS_DIR));
+  record (a, "cam1", NULL);
+  copy_file (keystore, old, -1);
+  /* Changes that save the keystore: an export (its access entry). */
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "export", a, "-o", mkv, NULL), 0);
+  fail_unless (g_unlink (mkv) == 0);
+
+  /* The old copy put back. */
+  copy_file (old, keystore, -1);
+  fail_unless (g_chmod (keystore, 0600) == 0);
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "export", a, "-o", mkv, NULL), 1);
+  fail_unless (strstr (err, "rollback") != NULL, "%s", err);
+  fail_if (g_file_test (mkv, G_FILE_TEST_EXISTS));
+  g_free (err);
+  fail_unless_equals_int (run_tool (NULL, &err, "--keystore", keystore,
+          "sheet", a, "-o", png, NULL), 1);
+  fail_unless (strstr (err, "rollback") != NULL, "%s", err);
+  fail_if (g_file_test (png, G_FILE_TEST_EXISTS));
+  g_free (err);
+  reason = play_error_reason (a, &warned);
+  fail_unless_equals_string (reason, "rollback");
+  g_free (reason);
+  fail_unless (play_clip_at (NULL, a) != 0);
+
+  /* Recording goes on, and does not clear it. */
+  run_launch (desc, &r);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless (r.eos);
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "list", NULL), 0);
+  fail_unless (strstr (out, "cam2") != NULL, "%s", out);
+  g_free (out);
+  reason = play_error_reason (a, &warned);
+  fail_unless_equals_string (reason, "rollback");
+  g_free (reason);
+
+  /* A deliberate restore, accepted: playback and export work again. */
+  fail_unless_equals_int (run_tool (&out, NULL, "--keystore", keystore,
+          "keys", "accept-restore", NULL), 0);
+  fail_unless (strstr (out, "accepted keystore\t") != NULL, "%s", out);
+  g_free (out);
+  play_clip (a, &r);
+  fail_unless (r.error == NULL, "%s", r.error ? r.error->message : "");
+  fail_unless_equals_int (r.frames, N_FRAMES);
+  fail_unless_equals_int (play_clip_at (NULL, a), 0);
+  fail_unless_equals_int (run_tool (NULL, NULL, "--keystore", keystore,
+          "export", a, "-o", mkv, NULL), 0);
+
+  g_free (desc);
+  g_free (markers);
+  g_free (png);
+  g_free (mkv);
+  g_free (old);
+  g_free (sinkdir);
+  g_free (a);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitv_tool_suite (void)
 {
@@ -2078,6 +2171,7 @@ seecitv_tool_suite (void)
   tcase_add_test (tc, test_play_unlogged);
   tcase_add_test (tc, test_keys_rotate);
   tcase_add_test (tc, test_keys_rotate_passphrase);
+  tcase_add_test (tc, test_rollback);
   tcase_add_test (tc, test_pair_bad_input);
 #ifdef SEECITV_DEVICE_TOOL
   tcase_add_test (tc, test_pair_pull);
