@@ -58,11 +58,6 @@
 #include <gst/app/gstappsink.h>
 #include <libsoup/soup.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -130,71 +125,6 @@ typedef struct
   GBytes *jpeg;
   guint64 capture_ns;
 } Frame;
-
-/* ---- TLS ---- */
-
-/* A fresh P-256 key and a self-signed certificate for @cn valid for a
- * year, with 127.0.0.1 and localhost as subject alternative names. Returns
- * the PEM of both, concatenated (g_free ()), or NULL. */
-static gchar *
-generate_self_signed (const gchar * cn)
-{
-  EVP_PKEY *pkey = EVP_EC_gen ("P-256");
-  X509 *x = X509_new ();
-  X509_NAME *name;
-  X509_EXTENSION *ext;
-  X509V3_CTX ctx;
-  BIO *bio = BIO_new (BIO_s_mem ());
-  gchar *pem = NULL;
-  guint8 serial[16];
-  BIGNUM *bn = NULL;
-  char *data;
-  long len;
-
-  if (pkey == NULL || x == NULL || bio == NULL)
-    goto out;
-  if (RAND_bytes (serial, sizeof (serial)) != 1)
-    goto out;
-  serial[0] &= 0x7f;
-  bn = BN_bin2bn (serial, sizeof (serial), NULL);
-  X509_set_version (x, 2);
-  BN_to_ASN1_INTEGER (bn, X509_get_serialNumber (x));
-  X509_gmtime_adj (X509_getm_notBefore (x), -3600);
-  X509_gmtime_adj (X509_getm_notAfter (x), 365L * 24 * 3600);
-  X509_set_pubkey (x, pkey);
-  name = X509_get_subject_name (x);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC,
-      (const unsigned char *) cn, -1, -1, 0);
-  X509_set_issuer_name (x, name);
-  X509V3_set_ctx (&ctx, x, x, NULL, NULL, 0);
-  ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_subject_alt_name,
-      "IP:127.0.0.1,DNS:localhost");
-  if (ext == NULL || !X509_add_ext (x, ext, -1)) {
-    X509_EXTENSION_free (ext);
-    goto out;
-  }
-  X509_EXTENSION_free (ext);
-  ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_basic_constraints,
-      "critical,CA:TRUE");
-  if (ext != NULL)
-    X509_add_ext (x, ext, -1);
-  X509_EXTENSION_free (ext);
-  if (!X509_sign (x, pkey, EVP_sha256 ()))
-    goto out;
-  if (!PEM_write_bio_X509 (bio, x) ||
-      !PEM_write_bio_PrivateKey (bio, pkey, NULL, NULL, 0, NULL, NULL))
-    goto out;
-  len = BIO_get_mem_data (bio, &data);
-  pem = g_strndup (data, len);
-  OPENSSL_cleanse (data, len);
-
-out:
-  BN_free (bn);
-  BIO_free (bio);
-  X509_free (x);
-  EVP_PKEY_free (pkey);
-  return pem;
-}
 
 /* ---- authentication ---- */
 
@@ -973,7 +903,7 @@ load_certificate (Options * o, Device * dev, GTlsCertificate ** cert_out)
   GError *err = NULL;
 
   if (o->tls_generate) {
-    gchar *pem = generate_self_signed (dev->info.device_id);
+    gchar *pem = seecitv_tls_generate_self_signed (dev->info.device_id);
 
     if (pem == NULL) {
       g_printerr ("cannot generate a certificate\n");

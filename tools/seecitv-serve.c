@@ -13,7 +13,8 @@
  * (or the device's `pipeline` instead of seecitvsrc ! jpegdec, or for an
  * RTSP camera an appsrc fed by serve-camera.h), re-streams
  * every device, redacted, over RTSP with gst-rtsp-server at
- * rtsp://ADDRESS:PORT/<device-id> behind HTTP Basic authentication, and
+ * rtsp://ADDRESS:PORT/<device-id> behind Digest authentication (or
+ * rtsps://, over TLS only, Digest or Basic: serve-tls.h), and
  * sends each seecitvmotion-start/-end as a signed webhook (webhook.h).
  *
  * The device pipelines run whether or not anyone watches, so that motion
@@ -24,7 +25,8 @@
  * running time. A device whose pipeline fails is restarted with back-off
  * without disturbing the others.
  *
- * Prints, flushed, `rtsp: <URL>` for each mount once the server listens;
+ * Prints, flushed, `rtsp: <URL>` for each mount once the server listens
+ * (and with TLS `pin: sha256:<hex>`, its certificate's);
  * never prints a credential, a secret, a key or a device URL (which could
  * carry a password).
  */
@@ -36,6 +38,7 @@
 #include "serve-camera.h"
 #include "serve-config.h"
 #include "serve-source.h"
+#include "serve-tls.h"
 #include "webhook.h"
 
 #include <glib-unix.h>
@@ -44,6 +47,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <gst/rtsp-server/rtsp-server.h>
+#include <seecitv/protocol/tlspin.h>
 #include <openssl/crypto.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -294,8 +298,11 @@ client_connected_cb (GstRTSPServer * server, GstRTSPClient * client,
       user_data);
 }
 
+/* With @cert (rtsps), every connection is TLS, RTP goes interleaved in it
+ * only, and Basic is offered beside Digest. */
 static gboolean
-server_setup (Serve * s, GPtrArray * creds, GError ** error)
+server_setup (Serve * s, GPtrArray * creds, GTlsCertificate * cert,
+    GError ** error)
 {
   SeecitvServeConfig *cfg = s->config;
   SeecitvServeAuth *sauth = seecitv_serve_auth_new
@@ -309,17 +316,21 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
   gst_rtsp_server_set_service (s->server, service);
   g_free (service);
 
-  /* Digest only: Basic would send the password itself, readable by
-   * anyone on the way (no TLS here) */
-  gst_rtsp_auth_set_supported_methods (auth, GST_RTSP_AUTH_DIGEST);
+  /* Basic sends the password itself: only inside TLS, where nobody on the
+   * way reads it; Digest always. A plain rtsp:// request on a TLS port
+   * fails the handshake and its connection is closed at once. */
+  gst_rtsp_auth_set_supported_methods (auth, cert ? GST_RTSP_AUTH_DIGEST |
+      GST_RTSP_AUTH_BASIC : GST_RTSP_AUTH_DIGEST);
+  if (cert != NULL)
+    gst_rtsp_auth_set_tls_certificate (auth, cert);
   gst_rtsp_auth_set_realm (auth, "seecitv");
   for (guint i = 0; i < creds->len; i++) {
     SeecitvServeCredential *cr = g_ptr_array_index (creds, i);
     GstRTSPToken *token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
         G_TYPE_STRING, VIEWER_ROLE, NULL);
 
-    seecitv_serve_auth_add_user (sauth, cr->user, cr->password, FALSE,
-        token);
+    seecitv_serve_auth_add_user (sauth, cr->user, cr->password,
+        cert != NULL, token);
     gst_rtsp_token_unref (token);
   }
   /* no default token: a request without valid credentials gets 401 */
@@ -342,6 +353,10 @@ server_setup (Serve * s, GPtrArray * creds, GError ** error)
         "format=time max-bytes=4000000 leaky-type=upstream ! "
         "h264parse ! rtph264pay name=pay0 pt=96 config-interval=0 )");
     gst_rtsp_media_factory_set_shared (f, TRUE);
+    /* rtsps: RTP interleaved in the TLS connection, never in clear UDP
+     * beside it (a SETUP asking for UDP gets 461) */
+    if (cert != NULL)
+      gst_rtsp_media_factory_set_protocols (f, GST_RTSP_LOWER_TRANS_TCP);
     gst_rtsp_media_factory_add_role (f, VIEWER_ROLE,
         GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
         GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, NULL);
@@ -1141,6 +1156,7 @@ main (int argc, char **argv)
   GOptionContext *ctx;
   GError *err = NULL;
   GPtrArray *creds = NULL, *hosts = NULL;
+  GTlsCertificate *cert = NULL;
   Serve s = { 0, };
   guint sigint, sigterm, cleanup = 0;
 
@@ -1164,6 +1180,9 @@ main (int argc, char **argv)
   s.config = seecitv_serve_config_load (config_path, &err);
   if (s.config == NULL ||
       (s.config->rtsp && !(creds = load_credentials (s.config, &err))) ||
+      (seecitv_serve_tls_enabled (s.config) &&
+          !(cert = seecitv_serve_tls_load (s.config, !check_only, &err)) &&
+          err != NULL) ||
       (s.config->webhook_url && !(s.webhook = make_webhook (s.config,
                   &err)))) {
     g_printerr ("seecitv-serve: %s\n", err->message);
@@ -1198,12 +1217,13 @@ main (int argc, char **argv)
   }
   if (check_only) {
     g_print ("%s: OK, %u device(s)%s%s\n", config_path, s.devices->len,
-        s.config->rtsp ? ", RTSP" : "", s.webhook ? ", webhooks" : "");
+        !s.config->rtsp ? "" : seecitv_serve_tls_enabled (s.config) ?
+        ", RTSPS" : ", RTSP", s.webhook ? ", webhooks" : "");
     goto out;
   }
 
   if (s.config->rtsp) {
-    if (!server_setup (&s, creds, &err)) {
+    if (!server_setup (&s, creds, cert, &err)) {
       g_printerr ("seecitv-serve: %s\n", err->message);
       s.exit_code = EXIT_FAILURE_RUN;
       goto out;
@@ -1223,11 +1243,19 @@ main (int argc, char **argv)
     d->bus_watch = gst_bus_add_watch (bus, bus_cb, d);
     gst_object_unref (bus);
     for (guint j = 0; hosts != NULL && j < hosts->len; j++)
-      g_print ("rtsp: rtsp://%s:%d/%s\n", (gchar *) hosts->pdata[j],
+      g_print ("rtsp: %s://%s:%d/%s\n", cert ? "rtsps" : "rtsp",
+          (gchar *) hosts->pdata[j],
           gst_rtsp_server_get_bound_port (s.server), d->cfg->id);
     device_start (d);
   }
   g_clear_pointer (&hosts, g_ptr_array_unref);
+  if (cert != NULL) {
+    /* what a client pins, and what openssl s_client shows (docs/serve.md) */
+    gchar *pin = seecitv_tls_pin_from_certificate (cert);
+
+    g_print ("pin: %s\n", pin);
+    g_free (pin);
+  }
   fflush (stdout);
 
   sigint = g_unix_signal_add (SIGINT, signal_cb, &s);
@@ -1252,6 +1280,7 @@ out:
   g_clear_object (&s.server);
   g_clear_pointer (&s.webhook, seecitv_webhook_free);
   g_clear_pointer (&creds, g_ptr_array_unref);
+  g_clear_object (&cert);
   g_clear_error (&err);
   g_clear_pointer (&s.loop, g_main_loop_unref);
   seecitv_serve_config_free (s.config);

@@ -35,6 +35,7 @@ G_DEFINE_QUARK (seecitv-serve-config-error-quark, seecitv_serve_config_error);
 
 static const gchar *const rtsp_keys[] = {
   "address", "port", "credentials-file", "max-auth-failures", "lockout",
+  "tls-cert-file", "tls-key-file", "tls-self-signed", "tls-self-signed-file",
   NULL
 };
 
@@ -90,6 +91,9 @@ seecitv_serve_config_free (SeecitvServeConfig * c)
   g_free (c->path);
   g_free (c->rtsp_address);
   g_free (c->rtsp_credentials_file);
+  g_free (c->rtsp_tls_cert_file);
+  g_free (c->rtsp_tls_key_file);
+  g_free (c->rtsp_tls_self_signed_file);
   g_free (c->webhook_url);
   g_free (c->webhook_secret_file);
   g_ptr_array_unref (c->devices);
@@ -283,6 +287,29 @@ check_url (Ctx * ctx, const gchar * group, const gchar * key,
   return ok;
 }
 
+/* Either a certificate and its key, or a self-signed one, or neither. */
+static gboolean
+check_tls (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
+{
+  const gchar *g = "rtsp", *bad = NULL;
+
+  if (c->rtsp_tls_cert_file != NULL && c->rtsp_tls_key_file == NULL)
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_MISSING, g,
+        "tls-key-file: required with tls-cert-file");
+  else if (c->rtsp_tls_key_file != NULL && c->rtsp_tls_cert_file == NULL)
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_MISSING, g,
+        "tls-cert-file: required with tls-key-file");
+  else if (c->rtsp_tls_self_signed && c->rtsp_tls_cert_file != NULL)
+    bad = "tls-self-signed: not with tls-cert-file (one certificate)";
+  else if (c->rtsp_tls_self_signed_file != NULL && !c->rtsp_tls_self_signed)
+    bad = "tls-self-signed-file: only with tls-self-signed=true";
+  else
+    return TRUE;
+  if (bad != NULL)
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g, "%s", bad);
+  return FALSE;
+}
+
 static gboolean
 parse_rtsp (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
 {
@@ -301,7 +328,14 @@ parse_rtsp (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
           SEECITV_SERVE_DEFAULT_MAX_AUTH_FAILURES, 0, 1000,
           &c->rtsp_max_auth_failures, error) ||
       !get_seconds_ms (ctx, g, "lockout", SEECITV_SERVE_DEFAULT_LOCKOUT_MS,
-          100, 24 * 3600 * 1000, &c->rtsp_lockout_ms, error))
+          100, 24 * 3600 * 1000, &c->rtsp_lockout_ms, error) ||
+      !get_string (ctx, g, "tls-cert-file", &c->rtsp_tls_cert_file, error) ||
+      !get_string (ctx, g, "tls-key-file", &c->rtsp_tls_key_file, error) ||
+      !get_bool (ctx, g, "tls-self-signed", FALSE, &c->rtsp_tls_self_signed,
+          error) ||
+      !get_string (ctx, g, "tls-self-signed-file",
+          &c->rtsp_tls_self_signed_file, error) ||
+      !check_tls (ctx, c, error))
     return FALSE;
   if (c->rtsp_address == NULL)
     c->rtsp_address = g_strdup ("0.0.0.0");

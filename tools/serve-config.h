@@ -91,6 +91,11 @@ typedef struct
   gchar *rtsp_credentials_file;
   guint rtsp_max_auth_failures;  /* wrong logins before a lock-out; 0: none */
   guint rtsp_lockout_ms;        /* first lock-out */
+  gchar *rtsp_tls_cert_file;    /* PEM; with rtsp_tls_key_file: rtsps */
+  gchar *rtsp_tls_key_file;
+  gboolean rtsp_tls_self_signed;        /* rtsps with a generated one */
+  gchar *rtsp_tls_self_signed_file;     /* where it is kept; NULL: the
+                                         * state directory */
   gchar *webhook_url;           /* NULL: no webhooks */
   gchar *webhook_secret_file;
   guint webhook_queue_size;

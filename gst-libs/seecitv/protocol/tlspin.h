@@ -22,6 +22,13 @@ gboolean seecitv_tls_pin_is_valid (const gchar * pin);
  * has no DER. */
 gchar *seecitv_tls_pin_from_certificate (GTlsCertificate * cert);
 
+/* A fresh P-256 key and a self-signed certificate for @cn valid for a
+ * year, with 127.0.0.1 and localhost as subject alternative names (as
+ * seecitv-device --tls-generate and seecitv-serve's rtsps use them: a
+ * client checks them by their pin). Returns the PEM of both, certificate
+ * first (wipe with OPENSSL_cleanse, then g_free ()), or NULL. */
+gchar *seecitv_tls_generate_self_signed (const gchar * cn);
+
 G_END_DECLS
 
 #endif /* __SEECITV_TLS_PIN_H__ */

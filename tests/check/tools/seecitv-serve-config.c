@@ -61,6 +61,7 @@ GST_START_TEST (test_full)
   fail_unless_equals_int (c->rtsp_lockout_ms, 2500);
   fail_unless_equals_string (c->rtsp_credentials_file,
       "/etc/seecitv/rtsp.credentials");
+  fail_unless (c->rtsp_tls_cert_file == NULL && !c->rtsp_tls_self_signed);
   fail_unless_equals_string (c->webhook_url, "https://ha.example/hook");
   fail_unless_equals_int (c->webhook_queue_size, 10);
   fail_unless_equals_int (c->webhook_retry_initial_ms, 500);
@@ -198,6 +199,21 @@ static const struct
   {"[rtsp]\naddress=example.org\ncredentials-file=/c\n[device a]\n"
         "pipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_INVALID, "[rtsp]",
       "address"},
+  {"[rtsp]\ncredentials-file=/c\ntls-cert-file=/t.crt\n[device a]\n"
+        "pipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_MISSING, "[rtsp]",
+      "tls-key-file"},
+  {"[rtsp]\ncredentials-file=/c\ntls-key-file=/t.key\n[device a]\n"
+        "pipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_MISSING, "[rtsp]",
+      "tls-cert-file"},
+  {"[rtsp]\ncredentials-file=/c\ntls-cert-file=/t.crt\ntls-key-file=/k\n"
+        "tls-self-signed=true\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[rtsp]", "tls-self-signed"},
+  {"[rtsp]\ncredentials-file=/c\ntls-self-signed-file=/s.pem\n"
+        "[device a]\npipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_INVALID,
+      "[rtsp]", "tls-self-signed-file"},
+  {"[rtsp]\ncredentials-file=/c\ntls-self-signed=yes\n[device a]\n"
+        "pipeline=x\n", SEECITV_SERVE_CONFIG_ERROR_INVALID, "[rtsp]",
+      "tls-self-signed"},
   {"[webhook]\nurl=http://h/\nsecret-file=/s\nretry-initial=5\n"
         "retry-max=1\n[device a]\npipeline=x\n",
       SEECITV_SERVE_CONFIG_ERROR_INVALID, "[webhook]", "retry-max"},
@@ -212,6 +228,32 @@ static const struct
   {"[device a]\npipeline=x\0y\n", SEECITV_SERVE_CONFIG_ERROR_SYNTAX, NULL,
       NULL, sizeof ("[device a]\npipeline=x\0y\n") - 1},
 };
+
+/* rtsps: a certificate and key, or a self-signed one */
+GST_START_TEST (test_tls)
+{
+  GError *err = NULL;
+  SeecitvServeConfig *c = parse ("[rtsp]\ncredentials-file=/c\n"
+      "tls-cert-file=/etc/seecitv/rtsp.crt\n"
+      "tls-key-file=/etc/seecitv/rtsp.key\n[device a]\npipeline=x\n", &err);
+
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_string (c->rtsp_tls_cert_file, "/etc/seecitv/rtsp.crt");
+  fail_unless_equals_string (c->rtsp_tls_key_file, "/etc/seecitv/rtsp.key");
+  fail_if (c->rtsp_tls_self_signed);
+  seecitv_serve_config_free (c);
+  c = parse ("[rtsp]\ncredentials-file=/c\ntls-self-signed=true\n"
+      "tls-self-signed-file=/var/lib/seecitv/rtsps.pem\n[device a]\n"
+      "pipeline=x\n", &err);
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  fail_unless (c->rtsp_tls_self_signed);
+  fail_unless_equals_string (c->rtsp_tls_self_signed_file,
+      "/var/lib/seecitv/rtsps.pem");
+  fail_unless (c->rtsp_tls_cert_file == NULL);
+  seecitv_serve_config_free (c);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_errors)
 {
@@ -356,6 +398,7 @@ serve_config_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_full);
+  tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_error_has_no_value);
   tcase_add_test (tc, test_credentials);

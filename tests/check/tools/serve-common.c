@@ -290,6 +290,25 @@ serve_start (const gchar * config, guint n_devices)
   return s;
 }
 
+Serve *
+serve_start_busy (const gchar * config, guint n_devices)
+{
+  gchar *asan = g_strdup (g_getenv ("ASAN_OPTIONS"));
+  Serve *s;
+
+  if (asan != NULL) {
+    gchar *opts = g_strconcat (asan, ":detect_leaks=0", NULL);
+
+    g_setenv ("ASAN_OPTIONS", opts, TRUE);
+    g_free (opts);
+  }
+  s = serve_start (config, n_devices);
+  if (asan != NULL)
+    g_setenv ("ASAN_OPTIONS", asan, TRUE);
+  g_free (asan);
+  return s;
+}
+
 gboolean
 serve_wait_line (Serve * s, const gchar * needle)
 {
