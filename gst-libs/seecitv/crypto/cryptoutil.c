@@ -13,6 +13,7 @@
 #include "cryptoutil.h"
 
 #include <openssl/err.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 /* Called before every OpenSSL call sequence, once per chunk: peek first,
@@ -56,4 +57,26 @@ seecitv_crypto_random (guint8 * buf, gsize len, GQuark domain, gint code,
     return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+seecitv_crypto_kdf (const gchar * name, gconstpointer params, guint8 * out,
+    gsize len, GQuark domain, gint code, const gchar * operation,
+    GError ** error)
+{
+  EVP_KDF *kdf;
+  EVP_KDF_CTX *kctx = NULL;
+  gboolean ok = FALSE;
+
+  seecitv_crypto_clear_errors ();
+  kdf = EVP_KDF_fetch (NULL, name, NULL);
+  if (kdf != NULL)
+    kctx = EVP_KDF_CTX_new (kdf);
+  EVP_KDF_free (kdf);
+  if (kctx != NULL)
+    ok = EVP_KDF_derive (kctx, out, len, (const OSSL_PARAM *) params) == 1;
+  if (!ok)
+    seecitv_crypto_set_error (error, domain, code, operation);
+  EVP_KDF_CTX_free (kctx);
+  return ok;
 }

@@ -17,6 +17,13 @@ void seecitv_crypto_set_error (GError ** error, GQuark domain, gint code,
 void seecitv_crypto_clear_errors (void);
 gboolean seecitv_crypto_random (guint8 * buf, gsize len, GQuark domain,
     gint code, GError ** error);
+/* Derives @len bytes into @out with OpenSSL's KDF @name (OSSL_KDF_NAME_*)
+ * and its @params (an OSSL_PARAM array, typed as gconstpointer so that
+ * this header needs no OpenSSL one); on failure sets @error (@domain,
+ * @code) naming @operation. */
+gboolean seecitv_crypto_kdf (const gchar * name, gconstpointer params,
+    guint8 * out, gsize len, GQuark domain, gint code,
+    const gchar * operation, GError ** error);
 
 static inline void
 seecitv_store_be16 (guint8 * p, guint16 v)

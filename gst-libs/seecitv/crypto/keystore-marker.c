@@ -50,31 +50,18 @@ G_STATIC_ASSERT (MARKER_SIZE == SEECITV_KEYSTORE_MARKER_SIZE);
 static gboolean
 marker_mac_key (const guint8 * file_key, guint8 * out, GError ** error)
 {
-  EVP_KDF *kdf;
-  EVP_KDF_CTX *kctx = NULL;
   OSSL_PARAM params[4];
-  gboolean ok = FALSE;
 
-  seecitv_crypto_clear_errors ();
-  kdf = EVP_KDF_fetch (NULL, OSSL_KDF_NAME_HKDF, NULL);
-  if (kdf != NULL)
-    kctx = EVP_KDF_CTX_new (kdf);
-  EVP_KDF_free (kdf);
-  if (kctx != NULL) {
-    params[0] = OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST,
-        (char *) "SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
-        (void *) file_key, SEECITV_KEYSTORE_MASTER_KEY_SIZE);
-    params[2] = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO,
-        (void *) MARKER_HKDF_INFO, strlen (MARKER_HKDF_INFO));
-    params[3] = OSSL_PARAM_construct_end ();
-    ok = EVP_KDF_derive (kctx, out, MARKER_MAC_KEY_SIZE, params) == 1;
-  }
-  if (!ok)
-    seecitv_crypto_set_error (error, SEECITV_KEYSTORE_ERROR,
-        SEECITV_KEYSTORE_ERROR_CRYPTO, "marker key derivation");
-  EVP_KDF_CTX_free (kctx);
-  return ok;
+  params[0] = OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST,
+      (char *) "SHA256", 0);
+  params[1] = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
+      (void *) file_key, SEECITV_KEYSTORE_MASTER_KEY_SIZE);
+  params[2] = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO,
+      (void *) MARKER_HKDF_INFO, strlen (MARKER_HKDF_INFO));
+  params[3] = OSSL_PARAM_construct_end ();
+  return seecitv_crypto_kdf (OSSL_KDF_NAME_HKDF, params, out,
+      MARKER_MAC_KEY_SIZE, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_CRYPTO, "marker key derivation", error);
 }
 
 static gboolean

@@ -184,21 +184,10 @@ seecitv_ks_derive_key (const gchar * passphrase, gsize passphrase_len,
     const guint8 * salt, const SeecitvKeystoreKdfParams * p, guint8 * key,
     GError ** error)
 {
-  EVP_KDF *kdf;
-  EVP_KDF_CTX *kctx = NULL;
   OSSL_PARAM params[7];
   uint64_t n = G_GUINT64_CONSTANT (1) << p->log2_n;
   uint32_t r = p->r, par = p->p;
   uint64_t maxmem = SCRYPT_MAX_MEM + G_GUINT64_CONSTANT (16) * 1024 * 1024;
-  gboolean ok = FALSE;
-
-  seecitv_crypto_clear_errors ();
-  kdf = EVP_KDF_fetch (NULL, OSSL_KDF_NAME_SCRYPT, NULL);
-  if (kdf != NULL)
-    kctx = EVP_KDF_CTX_new (kdf);
-  EVP_KDF_free (kdf);
-  if (kctx == NULL)
-    goto out;
 
   params[0] = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_PASSWORD,
       (void *) passphrase, passphrase_len);
@@ -210,15 +199,9 @@ seecitv_ks_derive_key (const gchar * passphrase, gsize passphrase_len,
   params[5] = OSSL_PARAM_construct_uint64 (OSSL_KDF_PARAM_SCRYPT_MAXMEM,
       &maxmem);
   params[6] = OSSL_PARAM_construct_end ();
-  ok = EVP_KDF_derive (kctx, key, SEECITV_KEYSTORE_MASTER_KEY_SIZE,
-      params) == 1;
-
-out:
-  if (!ok)
-    seecitv_crypto_set_error (error, SEECITV_KEYSTORE_ERROR,
-        SEECITV_KEYSTORE_ERROR_CRYPTO, "scrypt key derivation");
-  EVP_KDF_CTX_free (kctx);
-  return ok;
+  return seecitv_crypto_kdf (OSSL_KDF_NAME_SCRYPT, params, key,
+      SEECITV_KEYSTORE_MASTER_KEY_SIZE, SEECITV_KEYSTORE_ERROR,
+      SEECITV_KEYSTORE_ERROR_CRYPTO, "scrypt key derivation", error);
 }
 
 /* RFC 3394 AES key wrap of a data key under a device KEK. */
