@@ -112,6 +112,9 @@ typedef struct
   guint buffers;                /* reaching the sink */
   guint hidden;                 /* of them, hidden whole */
   guint warnings;
+  /* summed from seecitvredact-stats (docs/elements.md) */
+  guint runs, second_opinions, tiles_unchanged;
+  guint64 run_ns, second_ns;
 } RunState;
 
 typedef struct
@@ -163,10 +166,27 @@ bus_sync (GstBus * bus, GstMessage * message, gpointer user_data)
   RunState *state = user_data;
 
   switch (GST_MESSAGE_TYPE (message)) {
-    case GST_MESSAGE_ELEMENT:
-      /* seecitvmotion's and seecitvredact's, many: not needed here */
+    case GST_MESSAGE_ELEMENT:{
+      const GstStructure *st = gst_message_get_structure (message);
+      guint runs = 0, seconds = 0, unchanged = 0;
+      guint64 run_time = 0, second_time = 0;
+
+      /* seecitvmotion's and seecitvredact's, many: only the detector's
+       * counts are kept, for -v */
+      if (st && gst_structure_has_name (st, "seecitvredact-stats") &&
+          gst_structure_get (st, "runs", G_TYPE_UINT, &runs, "run-time",
+              G_TYPE_UINT64, &run_time, "second-opinions", G_TYPE_UINT,
+              &seconds, "second-opinion-time", G_TYPE_UINT64, &second_time,
+              "tiles-unchanged", G_TYPE_UINT, &unchanged, NULL)) {
+        state->runs += runs;
+        state->run_ns += run_time * runs;
+        state->second_opinions += seconds;
+        state->second_ns += second_time * seconds;
+        state->tiles_unchanged += unchanged;
+      }
       gst_message_unref (message);
       return GST_BUS_DROP;
+    }
     case GST_MESSAGE_WARNING:{
       GError *error = NULL;
       gchar *debug = NULL;
@@ -367,8 +387,14 @@ measure (const Bench * bench, const Pool * pool, const guint counts[2],
       c.hidden += state.hidden;
       c.warnings += state.warnings;
       if (verbose)
-        g_print ("    %s, %u frames: %.1f ms CPU, %.1f ms wall\n",
-            bench->name, counts[k], cpu[k][r] / 1e6, wall[k][r] / 1e6);
+        g_print ("    %s, %u frames: %.1f ms CPU, %.1f ms wall; detector: "
+            "%u runs of %.2f ms, %u second opinions of %.2f ms, %u tiles "
+            "unchanged\n", bench->name, counts[k], cpu[k][r] / 1e6,
+            wall[k][r] / 1e6, state.runs, state.runs ?
+            state.run_ns / 1e6 / state.runs : 0.0, state.second_opinions,
+            state.second_opinions ?
+            state.second_ns / 1e6 / state.second_opinions : 0.0,
+            state.tiles_unchanged);
     }
   if (c.ok) {
     c.cpu_ms = (median_ms (cpu[1], repeats) - median_ms (cpu[0], repeats)) /

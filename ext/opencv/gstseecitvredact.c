@@ -78,6 +78,12 @@
  *   calls).
  * * `tiles-unchanged` (guint): scan tiles skipped since then because their
  *   pixels had not changed since they were last scanned.
+ * * `second-opinions` (guint): looks of the second detector (the
+ *   cascade, with #SeecitvRedact:detector=blazeface) around faces found for
+ *   the first time since then, which widen what is hidden to the whole
+ *   head.
+ * * `second-opinion-time` (guint64): mean wall time of one such look, in ns
+ *   (0 without any).
  * * `threads` (gint): the threads OpenCV's parallel loops use in this
  *   process: 1 unless OPENCV_FOR_THREADS_NUM says otherwise (the element
  *   turns OpenCV's worker pool off for the process: on a recorder each
@@ -1097,6 +1103,9 @@ post_stats (SeecitvRedact * self, GstClockTime running_time)
       "run-time", G_TYPE_UINT64, d.runs ?
       (guint64) d.run_us * GST_USECOND / d.runs : (guint64) 0,
       "tiles-unchanged", G_TYPE_UINT, d.tiles_unchanged,
+      "second-opinions", G_TYPE_UINT, d.second_opinions,
+      "second-opinion-time", G_TYPE_UINT64, d.second_opinions ?
+      (guint64) d.second_us * GST_USECOND / d.second_opinions : (guint64) 0,
       "threads", G_TYPE_INT, seecitv_cv_threads (), NULL);
   self->stats_time = running_time;
   self->stats_frames = self->stats_held = self->stats_hidden = 0;

@@ -224,6 +224,9 @@ run (SeecitvDetect * d, const SeecitvCvColorImage * img, const SeecitvBox * r,
       r->h, range, d->s.threshold, found, n_found, &error);
   d->stats.runs++;
   d->stats.run_us += g_get_monotonic_time () - start;
+  GST_LOG ("%s run on %dx%d at %d,%d: %" G_GINT64_FORMAT " us",
+      range == SEECITV_CV_FACES_WIDE ? "wide" : "close", r->w, r->h, r->x,
+      r->y, g_get_monotonic_time () - start);
   if (!ok) {
     GST_WARNING ("detection failed: %s", error->message);
     g_error_free (error);
@@ -340,6 +343,8 @@ second_opinion (SeecitvDetect * d, const SeecitvCvColorImage * img,
   SeecitvBox crop;
   guint n;
   gint side;
+  gint64 start;
+  gboolean ok;
 
   if (d->second == NULL)
     return;
@@ -347,8 +352,12 @@ second_opinion (SeecitvDetect * d, const SeecitvCvColorImage * img,
   crop.x = box->x + box->w / 2 - side / 2;
   crop.y = box->y + box->h / 2 - side / 2;
   crop.w = crop.h = side;
-  if (!seecitv_cv_faces_detect_region (d->second, img, crop.x, crop.y,
-          crop.w, crop.h, SEECITV_CV_FACES_WIDE, 0.0, &found, &n, &error)) {
+  start = g_get_monotonic_time ();
+  ok = seecitv_cv_faces_detect_region (d->second, img, crop.x, crop.y,
+      crop.w, crop.h, SEECITV_CV_FACES_WIDE, 0.0, &found, &n, &error);
+  d->stats.second_opinions++;
+  d->stats.second_us += g_get_monotonic_time () - start;
+  if (!ok) {
     /* only ever widens: the first detector's box stands */
     GST_DEBUG ("second opinion failed: %s", error->message);
     g_error_free (error);

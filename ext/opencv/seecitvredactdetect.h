@@ -55,6 +55,8 @@ typedef struct
   gint64 run_us;                /* their CPU-independent wall time, sum */
   guint tiles_unchanged;        /* tiles skipped: no change since scanned */
   guint faces;                  /* faces the calls found */
+  guint second_opinions;        /* second detector's looks at new faces */
+  gint64 second_us;             /* their wall time, sum */
 } SeecitvDetectStats;
 
 typedef struct _SeecitvDetect SeecitvDetect;
