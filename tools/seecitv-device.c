@@ -37,7 +37,9 @@
  * --corrupt-every N replaces every Nth part with bytes that are not JPEG,
  * --time-jump-after N --time-jump SECONDS shifts the capture-time header of
  * every part from the Nth of each connection on (a device clock set
- * backwards or forwards).
+ * backwards or forwards), --skip-every N sends no one the source's every
+ * Nth frame (a camera that drops frames), --capture-jitter MS stamps
+ * every second frame MS later than it was captured (irregular capture).
  *
  * On start it prints, one per line and flushed, `url: <stream URL>` and,
  * with TLS, `pin: sha256:<hex>`: tests and scripts read these.
@@ -115,6 +117,9 @@ typedef struct
   gint corrupt_every;
   gint time_jump_after;
   gint64 time_jump_ns;
+  gint skip_every;
+  gint64 capture_jitter_ns;
+  guint64 frames;               /* frames the source gave, main context */
   gboolean verbose;
   gint exit_code;
 } Device;
@@ -323,6 +328,17 @@ digest_auth_cb (SoupAuthDomain * domain, SoupServerMessage * msg,
 
 /* ---- handlers ---- */
 
+/* A GET that passed authentication; else the answer is set. */
+static gboolean
+allowed_get (Device * dev, SoupServerMessage * msg)
+{
+  if (strcmp (soup_server_message_get_method (msg), "GET") != 0) {
+    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+    return FALSE;
+  }
+  return check_auth (dev, msg);
+}
+
 static void
 info_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer user_data)
@@ -330,11 +346,7 @@ info_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
   Device *dev = user_data;
   gchar *doc;
 
-  if (strcmp (soup_server_message_get_method (msg), "GET") != 0) {
-    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-    return;
-  }
-  if (!check_auth (dev, msg))
+  if (!allowed_get (dev, msg))
     return;
   doc = seecitv_protocol_format_info (&dev->info, NULL);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -373,11 +385,7 @@ stream_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
   gchar *ct;
   Client *c;
 
-  if (strcmp (soup_server_message_get_method (msg), "GET") != 0) {
-    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-    return;
-  }
-  if (!check_auth (dev, msg))
+  if (!allowed_get (dev, msg))
     return;
 
   ct = g_strdup_printf ("multipart/x-mixed-replace; boundary=%s", BOUNDARY);
@@ -470,6 +478,11 @@ deliver_frame (gpointer user_data)
   gchar *head, *jumped_head = NULL;
   gsize size = g_bytes_get_size (f->jpeg);
 
+  dev->frames++;
+  if (dev->skip_every > 0 && dev->frames % dev->skip_every == 0)
+    return G_SOURCE_REMOVE;
+  if (dev->frames % 2 == 0)
+    f->capture_ns += dev->capture_jitter_ns;
   head = part_head (size, f->capture_ns);
   if (dev->time_jump_after > 0) {
     /* the device's clock set backwards or forwards, as seen in its parts */
@@ -733,6 +746,7 @@ typedef struct
   gint max_auth_failures;
   gint lockout_s;
   gdouble time_jump_s;
+  gint capture_jitter_ms;
   gchar *device_id, *model, *name, *mac;
   gboolean tls_generate;
   gint port;
@@ -804,6 +818,12 @@ parse_options (Options * o, Device * dev, int argc, char **argv)
           "the capture time by --time-jump", "N"},
     {"time-jump", 0, 0, G_OPTION_ARG_DOUBLE, &o->time_jump_s,
         "Fault injection: the shift in seconds (negative: backwards)", "S"},
+    {"skip-every", 0, 0, G_OPTION_ARG_INT, &dev->skip_every,
+          "Fault injection: every Nth frame of the source is not sent to "
+          "anyone (a camera that drops frames)", "N"},
+    {"capture-jitter", 0, 0, G_OPTION_ARG_INT, &o->capture_jitter_ms,
+          "Fault injection: every second frame's capture time is MS "
+          "milliseconds later (irregular capture)", "MS"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &dev->verbose,
         "Log connections on stderr", NULL},
     {NULL}
@@ -819,6 +839,11 @@ parse_options (Options * o, Device * dev, int argc, char **argv)
   }
   g_option_context_free (ctx);
   dev->time_jump_ns = (gint64) (o->time_jump_s * GST_SECOND);
+  dev->capture_jitter_ns = (gint64) o->capture_jitter_ms * GST_MSECOND;
+  if (dev->skip_every < 0 || o->capture_jitter_ms < 0) {
+    g_printerr ("--skip-every and --capture-jitter must be >= 0\n");
+    return 2;
+  }
   if ((o->pipeline_desc != NULL) + (o->file != NULL) > 1) {
     g_printerr ("--source/--pipeline and --file are exclusive\n");
     return 2;
@@ -833,6 +858,25 @@ parse_options (Options * o, Device * dev, int argc, char **argv)
         MAX_TRACKED_ADDRESSES);
 
   return 0;
+}
+
+/* USER:PASS of @option (@value NULL: not given, nothing set) into *@user
+ * and *@pass (g_free ()). FALSE, after printing why, without a colon. */
+static gboolean
+split_credentials (const gchar * option, const gchar * value, gchar ** user,
+    gchar ** pass)
+{
+  const gchar *colon;
+
+  if (value == NULL)
+    return TRUE;
+  if ((colon = strchr (value, ':')) == NULL) {
+    g_printerr ("%s wants USER:PASS\n", option);
+    return FALSE;
+  }
+  *user = g_strndup (value, colon - value);
+  *pass = g_strdup (colon + 1);
+  return TRUE;
 }
 
 /* The device info and how clients authenticate. Returns: 0, else the
@@ -869,26 +913,10 @@ setup_auth (Options * o, Device * dev)
       return 1;
     }
   }
-  if (o->basic != NULL) {
-    gchar *colon = strchr (o->basic, ':');
-
-    if (colon == NULL) {
-      g_printerr ("--basic wants USER:PASS\n");
-      return 2;
-    }
-    dev->basic_user = g_strndup (o->basic, colon - o->basic);
-    dev->basic_pass = g_strdup (colon + 1);
-  }
-  if (o->digest != NULL) {
-    gchar *colon = strchr (o->digest, ':');
-
-    if (colon == NULL) {
-      g_printerr ("--digest wants USER:PASS\n");
-      return 2;
-    }
-    dev->digest_user = g_strndup (o->digest, colon - o->digest);
-    dev->digest_pass = g_strdup (colon + 1);
-  }
+  if (!split_credentials ("--basic", o->basic, &dev->basic_user,
+          &dev->basic_pass) || !split_credentials ("--digest", o->digest,
+          &dev->digest_user, &dev->digest_pass))
+    return 2;
   if (!dev->auth && o->basic == NULL && o->digest == NULL)
     g_printerr ("warning: serving without authentication\n");
   return 0;
@@ -935,6 +963,26 @@ load_certificate (Options * o, Device * dev, GTlsCertificate ** cert_out)
   return 0;
 }
 
+/* HTTP Digest (@digest) or Basic for every path of the server. */
+static void
+add_auth_domain (Device * dev, gboolean digest)
+{
+  SoupAuthDomain *domain;
+
+  if (digest) {
+    domain = soup_auth_domain_digest_new ("realm", "seecitv", NULL);
+    soup_auth_domain_digest_set_auth_callback (domain, digest_auth_cb, dev,
+        NULL);
+  } else {
+    domain = soup_auth_domain_basic_new ("realm", "seecitv", NULL);
+    soup_auth_domain_basic_set_auth_callback (domain, basic_auth_cb, dev,
+        NULL);
+  }
+  soup_auth_domain_add_path (domain, "/");
+  soup_server_add_auth_domain (dev->server, domain);
+  g_object_unref (domain);
+}
+
 /* The server, its authentication domains and handlers, listening.
  * Returns: 0, else the exit status after printing why. */
 static int
@@ -949,26 +997,10 @@ start_server (Options * o, Device * dev, GTlsCertificate * cert)
     g_printerr ("cannot make the server (is glib-networking installed?)\n");
     return 1;
   }
-  if (o->basic != NULL) {
-    SoupAuthDomain *domain = soup_auth_domain_basic_new ("realm", "seecitv",
-        NULL);
-
-    soup_auth_domain_add_path (domain, "/");
-    soup_auth_domain_basic_set_auth_callback (domain, basic_auth_cb, dev,
-        NULL);
-    soup_server_add_auth_domain (dev->server, domain);
-    g_object_unref (domain);
-  }
-  if (o->digest != NULL) {
-    SoupAuthDomain *domain = soup_auth_domain_digest_new ("realm", "seecitv",
-        NULL);
-
-    soup_auth_domain_add_path (domain, "/");
-    soup_auth_domain_digest_set_auth_callback (domain, digest_auth_cb, dev,
-        NULL);
-    soup_server_add_auth_domain (dev->server, domain);
-    g_object_unref (domain);
-  }
+  if (o->basic != NULL)
+    add_auth_domain (dev, FALSE);
+  if (o->digest != NULL)
+    add_auth_domain (dev, TRUE);
   g_signal_connect (dev->server, "request-read",
       G_CALLBACK (request_read_cb), dev);
   soup_server_add_handler (dev->server, SEECITV_PROTOCOL_STREAM_PATH,

@@ -36,6 +36,7 @@
 
 #include "serve-auth.h"
 #include "serve-camera.h"
+#include "serve-capturetime.h"
 #include "serve-config.h"
 #include "serve-source.h"
 #include "serve-tls.h"
@@ -166,8 +167,17 @@ media_configure_cb (GstRTSPMediaFactory * factory, GstRTSPMedia * media,
 {
   Device *d = user_data;
   GstElement *bin = gst_rtsp_media_get_element (media);
+  GstElement *pay = gst_bin_get_by_name (GST_BIN (bin), "pay0");
+  GstObject *pipeline = gst_object_get_parent (GST_OBJECT (bin));
   Client *c = g_new0 (Client, 1);
 
+  /* each frame's capture time, for the NVR (serve-capturetime.h) */
+  if (pay != NULL && pipeline != NULL &&
+      !seecitv_serve_capture_time_add_extension (pay, GST_BIN (pipeline)))
+    g_printerr ("note: no rtphdrextntp64 in GStreamer: %s is served "
+        "without capture times\n", d->cfg->id);
+  gst_clear_object (&pay);
+  gst_clear_object (&pipeline);
   c->appsrc = gst_bin_get_by_name (GST_BIN (bin), "src");
   gst_object_unref (bin);
   if (c->appsrc == NULL) {
@@ -201,12 +211,15 @@ new_sample_cb (GstAppSink * sink, gpointer user_data)
   GstCaps *caps;
   GArray *pushes;
   gboolean keyframe;
-  GstClockTime ts;
+  GstClockTime ts, ntp;
 
   if (sample == NULL)
     return GST_FLOW_EOS;
   buf = gst_sample_get_buffer (sample);
   caps = gst_sample_get_caps (sample);
+  ntp = seecitv_serve_capture_time_of (buf, GST_ELEMENT (sink),
+      gst_segment_to_running_time (gst_sample_get_segment (sample),
+          GST_FORMAT_TIME, GST_BUFFER_PTS (buf)));
   keyframe = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
   ts = GST_BUFFER_DTS_IS_VALID (buf) ? GST_BUFFER_DTS (buf) :
       GST_BUFFER_PTS (buf);
@@ -243,6 +256,7 @@ new_sample_cb (GstAppSink * sink, gpointer user_data)
       p.caps = gst_caps_ref (caps);
     }
     p.buffer = gst_buffer_copy (buf);
+    seecitv_serve_capture_time_set (p.buffer, ntp);
     if (GST_BUFFER_PTS_IS_VALID (buf))
       GST_BUFFER_PTS (p.buffer) = GST_BUFFER_PTS (buf) + c->offset;
     if (GST_BUFFER_DTS_IS_VALID (buf))

@@ -6,9 +6,13 @@
  * attempt, its bus and a watchdog in the main thread, frames handed to the
  * device pipeline's appsrc from the appsink's streaming thread, and a lost
  * attempt stopped in a thread of its own. The
- * camera's own timestamps are not kept: the device pipeline's appsrc
- * stamps each frame on arrival (do-timestamp), which stays monotonic
- * across reconnections. Not here: the device pipeline (seecitv-serve.c),
+ * camera's own timestamps are not kept as PTS: the device pipeline's
+ * appsrc stamps each frame on arrival (do-timestamp), which stays
+ * monotonic across reconnections. Its capture time is kept where the
+ * camera sends RTCP sender reports: rtspsrc puts it on each frame as a
+ * timestamp/x-ntp reference timestamp meta, which the decoder, the
+ * encoder and the copies here carry to the RTSP mounts
+ * (serve-capturetime.h). Not here: the device pipeline (seecitv-serve.c),
  * the config keys (serve-config.c).
  */
 #ifdef HAVE_CONFIG_H
@@ -145,7 +149,8 @@ new_sample_cb (GstAppSink * sink, gpointer user_data)
 
   if (set_caps)
     gst_app_src_set_caps (GST_APP_SRC (cam->appsrc), caps);
-  /* shares the memory; appsrc stamps it on arrival */
+  /* shares the memory and the metas (the capture time); appsrc stamps it
+   * on arrival */
   buf = gst_buffer_copy (gst_sample_get_buffer (sample));
   GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
@@ -314,7 +319,8 @@ camera_connect (SeecitvServeCamera * cam)
   /* credentials as properties, never in the URL: rtspsrc logs its
    * location */
   g_object_set (src, "location", cam->url, "latency", LATENCY_MS,
-      "tcp-timeout", (guint64) cam->timeout_ms * 1000, NULL);
+      "tcp-timeout", (guint64) cam->timeout_ms * 1000,
+      "add-reference-timestamp-meta", TRUE, NULL);
   if (cam->user != NULL)
     g_object_set (src, "user-id", cam->user, "user-pw", cam->password, NULL);
   gst_util_set_object_arg (G_OBJECT (src), "protocols", cam->tcp ? "tcp" :

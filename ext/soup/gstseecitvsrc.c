@@ -14,9 +14,15 @@
  *
  * A live source that pulls `multipart/x-mixed-replace` MJPEG over HTTP or
  * HTTPS and outputs one `image/jpeg` buffer per part, with a framerate and
- * timestamps in running time (the device's capture time from
- * `X-Seecitv-Capture-Time` when present, relative to the fastest frame seen
- * since the last reconnection; the arrival time otherwise).
+ * timestamps in running time from the sender's capture times
+ * (`X-Seecitv-Capture-Time`, ustreamer's `X-UStreamer-Grab-Time` with
+ * `extra_headers=1` in the URL, `X-Timestamp`), relative to the fastest
+ * frame since the last reconnection; the arrival time without them. The
+ * framerate is measured from the first 4 frames' capture times when they
+ * are regular (a dropped frame allowed), and is 0/1 (variable) otherwise;
+ * never from arrival times. At a fixed rate a buffer lasts one period, at
+ * a variable rate the interval since the buffer before it
+ * (docs/elements.md, "Timestamps and framerate").
  *
  * With `device-id` and the device's pairing secret it speaks the seecitv
  * device protocol (docs/protocol.md). The secret comes from exactly one of
@@ -606,9 +612,8 @@ seecitv_src_start (GstBaseSrc * bsrc)
 
   self->caps_set = FALSE;
   self->first_buffer = TRUE;
-  self->frame_duration = GST_CLOCK_TIME_NONE;
-  self->last_pts = GST_CLOCK_TIME_NONE;
-  self->have_min_delay = FALSE;
+  g_clear_pointer (&self->timing, seecitv_frame_timing_free);
+  self->timing = seecitv_frame_timing_new ();
   self->warned_clock_jump = FALSE;
   g_mutex_lock (&self->qlock);
   self->stopping = FALSE;
@@ -648,6 +653,7 @@ seecitv_src_stop (GstBaseSrc * bsrc)
   }
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->worker, seecitv_src_worker_free);
+  g_clear_pointer (&self->timing, seecitv_frame_timing_free);
   g_mutex_lock (&self->qlock);
   g_queue_clear_full (&self->frames, (GDestroyNotify) seecitv_src_frame_free);
   g_clear_pointer (&self->pending_tags, gst_tag_list_unref);
@@ -686,37 +692,88 @@ seecitv_src_negotiate (GstBaseSrc * bsrc)
   return TRUE;
 }
 
-static guint64
-frame_time (const Frame * f)
+/* Called with qlock held: how many frames the caps wait for. Without
+ * capture times the rate is variable and the first frame is enough;
+ * with them, the first frames of its connection measure it. */
+static guint
+frames_for_caps (SeecitvSrc * self)
 {
-  return f->capture_ns != G_MAXUINT64 ? f->capture_ns :
-      (guint64) f->arrival_real_ns;
+  Frame *first = g_queue_peek_head (&self->frames);
+  guint n = 0;
+  GList *l;
+
+  if (first == NULL || first->capture_ns == G_MAXUINT64)
+    return 1;
+  for (l = self->frames.head; l != NULL; l = l->next) {
+    Frame *f = l->data;
+
+    if (n > 0 && (f->discont || f->capture_ns == G_MAXUINT64))
+      return n;               /* all there is to measure */
+    n++;
+  }
+  return SEECITV_FRAME_TIMING_RATE_FRAMES;
 }
 
-/* Called with qlock held: the first two frames give the framerate. */
+/* Called with qlock held: the rate is measured from the capture times of
+ * the first frames of one connection, never from their arrival. */
 static GstCaps *
 make_caps (SeecitvSrc * self)
 {
-  Frame *a = g_queue_peek_nth (&self->frames, 0);
-  Frame *b = g_queue_peek_nth (&self->frames, 1);
+  guint64 times[SEECITV_FRAME_TIMING_RATE_FRAMES];
   gint num = 0, den = 1;
+  guint n = 0;
+  GList *l;
 
-  if (a != NULL && b != NULL && frame_time (b) > frame_time (a)) {
-    gdouble fps = (gdouble) GST_SECOND / (frame_time (b) - frame_time (a));
+  for (l = self->frames.head; l != NULL && n < G_N_ELEMENTS (times);
+      l = l->next) {
+    Frame *f = l->data;
 
-    if (fps >= 1 && ABS (fps - (gint) (fps + 0.5)) < 0.03 * fps) {
-      /* arrival jitter: 9.8 fps is a 10 fps device */
-      num = (gint) (fps + 0.5);
-      den = 1;
-    } else if (fps >= 0.01 && fps <= 1000) {
-      gst_util_double_to_fraction (((gint) (fps * 1000 + 0.5)) / 1000.0,
-          &num, &den);
-    }
+    if (n > 0 && f->discont)
+      break;
+    times[n++] = f->capture_ns;
   }
-  if (num > 0)
-    self->frame_duration = gst_util_uint64_scale_int (GST_SECOND, den, num);
+  if (!seecitv_frame_timing_measure_rate (times, n, &num, &den)) {
+    num = 0;
+    den = 1;
+  }
+  GST_INFO_OBJECT (self, "framerate %d/%d from %u capture times", num, den,
+      n);
+  seecitv_frame_timing_set_rate (self->timing, num, den);
   return gst_caps_new_simple ("image/jpeg", "framerate", GST_TYPE_FRACTION,
       num, den, NULL);
+}
+
+static void
+arrival_of (const Frame * f, GstClockTime base_time, SeecitvFrameArrival * a)
+{
+  a->capture_ns = f->capture_ns;
+  a->arrival_real_ns = f->arrival_real_ns;
+  a->arrival_running = f->arrival_clock - base_time;
+  a->reconnected = f->discont;
+}
+
+/* Called with qlock held: the frames of this connection waiting behind
+ * the one being stamped, which tell how fast the route can be. Returns
+ * how many were put in @later (MAX_QUEUED_FRAMES at most). */
+static guint
+frames_behind (SeecitvSrc * self, SeecitvFrameArrival * later)
+{
+  GstClockTime base_time = gst_element_get_base_time (GST_ELEMENT (self));
+  guint n = 0;
+  GList *l;
+
+  for (l = self->frames.head; l != NULL && n < MAX_QUEUED_FRAMES;
+      l = l->next) {
+    Frame *f = l->data;
+
+    if (f->discont)
+      break;
+    if (!GST_CLOCK_TIME_IS_VALID (f->arrival_clock) ||
+        f->arrival_clock < base_time)
+      continue;
+    arrival_of (f, base_time, &later[n++]);
+  }
+  return n;
 }
 
 static GstFlowReturn
@@ -724,17 +781,20 @@ seecitv_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
   SeecitvSrc *self = SEECITV_SRC (psrc);
   GstClockTime base_time, pts = GST_CLOCK_TIME_NONE;
+  GstClockTime duration = GST_CLOCK_TIME_NONE;
   GstCaps *caps = NULL;
   GstTagList *tags = NULL;
   GstBuffer *buf;
   Frame *f;
+  SeecitvFrameArrival later[MAX_QUEUED_FRAMES];
+  guint n_later;
   gint64 first_wait = -1;
   gboolean dropped = FALSE;
 
   base_time = gst_element_get_base_time (GST_ELEMENT (self));
   g_mutex_lock (&self->qlock);
   for (;;) {
-    guint need = self->caps_set ? 1 : 2;
+    guint need = self->caps_set ? 1 : frames_for_caps (self);
 
     /* frames that came while we were not PLAYING are stale for a live
      * source: dropped, and the next buffer is DISCONT */
@@ -754,11 +814,11 @@ seecitv_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     }
     if (g_queue_get_length (&self->frames) >= need)
       break;
-    if (g_queue_get_length (&self->frames) == 1) {
+    if (g_queue_get_length (&self->frames) >= 1) {
       /* a device this slow: do not wait more than a second for caps */
       if (first_wait < 0)
         first_wait = g_get_monotonic_time ();
-      else if (g_get_monotonic_time () - first_wait > G_USEC_PER_SEC)
+      else if (g_get_monotonic_time () - first_wait > RATE_WAIT)
         break;
       g_cond_wait_until (&self->qcond, &self->qlock,
           g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND);
@@ -769,6 +829,7 @@ seecitv_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   if (!self->caps_set)
     caps = make_caps (self);
   f = g_queue_pop_head (&self->frames);
+  n_later = frames_behind (self, later);
   tags = g_steal_pointer (&self->pending_tags);
   g_mutex_unlock (&self->qlock);
 
@@ -787,48 +848,28 @@ seecitv_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   if (tags != NULL)
     gst_pad_push_event (GST_BASE_SRC_PAD (self), gst_event_new_tag (tags));
 
-  /* running time at arrival, moved back by how much later than the
-   * fastest frame since the last reconnection it took to arrive */
   if (GST_CLOCK_TIME_IS_VALID (f->arrival_clock) &&
       f->arrival_clock >= base_time) {
-    pts = f->arrival_clock - base_time;
-    if (f->discont)
-      self->have_min_delay = FALSE;
-    if (f->capture_ns != G_MAXUINT64) {
-      gint64 delay = f->arrival_real_ns - (gint64) f->capture_ns;
-      gint64 extra;
+    SeecitvFrameArrival a;
+    gint64 jump = 0;
 
-      if (self->have_min_delay && (delay - self->min_delay > MAX_CAPTURE_LAG
-              || self->min_delay - delay > MAX_CAPTURE_LAG)) {
-        /* the device's clock was set back or forth: timestamps start
-         * again from this frame's arrival, never jump with it */
-        if (!self->warned_clock_jump) {
-          GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FORMAT,
-              ("The device's clock jumped; timestamps follow arrival "
-                  "from here"), ("back by %" G_GINT64_FORMAT " ns",
-                  delay - self->min_delay), ("reason", G_TYPE_STRING,
-                  "clock-jump", "jump", G_TYPE_INT64,
-                  delay - self->min_delay, NULL));
-          self->warned_clock_jump = TRUE;
-        }
-        self->have_min_delay = FALSE;
-      }
-      if (!self->have_min_delay || delay < self->min_delay) {
-        self->min_delay = delay;
-        self->have_min_delay = TRUE;
-      }
-      extra = delay - self->min_delay;
-      pts = pts > (guint64) extra ? pts - extra : 0;
+    arrival_of (f, base_time, &a);
+    pts = seecitv_frame_timing_stamp (self->timing, &a, later, n_later,
+        &duration, &jump);
+    if (jump != 0 && !self->warned_clock_jump) {
+      GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FORMAT,
+          ("The device's clock jumped; timestamps follow arrival "
+              "from here"), ("back by %" G_GINT64_FORMAT " ns", jump),
+          ("reason", G_TYPE_STRING, "clock-jump", "jump", G_TYPE_INT64,
+              jump, NULL));
+      self->warned_clock_jump = TRUE;
     }
-    if (GST_CLOCK_TIME_IS_VALID (self->last_pts) && pts <= self->last_pts)
-      pts = self->last_pts + 1;
-    self->last_pts = pts;
   }
 
   buf = gst_buffer_new_wrapped_bytes (f->jpeg);
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buf) = self->frame_duration;
+  GST_BUFFER_DURATION (buf) = duration;
   if (f->discont || dropped || self->first_buffer)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
   self->first_buffer = FALSE;

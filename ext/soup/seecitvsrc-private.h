@@ -14,6 +14,7 @@
 
 #include "gstseecitvsrc.h"
 
+#include <seecitv/frametiming.h>
 #include <seecitv/multipart.h>
 #include <seecitv/protocol/protocol.h>
 #include <libsoup/soup.h>
@@ -24,9 +25,9 @@ GST_DEBUG_CATEGORY_EXTERN (seecitv_src_debug);
 
 /* Frames kept for a slow downstream; older ones are dropped (live). */
 #define MAX_QUEUED_FRAMES 8
-/* A frame later than this behind the fastest one (or earlier than it by
- * as much) is not network delay: the device's clock jumped. */
-#define MAX_CAPTURE_LAG (5 * GST_SECOND)
+/* How long the first frame waits for the ones the framerate is measured
+ * over (frametiming.h), at most. */
+#define RATE_WAIT (G_USEC_PER_SEC)
 /* Back-off grows up to this many times retry-delay. */
 #define MAX_BACKOFF_FACTOR 32
 #define READ_SIZE (64 * 1024)
@@ -41,7 +42,7 @@ GST_DEBUG_CATEGORY_EXTERN (seecitv_src_debug);
 typedef struct
 {
   GBytes *jpeg;
-  guint64 capture_ns;           /* device clock, G_MAXUINT64 if absent */
+  guint64 capture_ns;           /* sender's clock, G_MAXUINT64 if absent */
   gint64 arrival_real_ns;       /* our wall clock */
   GstClockTime arrival_clock;   /* element clock, NONE if none yet */
   gboolean discont;
@@ -120,10 +121,7 @@ struct _SeecitvSrc
   /* streaming thread only */
   gboolean caps_set;
   gboolean first_buffer;
-  GstClockTime frame_duration;
-  GstClockTime last_pts;
-  gboolean have_min_delay;
-  gint64 min_delay;
+  SeecitvFrameTiming *timing;   /* PTS, durations, the rate */
   gboolean warned_clock_jump;
 };
 

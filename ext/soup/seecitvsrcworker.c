@@ -495,8 +495,9 @@ queue_frame (Worker * w, SeecitvMultipartPart * part, gboolean discont)
   Frame *f = g_new0 (Frame, 1);
 
   f->jpeg = g_bytes_ref (part->payload);
-  f->capture_ns = part->timestamp_source == SEECITV_MULTIPART_TIMESTAMP_SEECITV
-      ? part->timestamp : G_MAXUINT64;
+  /* seecitv-device's capture time, ustreamer's grab time or an
+   * X-Timestamp, whichever the part had (the parser picked the best) */
+  f->capture_ns = part->timestamp;
   f->arrival_real_ns = g_get_real_time () * 1000;
   f->arrival_clock = clock ? gst_clock_get_time (clock) : GST_CLOCK_TIME_NONE;
   f->discont = discont;

@@ -91,6 +91,7 @@ struct _SeecitvMultipartParser
   gchar *content_type;
   guint64 content_length;
   guint64 x_timestamp;
+  guint64 grab_time;
   guint64 capture_time;
   guint64 part_offset;
   guint8 *body;                 /* BODY_LENGTH: content_length bytes */
@@ -363,6 +364,7 @@ clear_part (SeecitvMultipartParser * p)
   g_clear_pointer (&p->body, g_free);
   p->content_length = G_MAXUINT64;
   p->x_timestamp = G_MAXUINT64;
+  p->grab_time = G_MAXUINT64;
   p->capture_time = G_MAXUINT64;
   p->body_filled = 0;
   p->part_offset = 0;
@@ -706,6 +708,10 @@ interpret_header (SeecitvMultipartParser * p, const guint8 * name,
     /* Third-party clocks: a value we cannot read is no timestamp. */
     if (p->x_timestamp == G_MAXUINT64 && parse_seconds (value, &v))
       p->x_timestamp = v;
+  } else if (IS ("x-ustreamer-grab-time") ||
+      IS ("x-ustreamer-grab-begin-time") || IS ("x-ustreamer-grab-timestamp")) {
+    if (p->grab_time == G_MAXUINT64 && parse_seconds (value, &v))
+      p->grab_time = v;
   }
   return TRUE;
 #undef IS
@@ -803,6 +809,9 @@ emit (SeecitvMultipartParser * p, GBytes * payload)
   if (p->capture_time != G_MAXUINT64) {
     part->timestamp = p->capture_time;
     part->timestamp_source = SEECITV_MULTIPART_TIMESTAMP_SEECITV;
+  } else if (p->grab_time != G_MAXUINT64) {
+    part->timestamp = p->grab_time;
+    part->timestamp_source = SEECITV_MULTIPART_TIMESTAMP_USTREAMER_GRAB;
   } else if (p->x_timestamp != G_MAXUINT64) {
     part->timestamp = p->x_timestamp;
     part->timestamp_source = SEECITV_MULTIPART_TIMESTAMP_X_TIMESTAMP;

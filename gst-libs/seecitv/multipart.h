@@ -88,8 +88,15 @@ typedef enum
    * the capture driver's monotonic clock). Digits past nanoseconds are
    * dropped. A malformed value is ignored, as if absent. */
   SEECITV_MULTIPART_TIMESTAMP_X_TIMESTAMP,
+  /* "X-UStreamer-Grab-Time: <seconds>[.<fraction>]" (ustreamer's extra
+   * headers, asked for with `extra_headers=1` in the stream URL's query;
+   * also spelt X-UStreamer-Grab-Begin-Time and -Grab-Timestamp by other
+   * versions): when the frame was grabbed from the camera, on ustreamer's
+   * monotonic clock. Its X-Timestamp is only the send time, so this takes
+   * precedence over X-Timestamp. Read as X-Timestamp is. */
+  SEECITV_MULTIPART_TIMESTAMP_USTREAMER_GRAB,
   /* "X-Seecitv-Capture-Time: <integer nanoseconds>", from seecitv-device
-   * (epoch defined in docs/protocol.md). Takes precedence over X-Timestamp.
+   * (epoch defined in docs/protocol.md). Takes precedence over the others.
    * A malformed value is a syntax error. */
   SEECITV_MULTIPART_TIMESTAMP_SEECITV
 } SeecitvMultipartTimestamp;

@@ -800,8 +800,17 @@ GST_START_TEST (test_timestamps)
       "--b\r\nX-Timestamp: 18446744073.5\r\n\r\n11\r\n"
       "--b\r\nX-Timestamp: 18446744072.999999999\r\n\r\n12\r\n"
       "--b\r\nX-Timestamp: \r\nX-Timestamp: 3.25\r\n\r\n13\r\n"
-      "--b\r\nX-Timestamp: .25\r\n\r\n14\r\n" "--b--");
-  assert_ok (r, 14);
+      "--b\r\nX-Timestamp: .25\r\n\r\n14\r\n"
+      /* ustreamer: the grab time before its send time, whatever the order */
+      "--b\r\nX-Timestamp: 1700000000.5\r\n"
+      "X-UStreamer-Grab-Time: 1234.000250\r\n\r\n15\r\n"
+      "--b\r\nx-ustreamer-grab-begin-time: 99.5\r\n"
+      "X-Timestamp: 1.5\r\n\r\n16\r\n"
+      "--b\r\nX-UStreamer-Grab-Timestamp: 7.25\r\n"
+      "X-Seecitv-Capture-Time: 5\r\n\r\n17\r\n"
+      "--b\r\nX-UStreamer-Grab-Time: bad\r\nX-Timestamp: 2\r\n\r\n18\r\n"
+      "--b--");
+  assert_ok (r, 18);
   fail_unless_equals_uint64 (part_at (r, 0)->timestamp,
       G_GUINT64_CONSTANT (1700000000123456000));
   fail_unless_equals_int (part_at (r, 0)->timestamp_source,
@@ -829,6 +838,18 @@ GST_START_TEST (test_timestamps)
       G_GUINT64_CONSTANT (18446744072999999999));
   fail_unless_equals_uint64 (part_at (r, 12)->timestamp, 3250000000);
   fail_unless_equals_uint64 (part_at (r, 13)->timestamp, 250000000);
+  fail_unless_equals_uint64 (part_at (r, 14)->timestamp, 1234000250000);
+  fail_unless_equals_int (part_at (r, 14)->timestamp_source,
+      SEECITV_MULTIPART_TIMESTAMP_USTREAMER_GRAB);
+  fail_unless_equals_uint64 (part_at (r, 15)->timestamp, 99500000000);
+  fail_unless_equals_int (part_at (r, 15)->timestamp_source,
+      SEECITV_MULTIPART_TIMESTAMP_USTREAMER_GRAB);
+  fail_unless_equals_uint64 (part_at (r, 16)->timestamp, 5);
+  fail_unless_equals_int (part_at (r, 16)->timestamp_source,
+      SEECITV_MULTIPART_TIMESTAMP_SEECITV);
+  fail_unless_equals_uint64 (part_at (r, 17)->timestamp, 2000000000);
+  fail_unless_equals_int (part_at (r, 17)->timestamp_source,
+      SEECITV_MULTIPART_TIMESTAMP_X_TIMESTAMP);
   result_free (r);
 }
 

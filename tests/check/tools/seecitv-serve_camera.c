@@ -20,13 +20,20 @@
  * after the camera is back, no EOS and no restart of the device pipeline,
  * exactly one warning for the outage; a wrong password is one clear error
  * naming the device, and no password is ever printed; H.265 too.
+ *
+ * And the camera's capture time kept: a camera whose RTCP sender reports
+ * give its own clock (70 years off ours) sends through seecitv-serve, and
+ * the mount's RTP packets carry that clock in the RFC 6051 NTP-64 header
+ * extension announced in the SDP.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/rtsp-server/rtsp-server.h>
+#include <gst/sdp/gstsdpmessage.h>
 #include <signal.h>
 #include <string.h>
 
@@ -95,8 +102,34 @@ camera_thread (gpointer data)
   return NULL;
 }
 
+/* The camera's sender reports put Unix time where NTP time belongs (a
+ * camera 70 years off): ntp-time-source on its rtpbin. */
+static void
+element_added_cb (GstBin * bin, GstElement * element, gpointer user_data)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+
+  if (f != NULL && strcmp (GST_OBJECT_NAME (f), "rtpbin") == 0)
+    gst_util_set_object_arg (G_OBJECT (element), "ntp-time-source",
+        "unix");
+}
+
+static void
+own_clock_cb (GstRTSPMediaFactory * factory, GstRTSPMedia * media,
+    gpointer user_data)
+{
+  GstElement *element = gst_rtsp_media_get_element (media);
+  GstObject *pipeline = gst_object_get_parent (GST_OBJECT (element));
+
+  fail_unless (pipeline != NULL);
+  g_signal_connect (pipeline, "element-added",
+      G_CALLBACK (element_added_cb), NULL);
+  gst_object_unref (pipeline);
+  gst_object_unref (element);
+}
+
 static Camera *
-camera_start (void)
+camera_start_full (gboolean own_clock)
 {
   Camera *cam = g_new0 (Camera, 1);
   GstRTSPMediaFactory *f = gst_rtsp_media_factory_new ();
@@ -118,6 +151,8 @@ camera_start (void)
       "audiotestsrc is-live=true ! audioconvert ! opusenc ! "
       "tee allow-not-linked=true ! rtpopuspay name=pay1 pt=97 )");
   gst_rtsp_media_factory_set_shared (f, TRUE);
+  if (own_clock)
+    g_signal_connect (f, "media-configure", G_CALLBACK (own_clock_cb), NULL);
   mounts = gst_rtsp_server_get_mount_points (cam->server);
   gst_rtsp_mount_points_add_factory (mounts, "/cam", f);
   g_object_unref (mounts);
@@ -127,6 +162,12 @@ camera_start (void)
   cam->port = gst_rtsp_server_get_bound_port (cam->server);
   cam->thread = g_thread_new ("camera", camera_thread, cam);
   return cam;
+}
+
+static Camera *
+camera_start (void)
+{
+  return camera_start_full (FALSE);
 }
 
 static gboolean
@@ -418,15 +459,26 @@ check_camera_streams (const gchar * codec, const gchar * auth)
 
 /* url=rtsp:// with a camera that has a microphone (and no login): video
  * only, the audio stream is never set up. */
-GST_START_TEST (test_rtsp_camera_no_audio)
+/* A config with @cam (in this process, no login) as `url=rtsp://`. */
+static gchar *
+inprocess_camera_config (Camera * cam)
 {
-  Camera *cam = camera_start ();
   gchar *creds = write_file (tmpdir, "rtsp.credentials", "viewer:" PASS
       "-viewer\n");
   gchar *text = g_strdup_printf ("[rtsp]\naddress=127.0.0.1\nport=0\n"
       "credentials-file=%s\n[device cam]\nurl=rtsp://127.0.0.1:%u/cam\n"
       "detect-faces=false\n", creds, cam->port);
   gchar *config = write_file (tmpdir, "serve.conf", text);
+
+  g_free (text);
+  g_free (creds);
+  return config;
+}
+
+GST_START_TEST (test_rtsp_camera_no_audio)
+{
+  Camera *cam = camera_start ();
+  gchar *config = inprocess_camera_config (cam);
   Serve *s = serve_start (config, 1);
 
   fail_unless (serve_wait_line (s, "device cam: camera connected"), "%s",
@@ -438,8 +490,6 @@ GST_START_TEST (test_rtsp_camera_no_audio)
   serve_free (s);
   camera_stop (cam);
   g_free (config);
-  g_free (text);
-  g_free (creds);
 }
 
 GST_END_TEST;
@@ -454,6 +504,167 @@ GST_END_TEST;
 GST_START_TEST (test_rtsp_camera_basic)
 {
   check_camera_streams ("h264", "basic");
+}
+
+GST_END_TEST;
+
+/* ---- what an NVR reads: the NTP-64 header extension ---- */
+
+typedef struct
+{
+  GMutex lock;
+  GArray *ntp;                  /* of guint64, ns since 1900, per frame */
+  guint32 last_rtp_ts;
+  gboolean any;                 /* a packet was seen */
+  guint without;                /* frames whose first packet had none */
+  gboolean extmap;              /* the SDP announced it with id 1 */
+} Ntp;
+
+static GstPadProbeReturn
+rtp_probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Ntp *n = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  gpointer data;
+  guint size;
+  guint32 ts;
+
+  if (!gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  ts = gst_rtp_buffer_get_timestamp (&rtp);
+  g_mutex_lock (&n->lock);
+  if (!n->any || ts != n->last_rtp_ts) {
+    /* the first packet of a frame */
+    if (gst_rtp_buffer_get_extension_onebyte_header (&rtp, 1, 0, &data,
+            &size) && size == 8) {
+      guint64 v = GST_READ_UINT64_BE (data);
+
+      v = gst_util_uint64_scale (v, GST_SECOND, G_GUINT64_CONSTANT (1) << 32);
+      g_array_append_val (n->ntp, v);
+    } else if (n->any) {
+      /* (the first packet seen may be the middle of a frame) */
+      n->without++;
+    }
+  }
+  n->any = TRUE;
+  n->last_rtp_ts = ts;
+  g_mutex_unlock (&n->lock);
+  gst_rtp_buffer_unmap (&rtp);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_sdp_cb (GstElement * src, GstSDPMessage * sdp, gpointer user_data)
+{
+  Ntp *n = user_data;
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+    const gchar *v;
+
+    for (guint j = 0; (v = gst_sdp_media_get_attribute_val_n (m, "extmap",
+                j)) != NULL; j++)
+      if (strcmp (v, "1 urn:ietf:params:rtp-hdrext:ntp-64") == 0)
+        n->extmap = TRUE;
+  }
+}
+
+/* Reads @url's RTP for @secs and keeps each frame's NTP-64 time. */
+static void
+read_ntp (const gchar * url, guint secs, Ntp * n)
+{
+  GstElement *pipe = gst_parse_launch ("rtspsrc name=src protocols=tcp "
+      "latency=200 ! rtph264depay name=depay ! fakesink", NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  GstElement *depay = gst_bin_get_by_name (GST_BIN (pipe), "depay");
+  GstPad *pad = gst_element_get_static_pad (depay, "sink");
+
+  g_object_set (src, "location", url, "user-id", "viewer", "user-pw",
+      PASS "-viewer", NULL);
+  g_signal_connect (src, "on-sdp", G_CALLBACK (on_sdp_cb), n);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, rtp_probe_cb, n, NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_usleep (secs * G_USEC_PER_SEC);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pad);
+  gst_object_unref (depay);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+}
+
+/* @t (ns, as the extension says) is a capture time during [@from, @to]
+ * (Unix ns) on a clock whose epoch is @epoch_s seconds before Unix's. */
+static gboolean
+during (guint64 t, guint64 epoch_s, gint64 from, gint64 to)
+{
+  gint64 unix_ns = (gint64) (t - epoch_s * GST_SECOND);
+
+  return unix_ns >= from && unix_ns <= to;
+}
+
+GST_START_TEST (test_rtsp_camera_capture_time)
+{
+  Camera *cam = camera_start_full (TRUE);
+  gchar *config = inprocess_camera_config (cam);
+  Serve *s = serve_start (config, 1);
+  Ntp n = { 0, };
+  guint first = G_MAXUINT, camera_frames = 0;
+  gint64 from, to;
+
+  fail_unless (serve_wait_line (s, "device cam: camera connected"), "%s",
+      s->output->str);
+  g_mutex_init (&n.lock);
+  n.ntp = g_array_new (FALSE, FALSE, sizeof (guint64));
+  /* frames reach the mount a little after their capture */
+  from = g_get_real_time () * 1000 - 3 * (gint64) GST_SECOND;
+  read_ntp (g_hash_table_lookup (s->urls, "cam"), 8, &n);
+  to = g_get_real_time () * 1000;
+  /* a client that reads the extension (rtpbin) is not upset by a capture
+   * clock that disagrees with the mount's sender reports */
+  receive_frames (s, 30);
+  fail_unless_equals_int (serve_stop (s), 0);
+
+  fail_unless (n.extmap, "no a=extmap:1 ...ntp-64 in the SDP");
+  fail_unless (n.ntp->len >= 30, "%u frames with the extension",
+      n.ntp->len);
+  fail_unless_equals_int (n.without, 0);
+  for (guint i = 0; i < n.ntp->len; i++) {
+    guint64 t = g_array_index (n.ntp, guint64, i);
+
+    if (first == G_MAXUINT && during (t, 0, from, to))
+      first = i;
+    if (first == G_MAXUINT) {
+      /* before the camera's first sender report: when seecitv-serve got
+       * the frame, on the true NTP clock */
+      fail_unless (during (t, 2208988800, from, to), "frame %u: %"
+          G_GUINT64_FORMAT, i, t);
+      continue;
+    }
+    /* from then on the camera's clock only, one 15 fps frame (or a few,
+     * dropped on the way) after the other */
+    fail_unless (during (t, 0, from, to), "frame %u: %" G_GUINT64_FORMAT,
+        i, t);
+    if (i > first) {
+      guint64 d = t - g_array_index (n.ntp, guint64, i - 1);
+      guint64 k = (d + GST_SECOND / 30) / (GST_SECOND / 15);
+
+      fail_unless (k >= 1 && ABS ((gint64) d - (gint64) (k * GST_SECOND /
+                  15)) < 2 * (gint64) GST_MSECOND, "frame %u: %"
+          G_GUINT64_FORMAT " ns after the one before", i, d);
+    }
+    camera_frames++;
+  }
+  g_print ("capture time: %u of %u frames on the camera's clock\n",
+      camera_frames, n.ntp->len);
+  fail_unless (camera_frames >= 15, "%u frames on the camera's clock",
+      camera_frames);
+  g_array_free (n.ntp, TRUE);
+  g_mutex_clear (&n.lock);
+  serve_free (s);
+  camera_stop (cam);
+  g_free (config);
 }
 
 GST_END_TEST;
@@ -474,6 +685,7 @@ serve_camera_suite (void)
   tcase_add_test (tc, test_rtsp_camera_no_audio);
   tcase_add_test (tc, test_rtsp_camera_h265);
   tcase_add_test (tc, test_rtsp_camera_basic);
+  tcase_add_test (tc, test_rtsp_camera_capture_time);
   return s;
 }
 
