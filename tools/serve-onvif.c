@@ -401,6 +401,8 @@ video_of (Dev * d, Video * v)
   if (d->last != NULL && gst_sample_get_caps (d->last) != NULL)
     caps = gst_caps_ref (gst_sample_get_caps (d->last));
   g_mutex_unlock (&d->lock);
+  if (caps == NULL && d->pad != NULL)
+    caps = gst_pad_get_current_caps (d->pad);
   if (caps != NULL) {
     GstVideoInfo info;
 
