@@ -19,6 +19,10 @@
  *   checkerboard is pixelated flat in it, the rest is not;
  * - an oversized request is refused (413) and a deeply nested one gets a
  *   ter:WellFormed fault, the tool still answering after both.
+ * With --npm (test tools/seecitv-serve_onvif-npm), a real client instead:
+ * the npm `onvif` 0.8.3 (onvif-client.js) connects, lists both profiles
+ * and their stream and snapshot URIs, and ffprobe decodes a stream URI
+ * with the ONVIF account; skipped (77) without node or the package.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -493,6 +497,101 @@ GST_START_TEST (test_bounded_requests)
 
 GST_END_TEST;
 
+/* The npm `onvif` client's directory (node_modules), or NULL. */
+static gchar *
+npm_dir (void)
+{
+  const gchar *env = g_getenv ("SEECITV_ONVIF_NPM");
+  gchar *dir = g_strdup (env ? env : SEECITV_ONVIF_NPM_DEFAULT);
+  gchar *pkg = g_build_filename (dir, "onvif", "package.json", NULL);
+
+  if (!g_file_test (pkg, G_FILE_TEST_EXISTS))
+    g_clear_pointer (&dir, g_free);
+  g_free (pkg);
+  return dir;
+}
+
+/* Runs @argv; returns its stdout and stderr (g_free ()), its status in
+ * *@status. */
+static gchar *
+run (const gchar * const *argv, gint * status)
+{
+  GError *err = NULL;
+  GSubprocess *p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE, &err);
+  gchar *out = NULL;
+
+  fail_unless (p != NULL, "%s", err ? err->message : "");
+  fail_unless (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL,
+          &err), "%s", err ? err->message : "");
+  *status = g_subprocess_get_if_exited (p) ?
+      g_subprocess_get_exit_status (p) : -1;
+  g_object_unref (p);
+  return out;
+}
+
+/* The npm `onvif` client connects, lists the profiles and their stream
+ * URIs (on the Host it was given), which ffprobe decodes. */
+GST_START_TEST (test_npm_client)
+{
+  gchar *dir = npm_dir (), *node = g_find_program_in_path ("node");
+  gchar *ffprobe = g_find_program_in_path ("ffprobe");
+  gchar *port_str = g_strdup_printf ("%u", port), *out, *url;
+  const gchar *line;
+  gint status;
+
+  wait_frames ();
+  {
+    const gchar *argv[] = { node, SEECITV_ONVIF_CLIENT_JS, dir, "localhost",
+      port_str, USER, PASS, NULL
+    };
+    out = run (argv, &status);
+  }
+  fail_unless (status == 0, "%s", out);
+  fail_unless (strstr (out, "model: Test House\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "profiles: 2\n") != NULL, "%s", out);
+  fail_unless (strstr (out, "snapshot cam-2: http://localhost:") != NULL,
+      "%s", out);
+  line = strstr (out, "stream cam-1: rtsp://localhost:");
+  fail_unless (line != NULL, "%s", out);
+  line += strlen ("stream cam-1: ");
+  url = g_strndup (line, strcspn (line, "\n"));
+  g_free (out);
+  if (ffprobe != NULL) {
+    /* the ONVIF account, in the URL as NVRs give it to ffmpeg */
+    gchar *with = g_strdup_printf ("rtsp://" USER ":" PASS "@%s",
+        url + strlen ("rtsp://"));
+    const gchar *argv[] = { ffprobe, "-v", "error", "-rtsp_transport", "tcp",
+      "-show_entries", "stream=codec_name", "-of", "csv=p=0", with, NULL
+    };
+
+    out = run (argv, &status);
+    fail_unless (status == 0 && g_str_has_prefix (out, "h264"), "%s", out);
+    g_free (out);
+    g_free (with);
+  }
+  g_free (url);
+  g_free (port_str);
+  g_free (ffprobe);
+  g_free (node);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static Suite *
+seecitv_serve_onvif_npm_suite (void)
+{
+  Suite *s = suite_create ("seecitv-serve_onvif-npm");
+  TCase *tc = tcase_create ("npm");
+
+  tcase_set_timeout (tc, 90);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_npm_client);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
 static Suite *
 seecitv_serve_onvif_suite (void)
 {
@@ -512,4 +611,28 @@ seecitv_serve_onvif_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (seecitv_serve_onvif);
+/* --npm: the npm client's case only, skipped (77) without node or the
+ * package (./run test installs it into build/onvif-npm). */
+int
+main (int argc, char **argv)
+{
+  gboolean npm = argc > 1 && strcmp (argv[1], "--npm") == 0;
+
+  gst_check_init (&argc, &argv);
+  if (npm) {
+    gchar *dir = npm_dir (), *node = g_find_program_in_path ("node");
+    gboolean have = dir != NULL && node != NULL;
+
+    g_free (dir);
+    g_free (node);
+    if (!have) {
+      g_print ("no node or no npm onvif package (SEECITV_ONVIF_NPM): "
+          "skipped\n");
+      return 77;
+    }
+    return gst_check_run_suite (seecitv_serve_onvif_npm_suite (),
+        "seecitv-serve_onvif-npm", __FILE__);
+  }
+  return gst_check_run_suite (seecitv_serve_onvif_suite (),
+      "seecitv-serve_onvif", __FILE__);
+}
