@@ -9,7 +9,7 @@
 // Usage: node onvif-client.js MODULE_DIR HOST PORT USER PASSWORD
 'use strict';
 const [moduleDir, hostname, port, username, password] = process.argv.slice(2);
-const { Cam } = require(require('path').join(moduleDir, 'onvif'));
+const { Cam } = require(require('path').resolve(moduleDir, 'onvif'));
 
 function fail(what, err) {
   console.log('error: ' + what + ': ' + (err && err.message ? err.message : err));
