@@ -20,7 +20,9 @@
  *   redacted stream: the privacy zone (left half) of a 1-pixel
  *   checkerboard is pixelated flat in it, the rest is not;
  * - an oversized request is refused (413) and a deeply nested one gets a
- *   ter:WellFormed fault, the tool still answering after both.
+ *   ter:WellFormed fault, the tool still answering after both;
+ * - `--check`: one user with two passwords in the two credential files,
+ *   and an ONVIF credentials file others can read, are config errors.
  * With --npm (test tools/seecitv-serve_onvif-npm), a real client instead:
  * the npm `onvif` 0.8.3 (onvif-client.js) connects, lists both profiles
  * and their stream and snapshot URIs, and ffprobe decodes a stream URI
@@ -34,6 +36,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <math.h>
 #include <string.h>
@@ -635,6 +638,45 @@ GST_START_TEST (test_npm_client)
 
 GST_END_TEST;
 
+/* One user in both credential files with two passwords, and an ONVIF
+ * credentials file others can read: config errors (exit 2) naming the
+ * group and key, never a password. */
+GST_START_TEST (test_credential_errors)
+{
+  gchar *dir = test_tmpdir_new ("seecitv-serve-onvif-XXXXXX");
+  gchar *rtsp = write_file (dir, "rtsp.credentials", USER ":rtsp-pass-1\n");
+  gchar *onvif = write_file (dir, "onvif.credentials", USER ":" PASS "\n");
+  gchar *text = g_strdup_printf ("[rtsp]\ncredentials-file=%s\n[onvif]\n"
+      "credentials-file=%s\n[device a]\npipeline=videotestsrc ! queue\n",
+      rtsp, onvif);
+  gchar *config = write_file (dir, "serve.conf", text);
+  const gchar *args[] = { "--config", config, "--check", NULL };
+  gchar *out = NULL;
+
+  fail_unless_equals_int (serve_run (args, &out), 2);
+  fail_unless (strstr (out, "[onvif] credentials-file: user " USER) != NULL,
+      "%s", out);
+  fail_if (strstr (out, PASS) != NULL || strstr (out, "rtsp-pass-1"), "%s",
+      out);
+  g_free (out);
+  g_free (write_file (dir, "rtsp.credentials", USER ":" PASS "\n"));
+  fail_unless_equals_int (serve_run (args, &out), 0);
+  fail_unless (strstr (out, ", ONVIF") != NULL, "%s", out);
+  g_free (out);
+  fail_unless (g_chmod (onvif, 0644) == 0);
+  fail_unless_equals_int (serve_run (args, &out), 2);
+  fail_unless (strstr (out, "[onvif] credentials-file") != NULL, "%s", out);
+  g_free (out);
+  g_free (config);
+  g_free (text);
+  g_free (onvif);
+  g_free (rtsp);
+  test_remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitv_serve_onvif_npm_suite (void)
 {
@@ -663,6 +705,9 @@ seecitv_serve_onvif_suite (void)
   tcase_add_test (tc, test_wrong_password_braked);
   tcase_add_test (tc, test_snapshot_is_redacted);
   tcase_add_test (tc, test_bounded_requests);
+  suite_add_tcase (s, tc);
+  tc = tcase_create ("config");
+  tcase_add_test (tc, test_credential_errors);
   suite_add_tcase (s, tc);
   return s;
 }
