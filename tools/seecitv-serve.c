@@ -38,6 +38,7 @@
 #include "serve-camera.h"
 #include "serve-capturetime.h"
 #include "serve-config.h"
+#include "serve-onvif.h"
 #include "serve-source.h"
 #include "serve-tls.h"
 #include "webhook.h"
@@ -106,6 +107,8 @@ struct _Serve
   SeecitvServeConfig *config;
   GMainLoop *loop;
   GstRTSPServer *server;
+  SeecitvServeAuth *auth;       /* the server's, for ONVIF logins too */
+  SeecitvServeOnvif *onvif;     /* with [onvif] */
   guint server_source;
   SeecitvWebhook *webhook;
   GPtrArray *devices;           /* of Device */
@@ -313,10 +316,11 @@ client_connected_cb (GstRTSPServer * server, GstRTSPClient * client,
 }
 
 /* With @cert (rtsps), every connection is TLS, RTP goes interleaved in it
- * only, and Basic is offered beside Digest. */
+ * only, and Basic is offered beside Digest. The ONVIF accounts
+ * (@onvif_creds, may be NULL) are valid for the mounts too. */
 static gboolean
-server_setup (Serve * s, GPtrArray * creds, GTlsCertificate * cert,
-    GError ** error)
+server_setup (Serve * s, GPtrArray * creds, GPtrArray * onvif_creds,
+    GTlsCertificate * cert, GError ** error)
 {
   SeecitvServeConfig *cfg = s->config;
   SeecitvServeAuth *sauth = seecitv_serve_auth_new
@@ -338,8 +342,11 @@ server_setup (Serve * s, GPtrArray * creds, GTlsCertificate * cert,
   if (cert != NULL)
     gst_rtsp_auth_set_tls_certificate (auth, cert);
   gst_rtsp_auth_set_realm (auth, "seecitv");
-  for (guint i = 0; i < creds->len; i++) {
-    SeecitvServeCredential *cr = g_ptr_array_index (creds, i);
+  for (guint i = 0; i < creds->len + (onvif_creds ? onvif_creds->len : 0);
+      i++) {
+    SeecitvServeCredential *cr = i < creds->len ?
+        g_ptr_array_index (creds, i) :
+        g_ptr_array_index (onvif_creds, i - creds->len);
     GstRTSPToken *token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
         G_TYPE_STRING, VIEWER_ROLE, NULL);
 
@@ -349,7 +356,7 @@ server_setup (Serve * s, GPtrArray * creds, GTlsCertificate * cert,
   }
   /* no default token: a request without valid credentials gets 401 */
   gst_rtsp_server_set_auth (s->server, auth);
-  g_object_unref (auth);
+  s->auth = sauth;              /* keeps the reference */
 
   mounts = gst_rtsp_server_get_mount_points (s->server);
   for (guint i = 0; i < s->devices->len; i++) {
@@ -616,6 +623,9 @@ device_build (Device * d, GError ** error)
     g_object_set (motion, "zones", c->motion_zones, NULL);
   if (c->zones)
     g_object_set (redact, "zones", c->zones, NULL);
+  /* ONVIF snapshots: what seecitvredact let through, never before it */
+  if (s->onvif != NULL)
+    seecitv_serve_onvif_watch (s->onvif, c->id, redact, enc);
   g_object_set (redact, "detect", c->detect_faces, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
   gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "veryfast");
@@ -1082,22 +1092,49 @@ check_elements (SeecitvServeConfig * cfg, GError ** error)
   return ok;
 }
 
-/* Reads the credentials file (refusing one readable by others). */
+/* Reads a credentials file (refusing one readable by others). */
 static GPtrArray *
-load_credentials (SeecitvServeConfig * cfg, GError ** error)
+load_credentials (SeecitvServeConfig * cfg, const gchar * path,
+    const gchar * group, GError ** error)
 {
   gsize len = 0;
-  gchar *data = seecitv_serve_secret_load (cfg->rtsp_credentials_file, 1,
-      &len, error);
+  gchar *data = seecitv_serve_secret_load (path, 1, &len, error);
   GPtrArray *creds;
 
   if (data == NULL) {
-    g_prefix_error (error, "%s: [rtsp] credentials-file: ", cfg->path);
+    g_prefix_error (error, "%s: [%s] credentials-file: ", cfg->path, group);
     return NULL;
   }
-  creds = seecitv_serve_credentials_parse (data, len,
-      cfg->rtsp_credentials_file, error);
+  creds = seecitv_serve_credentials_parse (data, len, path, error);
   seecitv_serve_secret_free (data, len);
+  return creds;
+}
+
+/* The ONVIF accounts are RTSP accounts too: one user with two passwords
+ * would leave one of them refused. */
+static GPtrArray *
+load_onvif_credentials (SeecitvServeConfig * cfg, GPtrArray * rtsp,
+    GError ** error)
+{
+  GPtrArray *creds = load_credentials (cfg, cfg->onvif_credentials_file,
+      "onvif", error);
+
+  for (guint i = 0; creds != NULL && i < creds->len; i++) {
+    SeecitvServeCredential *o = g_ptr_array_index (creds, i);
+
+    for (guint j = 0; j < rtsp->len; j++) {
+      SeecitvServeCredential *r = g_ptr_array_index (rtsp, j);
+
+      if (strcmp (o->user, r->user) == 0 &&
+          strcmp (o->password, r->password) != 0) {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+            "%s: [onvif] credentials-file: user %s is also in [rtsp]'s, "
+            "with another password", cfg->path, o->user);
+        g_clear_pointer (&creds, g_ptr_array_unref);
+        break;
+      }
+    }
+  }
   return creds;
 }
 
@@ -1169,7 +1206,7 @@ main (int argc, char **argv)
   };
   GOptionContext *ctx;
   GError *err = NULL;
-  GPtrArray *creds = NULL, *hosts = NULL;
+  GPtrArray *creds = NULL, *onvif_creds = NULL, *hosts = NULL;
   GTlsCertificate *cert = NULL;
   Serve s = { 0, };
   guint sigint, sigterm, cleanup = 0;
@@ -1193,7 +1230,10 @@ main (int argc, char **argv)
 
   s.config = seecitv_serve_config_load (config_path, &err);
   if (s.config == NULL ||
-      (s.config->rtsp && !(creds = load_credentials (s.config, &err))) ||
+      (s.config->rtsp && !(creds = load_credentials (s.config,
+                  s.config->rtsp_credentials_file, "rtsp", &err))) ||
+      (s.config->onvif && !(onvif_creds = load_onvif_credentials (s.config,
+                  creds, &err))) ||
       (seecitv_serve_tls_enabled (s.config) &&
           !(cert = seecitv_serve_tls_load (s.config, !check_only, &err)) &&
           err != NULL) ||
@@ -1215,6 +1255,8 @@ main (int argc, char **argv)
   }
   s.loop = g_main_loop_new (NULL, FALSE);
   s.devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_free);
+  if (onvif_creds != NULL)
+    s.onvif = seecitv_serve_onvif_new (s.config, onvif_creds);
   for (guint i = 0; i < s.config->devices->len; i++) {
     Device *d = g_new0 (Device, 1);
 
@@ -1230,14 +1272,18 @@ main (int argc, char **argv)
     }
   }
   if (check_only) {
-    g_print ("%s: OK, %u device(s)%s%s\n", config_path, s.devices->len,
+    g_print ("%s: OK, %u device(s)%s%s%s\n", config_path, s.devices->len,
         !s.config->rtsp ? "" : seecitv_serve_tls_enabled (s.config) ?
-        ", RTSPS" : ", RTSP", s.webhook ? ", webhooks" : "");
+        ", RTSPS" : ", RTSP", s.onvif ? ", ONVIF" : "",
+        s.webhook ? ", webhooks" : "");
     goto out;
   }
 
   if (s.config->rtsp) {
-    if (!server_setup (&s, creds, cert, &err)) {
+    if (!server_setup (&s, creds, onvif_creds, cert, &err) ||
+        (s.onvif && !seecitv_serve_onvif_start (s.onvif, s.auth,
+                gst_rtsp_server_get_bound_port (s.server), cert != NULL,
+                &err))) {
       g_printerr ("seecitv-serve: %s\n", err->message);
       s.exit_code = EXIT_FAILURE_RUN;
       goto out;
@@ -1245,6 +1291,7 @@ main (int argc, char **argv)
     cleanup = g_timeout_add_seconds (2, session_cleanup_cb, &s);
   }
   g_clear_pointer (&creds, g_ptr_array_unref);
+  g_clear_pointer (&onvif_creds, g_ptr_array_unref);
 
   /* one line per mount and address a client can use: a wildcard address
    * (0.0.0.0) in a URL reaches nothing */
@@ -1263,6 +1310,13 @@ main (int argc, char **argv)
     device_start (d);
   }
   g_clear_pointer (&hosts, g_ptr_array_unref);
+  if (s.onvif != NULL) {
+    hosts = url_hosts (s.config->onvif_address);
+    for (guint j = 0; j < hosts->len; j++)
+      g_print ("onvif: http://%s:%u/onvif/device_service\n",
+          (gchar *) hosts->pdata[j], seecitv_serve_onvif_get_port (s.onvif));
+    g_clear_pointer (&hosts, g_ptr_array_unref);
+  }
   if (cert != NULL) {
     /* what a client pins, and what openssl s_client shows (docs/serve.md) */
     gchar *pin = seecitv_tls_pin_from_certificate (cert);
@@ -1290,10 +1344,13 @@ out:
     g_source_remove (cleanup);
   if (s.server_source)
     g_source_remove (s.server_source);
+  g_clear_pointer (&s.onvif, seecitv_serve_onvif_free);
   g_clear_pointer (&s.devices, g_ptr_array_unref);
   g_clear_object (&s.server);
+  g_clear_object (&s.auth);
   g_clear_pointer (&s.webhook, seecitv_webhook_free);
   g_clear_pointer (&creds, g_ptr_array_unref);
+  g_clear_pointer (&onvif_creds, g_ptr_array_unref);
   g_clear_object (&cert);
   g_clear_error (&err);
   g_clear_pointer (&s.loop, g_main_loop_unref);

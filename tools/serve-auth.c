@@ -77,18 +77,12 @@ seecitv_serve_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
       authenticate (auth, ctx);
   const gchar *ip = ctx->conn ? gst_rtsp_connection_get_ip (ctx->conn) : NULL;
   gchar *authz = NULL, *user, *hash;
-  gboolean known;
-  gint64 left = 0;
 
   if (!ok || ip == NULL || gst_rtsp_message_get_header (ctx->request,
           GST_RTSP_HDR_AUTHORIZATION, &authz, 0) != GST_RTSP_OK)
     return ok;                  /* no credentials: a 401 that does not count */
   if (ctx->token != NULL) {
-    g_mutex_lock (&self->lock);
-    if (self->limiter)
-      seecitv_rate_limiter_succeed (self->limiter, ip);
-    g_hash_table_remove (self->last_failed, ip);
-    g_mutex_unlock (&self->lock);
+    seecitv_serve_auth_succeeded (self, ip);
     return ok;
   }
   /* The same wrong credentials again are one mistake, not a guess: rtspsrc
@@ -117,18 +111,54 @@ seecitv_serve_auth_authenticate (GstRTSPAuth * auth, GstRTSPContext * ctx)
   if (g_hash_table_size (self->last_failed) >= SEECITV_SERVE_AUTH_MAX_ADDRESSES)
     g_hash_table_remove_all (self->last_failed);
   g_hash_table_replace (self->last_failed, g_strdup (ip), hash);
+  g_mutex_unlock (&self->lock);
+  seecitv_serve_auth_failed (self, "rtsp", ip, user);
+  g_free (user);
+  return ok;
+}
+
+gint64
+seecitv_serve_auth_failed (SeecitvServeAuth * self, const gchar * service,
+    const gchar * ip, const gchar * user)
+{
+  gboolean known;
+  gint64 left = 0;
+
+  g_mutex_lock (&self->lock);
   known = user != NULL && g_hash_table_contains (self->users, user);
   if (self->limiter)
     left = seecitv_rate_limiter_fail (self->limiter, ip,
         g_get_monotonic_time ());
   g_mutex_unlock (&self->lock);
-  g_printerr ("rtsp: login failed from %s (%s%s)\n", ip,
+  g_printerr ("%s: login failed from %s (%s%s)\n", service, ip,
       known ? "user " : "an unknown user", known ? user : "");
   if (left > 0)
-    g_printerr ("rtsp: locking out %s for %u s after failed logins\n", ip,
-        seecitv_rate_limiter_retry_after (left));
-  g_free (user);
-  return ok;
+    g_printerr ("%s: locking out %s for %u s after failed logins\n",
+        service, ip, seecitv_rate_limiter_retry_after (left));
+  return left;
+}
+
+void
+seecitv_serve_auth_succeeded (SeecitvServeAuth * self, const gchar * ip)
+{
+  g_mutex_lock (&self->lock);
+  if (self->limiter)
+    seecitv_rate_limiter_succeed (self->limiter, ip);
+  g_hash_table_remove (self->last_failed, ip);
+  g_mutex_unlock (&self->lock);
+}
+
+gint64
+seecitv_serve_auth_locked_out (SeecitvServeAuth * self, const gchar * ip)
+{
+  gint64 left = 0;
+
+  g_mutex_lock (&self->lock);
+  if (self->limiter)
+    left = seecitv_rate_limiter_check (self->limiter, ip,
+        g_get_monotonic_time ());
+  g_mutex_unlock (&self->lock);
+  return left;
 }
 
 /* 503 with Retry-After, and no challenge: nothing to work on. */
@@ -161,11 +191,7 @@ seecitv_serve_auth_check (GstRTSPAuth * auth, GstRTSPContext * ctx,
   if (ip != NULL && ctx->response != NULL &&
       (g_str_equal (check, GST_RTSP_AUTH_CHECK_URL) ||
           g_str_has_prefix (check, "auth.check.media.factory."))) {
-    g_mutex_lock (&self->lock);
-    if (self->limiter)
-      left = seecitv_rate_limiter_check (self->limiter, ip,
-          g_get_monotonic_time ());
-    g_mutex_unlock (&self->lock);
+    left = seecitv_serve_auth_locked_out (self, ip);
     if (left > 0) {
       refuse_locked_out (ctx, left);
       return FALSE;

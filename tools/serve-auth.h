@@ -43,6 +43,19 @@ void seecitv_serve_auth_add_user (SeecitvServeAuth * auth,
     const gchar * user, const gchar * password, gboolean basic,
     GstRTSPToken * token);
 
+/* The same brake and log for another service (ONVIF, serve-onvif.h):
+ * a wrong login from @ip claiming @user (may be NULL; printed only when
+ * configured), as "@service: login failed from …". Returns the
+ * lock-out left (µs), 0 if none. Thread-safe, as the three below. */
+gint64 seecitv_serve_auth_failed (SeecitvServeAuth * auth,
+    const gchar * service, const gchar * ip, const gchar * user);
+/* A right login from @ip: its failures are forgotten. */
+void seecitv_serve_auth_succeeded (SeecitvServeAuth * auth,
+    const gchar * ip);
+/* 0 if @ip may log in now, else the µs left of its lock-out. */
+gint64 seecitv_serve_auth_locked_out (SeecitvServeAuth * auth,
+    const gchar * ip);
+
 G_END_DECLS
 
 #endif /* __SEECITV_SERVE_AUTH_H__ */

@@ -39,6 +39,10 @@ static const gchar *const rtsp_keys[] = {
   NULL
 };
 
+static const gchar *const onvif_keys[] = {
+  "address", "port", "credentials-file", "name", NULL
+};
+
 static const gchar *const webhook_keys[] = {
   "url", "secret-file", "queue-size", "retry-initial", "retry-max",
   "timeout", NULL
@@ -96,6 +100,9 @@ seecitv_serve_config_free (SeecitvServeConfig * c)
   g_free (c->rtsp_tls_self_signed_file);
   g_free (c->webhook_url);
   g_free (c->webhook_secret_file);
+  g_free (c->onvif_address);
+  g_free (c->onvif_credentials_file);
+  g_free (c->onvif_name);
   g_ptr_array_unref (c->devices);
   g_free (c);
 }
@@ -342,6 +349,59 @@ parse_rtsp (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
   else if (!g_hostname_is_ip_address (c->rtsp_address)) {
     set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
         "address: must be an IPv4 or IPv6 address");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* [onvif]: needs [rtsp] (its stream URIs are the RTSP mounts). */
+static gboolean
+name_is_valid (const gchar * n)
+{
+  gsize len = strlen (n);
+
+  if (len == 0 || len > 64)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (n[i]) && n[i] != '.' && n[i] != '_' &&
+        n[i] != '-' && n[i] != ' ')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+parse_onvif (Ctx * ctx, SeecitvServeConfig * c, GError ** error)
+{
+  const gchar *g = "onvif";
+
+  if (!g_key_file_has_group (ctx->kf, g))
+    return TRUE;
+  c->onvif = TRUE;
+  if (!check_keys (ctx, g, onvif_keys, error) ||
+      !get_string (ctx, g, "address", &c->onvif_address, error) ||
+      !get_uint (ctx, g, "port", SEECITV_SERVE_DEFAULT_ONVIF_PORT, 0, 65535,
+          &c->onvif_port, error) ||
+      !get_required (ctx, g, "credentials-file", &c->onvif_credentials_file,
+          error) ||
+      !get_string (ctx, g, "name", &c->onvif_name, error))
+    return FALSE;
+  if (!c->rtsp) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_MISSING, g,
+        "needs an [rtsp] group (its stream URIs are the RTSP mounts)");
+    return FALSE;
+  }
+  if (c->onvif_address == NULL)
+    c->onvif_address = g_strdup ("0.0.0.0");
+  else if (!g_hostname_is_ip_address (c->onvif_address)) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "address: must be an IPv4 or IPv6 address");
+    return FALSE;
+  }
+  if (c->onvif_name == NULL)
+    c->onvif_name = g_strdup ("seecitv");
+  else if (!name_is_valid (c->onvif_name)) {
+    set_error (ctx, error, SEECITV_SERVE_CONFIG_ERROR_INVALID, g,
+        "name: 1-64 characters of A-Z a-z 0-9 . _ - and space");
     return FALSE;
   }
   return TRUE;
@@ -612,7 +672,8 @@ seecitv_serve_config_parse (const gchar * data, gsize len,
     g_clear_error (&err);
     goto out;
   }
-  if (!parse_rtsp (&ctx, c, error) || !parse_webhook (&ctx, c, error))
+  if (!parse_rtsp (&ctx, c, error) || !parse_onvif (&ctx, c, error) ||
+      !parse_webhook (&ctx, c, error))
     goto out;
 
   groups = g_key_file_get_groups (ctx.kf, NULL);
@@ -620,14 +681,16 @@ seecitv_serve_config_parse (const gchar * data, gsize len,
     const gchar *g = groups[i];
     SeecitvServeDevice *d;
 
-    if (strcmp (g, "rtsp") == 0 || strcmp (g, "webhook") == 0)
+    if (strcmp (g, "rtsp") == 0 || strcmp (g, "webhook") == 0 ||
+        strcmp (g, "onvif") == 0)
       continue;
     if (!g_str_has_prefix (g, DEVICE_PREFIX) || g[strlen (DEVICE_PREFIX)]
         == '\0') {
       gchar *gv = g_utf8_make_valid (g, -1);
 
       set_error (&ctx, error, SEECITV_SERVE_CONFIG_ERROR_UNKNOWN, gv,
-          "unknown group (expected [rtsp], [webhook] or [device NAME])");
+          "unknown group (expected [rtsp], [onvif], [webhook] or "
+          "[device NAME])");
       g_free (gv);
       goto out;
     }

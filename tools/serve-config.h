@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * seecitv-serve's configuration (docs/serve.md): a GKeyFile with one
- * [device NAME] group per device, an optional [rtsp] and an optional
+ * [device NAME] group per device, an optional [rtsp], [onvif] and
  * [webhook] group, parsed into plain structs; and the RTSP credentials file
  * (`user:password` lines). Parsing never opens the files a configuration
  * names (keys, secrets, directories): that is the tool's job at start, so
@@ -33,6 +33,7 @@ typedef enum
 
 #define SEECITV_SERVE_MAX_DEVICES 64
 #define SEECITV_SERVE_DEFAULT_RTSP_PORT 8554
+#define SEECITV_SERVE_DEFAULT_ONVIF_PORT 8000
 #define SEECITV_SERVE_DEFAULT_MAX_AUTH_FAILURES 5
 #define SEECITV_SERVE_DEFAULT_LOCKOUT_MS 30000
 #define SEECITV_SERVE_DEFAULT_BITRATE 2048      /* kbit/s */
@@ -96,6 +97,11 @@ typedef struct
   gboolean rtsp_tls_self_signed;        /* rtsps with a generated one */
   gchar *rtsp_tls_self_signed_file;     /* where it is kept; NULL: the
                                          * state directory */
+  gboolean onvif;               /* an [onvif] group is present (needs rtsp) */
+  gchar *onvif_address;
+  guint onvif_port;             /* 0: any free port */
+  gchar *onvif_credentials_file;        /* ONVIF accounts, valid for RTSP too */
+  gchar *onvif_name;            /* the device name NVRs show */
   gchar *webhook_url;           /* NULL: no webhooks */
   gchar *webhook_secret_file;
   guint webhook_queue_size;

@@ -111,10 +111,29 @@ GST_START_TEST (test_full)
       SEECITV_SERVE_DEFAULT_CAMERA_TIMEOUT_MS);
   seecitv_serve_config_free (c);
 
+  /* [onvif]: its keys and defaults */
+  c = parse ("[rtsp]\ncredentials-file=c\n[onvif]\ncredentials-file=o\n"
+      "[device a]\npipeline=videotestsrc\n", &err);
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  fail_unless (c->onvif);
+  fail_unless_equals_string (c->onvif_address, "0.0.0.0");
+  fail_unless_equals_int (c->onvif_port, SEECITV_SERVE_DEFAULT_ONVIF_PORT);
+  fail_unless_equals_string (c->onvif_credentials_file, "o");
+  fail_unless_equals_string (c->onvif_name, "seecitv");
+  seecitv_serve_config_free (c);
+  c = parse ("[rtsp]\ncredentials-file=c\n[onvif]\ncredentials-file=o\n"
+      "address=::1\nport=0\nname=Front of house\n"
+      "[device a]\npipeline=videotestsrc\n", &err);
+  fail_unless (c != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_string (c->onvif_address, "::1");
+  fail_unless_equals_int (c->onvif_port, 0);
+  fail_unless_equals_string (c->onvif_name, "Front of house");
+  seecitv_serve_config_free (c);
+
   /* no [rtsp], no [webhook]: defaults */
   c = parse ("[device a]\npipeline=videotestsrc\n", &err);
   fail_unless (c != NULL);
-  fail_unless (!c->rtsp && c->webhook_url == NULL);
+  fail_unless (!c->rtsp && !c->onvif && c->webhook_url == NULL);
   seecitv_serve_config_free (c);
 }
 
@@ -128,6 +147,19 @@ static const struct
   const gchar *key;             /* must appear in the message, or NULL */
   gsize len;                    /* 0: strlen (text) */
 } bad[] = {
+  {"[onvif]\ncredentials-file=o\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_MISSING, "[onvif]", "[rtsp]"},
+  {"[rtsp]\ncredentials-file=c\n[onvif]\nport=80\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_MISSING, "[onvif]", "credentials-file"},
+  {"[rtsp]\ncredentials-file=c\n[onvif]\ncredentials-file=o\n"
+        "address=example.com\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[onvif]", "address"},
+  {"[rtsp]\ncredentials-file=c\n[onvif]\ncredentials-file=o\n"
+        "name=<x>\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_INVALID, "[onvif]", "name"},
+  {"[rtsp]\ncredentials-file=c\n[onvif]\ncredentials-file=o\n"
+        "events=true\n[device a]\npipeline=x\n",
+      SEECITV_SERVE_CONFIG_ERROR_UNKNOWN, "[onvif]", "events"},
   {"[device a]\npipeline=x\nzone=0,0 1,0 1,1\n",
       SEECITV_SERVE_CONFIG_ERROR_UNKNOWN, "[device a]", "zone"},
   {"[device a]\npin=sha256:00\n", SEECITV_SERVE_CONFIG_ERROR_MISSING,
