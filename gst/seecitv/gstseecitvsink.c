@@ -488,6 +488,7 @@ seecitv_sink_init (SeecitvSink * self)
       NULL);
   g_cond_init (&self->retention_cond);
   g_mutex_init (&self->purge_lock);
+  g_mutex_init (&self->sink_flag_lock);
   self->pending_keys = g_ptr_array_new_with_free_func ((GDestroyNotify)
       g_bytes_unref);
 
@@ -513,6 +514,7 @@ seecitv_sink_finalize (GObject * object)
   g_ptr_array_unref (self->pending_keys);
   g_cond_clear (&self->retention_cond);
   g_mutex_clear (&self->purge_lock);
+  g_mutex_clear (&self->sink_flag_lock);
   gst_clear_object (&self->raw_srcpad);
   gst_clear_object (&self->gate_pad);
   seecitv_ring_free (self->ring);

@@ -32,7 +32,8 @@
  * held for copies only. No lock is held while
  * pushing, posting, emitting, changing a child's state or touching the
  * keystore or the file system, except purge_lock, which a purge holds
- * while it deletes keys and files (that is what it serialises).
+ * while it deletes keys and files (that is what it serialises), and
+ * sink_flag_lock (below): GST_STATE_LOCK -> sink_flag_lock -> object lock.
  */
 #ifndef __SEECITV_SINK_PRIVATE_H__
 #define __SEECITV_SINK_PRIVATE_H__
@@ -150,6 +151,14 @@ struct _SeecitvSink
   guint retention_done;         /* ... and run */
   guint64 purge_need;           /* bytes to free (disk full), for the thread */
 
+  /* Held while our EOS is posted (seecitv_sink_post_own_eos ()) and while
+   * a clip element is removed and our SINK flag put back: GstBin drops a
+   * bin's SINK flag while it removes its last sink child, and a parent bin
+   * that reads the flag then takes our EOS for a non-sink's and never
+   * posts its own (a pipeline waiting for EOS forever: seen once in CI
+   * under ASan, and every time with a sleep put between the two). */
+  GMutex sink_flag_lock;
+
   /* Serialises purges; guards pending_keys and disk_full_warned. */
   GMutex purge_lock;
   GPtrArray *pending_keys;      /* clip ids (g_bytes) whose deletion failed */
@@ -197,6 +206,9 @@ guint seecitv_sink_count_closing_unlocked (SeecitvSink * self,
     GstElement * done);
 /* Posts our EOS (transfer full), after the upload drain if any. */
 void seecitv_sink_post_eos (SeecitvSink * self, GstMessage * eos);
+/* Posts our EOS message @eos (transfer full) now, under sink_flag_lock;
+ * every post of our EOS goes through here. Any thread. */
+void seecitv_sink_post_own_eos (GstElement * sink, GstMessage * eos);
 /* The bin's message handler, for messages of clip elements: TRUE when
  * @msg was taken (and unreffed); else *@post may receive one of ours to
  * post after the parent class handled @msg. */

@@ -316,7 +316,7 @@ seecitv_sink_gate_handle_event (SeecitvSink * self, GstEvent * event)
       eos = seecitv_sink_maybe_eos_unlocked (self, seecitv_sink_count_closing_unlocked (self, NULL));
       g_mutex_unlock (&self->clips_lock);
       if (eos != NULL)
-        gst_element_post_message (GST_ELEMENT (self), eos);
+        seecitv_sink_post_own_eos (GST_ELEMENT (self), eos);
       gst_event_unref (event);
       return TRUE;
     }

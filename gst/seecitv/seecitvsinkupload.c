@@ -18,6 +18,7 @@
 #endif
 
 #include "seecitvsinkupload.h"
+#include "seecitvsink-private.h"
 
 #include <gmodule.h>
 #include <seecitv/s3/uploadqueue.h>
@@ -85,7 +86,7 @@ drain_then_post (GstElement * element, gpointer user_data)
   SeecitvSinkUpload *u = get_state (element);
 
   seecitv_sink_upload_drain (u);
-  gst_element_post_message (element, gst_message_ref (user_data));
+  seecitv_sink_post_own_eos (element, gst_message_ref (user_data));
 }
 
 static gboolean
@@ -108,7 +109,7 @@ seecitv_sink_upload_post_eos (GstElement * sink, GstMessage * eos)
     gst_element_call_async (sink, drain_then_post, eos,
         (GDestroyNotify) gst_message_unref);
   else
-    gst_element_post_message (sink, eos);
+    seecitv_sink_post_own_eos (sink, eos);
 }
 
 void
