@@ -458,8 +458,10 @@ seecitv_sink_open_clip (SeecitvSink * self)
         ("Could not link to splitmuxsink"), (NULL));
     gst_clear_object (&pad);
     gst_element_set_state (split, GST_STATE_NULL);
+    g_mutex_lock (&self->sink_flag_lock);
     gst_bin_remove (GST_BIN (self), split);
     GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+    g_mutex_unlock (&self->sink_flag_lock);
     return FALSE;
   }
   gst_object_unref (pad);
