@@ -160,33 +160,39 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Adds the detector's counts of a seecitvredact-stats structure @st
+ * (docs/elements.md) to @state. */
+static void
+add_stats (RunState * state, const GstStructure * st)
+{
+  guint runs = 0, seconds = 0, unchanged = 0;
+  guint64 run_time = 0, second_time = 0;
+
+  if (st == NULL || !gst_structure_has_name (st, "seecitvredact-stats") ||
+      !gst_structure_get (st, "runs", G_TYPE_UINT, &runs, "run-time",
+          G_TYPE_UINT64, &run_time, "second-opinions", G_TYPE_UINT, &seconds,
+          "second-opinion-time", G_TYPE_UINT64, &second_time,
+          "tiles-unchanged", G_TYPE_UINT, &unchanged, NULL))
+    return;
+  state->runs += runs;
+  state->run_ns += run_time * runs;
+  state->second_opinions += seconds;
+  state->second_ns += second_time * seconds;
+  state->tiles_unchanged += unchanged;
+}
+
 static GstBusSyncReply
 bus_sync (GstBus * bus, GstMessage * message, gpointer user_data)
 {
   RunState *state = user_data;
 
   switch (GST_MESSAGE_TYPE (message)) {
-    case GST_MESSAGE_ELEMENT:{
-      const GstStructure *st = gst_message_get_structure (message);
-      guint runs = 0, seconds = 0, unchanged = 0;
-      guint64 run_time = 0, second_time = 0;
-
+    case GST_MESSAGE_ELEMENT:
       /* seecitvmotion's and seecitvredact's, many: only the detector's
        * counts are kept, for -v */
-      if (st && gst_structure_has_name (st, "seecitvredact-stats") &&
-          gst_structure_get (st, "runs", G_TYPE_UINT, &runs, "run-time",
-              G_TYPE_UINT64, &run_time, "second-opinions", G_TYPE_UINT,
-              &seconds, "second-opinion-time", G_TYPE_UINT64, &second_time,
-              "tiles-unchanged", G_TYPE_UINT, &unchanged, NULL)) {
-        state->runs += runs;
-        state->run_ns += run_time * runs;
-        state->second_opinions += seconds;
-        state->second_ns += second_time * seconds;
-        state->tiles_unchanged += unchanged;
-      }
+      add_stats (state, gst_message_get_structure (message));
       gst_message_unref (message);
       return GST_BUS_DROP;
-    }
     case GST_MESSAGE_WARNING:{
       GError *error = NULL;
       gchar *debug = NULL;
