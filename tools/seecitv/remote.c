@@ -429,13 +429,6 @@ marker_put_one (SeecitvS3Client * c, gpointer data)
   return TRUE;
 }
 
-static gboolean
-marker_new_epoch (SeecitvKeystore * ks, gpointer data, GError ** error)
-{
-  seecitv_keystore_marker_new_epoch (ks);
-  return TRUE;
-}
-
 gboolean
 seecitv_remote_marker_sync (const gchar * keystore, SeecitvKeystore * ks,
     const gchar * cmd, gboolean force)
@@ -453,14 +446,17 @@ seecitv_remote_marker_sync (const gchar * keystore, SeecitvKeystore * ks,
   if (m.refused)
     return FALSE;
   if (force && m.unreachable > 0)
-    g_printerr ("seecitv: warning: a copy that could not be replaced names "
-        "another keystore, and export and sheet refuse it: run `seecitv "
-        "%s` again once every upload target can be reached\n", cmd);
+    g_printerr ("seecitv: warning: the copy on a target that could not be "
+        "reached was not replaced, and export and sheet refuse it (reason "
+        "rollback) if it names a later keystore or is under an older key: "
+        "run `seecitv keys accept-restore` once every upload target "
+        "answers\n");
   /* One copy that could not be read may be the newest: no other is
    * replaced, so that this keystore does not move into a later epoch. */
   if (m.stale == 0 || (m.unreachable > 0 && !force))
     return TRUE;
-  if (!seecitv_keystore_update (ks, marker_new_epoch, NULL, &err) ||
+  if (!seecitv_keystore_update (ks, seecitv_keystore_marker_new_epoch,
+          NULL, &err) ||
       !seecitv_keystore_get_marker_copy (ks, copy, NULL, &err)) {
     g_printerr ("seecitv: warning: the generation marker's copies were not "
         "updated: %s\n", err->message);

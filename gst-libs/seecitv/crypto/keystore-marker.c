@@ -504,17 +504,23 @@ seecitv_keystore_check_marker_copy (SeecitvKeystore * ks, const guint8 * data,
 
 /**
  * seecitv_keystore_marker_new_epoch:
+ * @unused: not used: this is a #SeecitvKeystoreChangeFunc, to pass to
+ *   seecitv_keystore_update()
  *
  * Makes the next save start a new epoch of marker generations (the high
  * 32 bits of the generation, the low ones count saves): done before the
  * marker is put off-site, so that a keystore copy older than that save,
  * put back, never counts its way up to the off-site copy's generation
  * however often it is saved afterwards (recording goes on).
+ *
+ * Returns: %TRUE
  */
-void
-seecitv_keystore_marker_new_epoch (SeecitvKeystore * ks)
+gboolean
+seecitv_keystore_marker_new_epoch (SeecitvKeystore * ks, gpointer unused,
+    GError ** error)
 {
-  g_return_if_fail (ks != NULL);
+  g_return_val_if_fail (ks != NULL, FALSE);
 
   ks->marker_new_epoch = TRUE;
+  return TRUE;
 }

@@ -327,7 +327,8 @@ gboolean seecitv_keystore_get_marker_copy (SeecitvKeystore * ks,
     guint8 * out, guint64 * generation, GError ** error);
 gboolean seecitv_keystore_check_marker_copy (SeecitvKeystore * ks,
     const guint8 * data, gsize len, gboolean * older, GError ** error);
-void seecitv_keystore_marker_new_epoch (SeecitvKeystore * ks);
+gboolean seecitv_keystore_marker_new_epoch (SeecitvKeystore * ks,
+    gpointer unused, GError ** error);
 
 G_END_DECLS
 

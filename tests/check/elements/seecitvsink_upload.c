@@ -372,10 +372,13 @@ remote_count (SeecitvS3Client * c)
 {
   GError *err = NULL;
   GPtrArray *objs = seecitv_s3_client_list (c, NULL, NULL, NULL, &err);
-  guint n;
+  guint i, n;
 
   fail_unless (objs != NULL, "%s", err ? err->message : "");
-  n = objs->len;
+  /* Clips only: not the generation marker's copy, which export puts. */
+  for (i = 0, n = 0; i < objs->len; i++)
+    n += !g_str_has_suffix (((SeecitvS3Object *) objs->pdata[i])->key,
+        "/seecitv-marker");
   g_ptr_array_unref (objs);
   return n;
 }
@@ -422,6 +425,8 @@ GST_START_TEST (test_upload_list_purge_forget)
     fail_unless (g_file_test (mkv, G_FILE_TEST_IS_REGULAR));
     g_unlink (mkv);
     g_free (mkv);
+    /* It checked the generation marker's copy (none) and put one. */
+    fail_unless_equals_int (stored_count ("pre/seecitv-marker"), 1);
   }
 
   /* purge of one clip deletes its remote copy too. */
@@ -435,6 +440,14 @@ GST_START_TEST (test_upload_list_purge_forget)
   /* forget removes every remote copy of the device. */
   fail_unless_equals_int (tool (NULL, "forget", "--device", DEVICE, NULL), 0);
   fail_unless_equals_int (remote_count (c), 0);
+  /* The marker's copy is not the device's: it stays. */
+  {
+    GBytes *b = seecitv_s3_client_get_bytes (c, "pre/seecitv-marker", NULL,
+        NULL, &err);
+    fail_unless (b != NULL, "%s", err ? err->message : "");
+    fail_unless_equals_int (g_bytes_get_size (b), 64);
+    g_bytes_unref (b);
+  }
 
   seecitv_s3_client_free (c);
   rec_clear (&r);
