@@ -988,6 +988,22 @@ GST_START_TEST (test_marker_s3_unreachable)
 
 GST_END_TEST;
 
+/* keys rotate re-keys the marker: it replaces the copies too, else the
+ * old copy would not authenticate under the new key and export would
+ * refuse (reason rollback). */
+GST_START_TEST (test_marker_copy_rotated)
+{
+  Rec r;
+
+  marker_copy_first (&r);
+  fail_unless_equals_int (tool (NULL, "keys", "rotate", NULL), 0);
+  fail_unless_equals_int (stored_count ("pre/seecitv-marker"), 2);
+  fail_unless_equals_int (export_clip (r.closed->pdata[0], NULL), 0);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvsink_upload_suite (void)
 {
@@ -1009,6 +1025,7 @@ seecitvsink_upload_suite (void)
   tcase_add_test (tc, test_outage);
   tcase_add_test (tc, test_marker_rollback_caught_on_s3);
   tcase_add_test (tc, test_marker_s3_unreachable);
+  tcase_add_test (tc, test_marker_copy_rotated);
   return s;
 }
 
