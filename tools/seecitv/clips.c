@@ -319,11 +319,14 @@ open_clip_for_output (const gchar * cmd, const gchar * arg,
 
   if (ks == NULL)
     return NULL;
-  /* Before the output exists (seecitvdecrypt refuses too). */
+  /* Before the output exists (seecitvdecrypt refuses too, on the local
+   * marker alone). */
   if (!seecitv_keystore_check_rollback (ks, &err)) {
     g_printerr ("seecitv: %s refused (reason rollback): %s\n", cmd,
         err->message);
     g_clear_error (&err);
+  } else if (!seecitv_remote_marker_sync (opt_keystore, ks, cmd, FALSE)) {
+    /* Printed: the off-site copy names a later keystore. */
   } else if (!resolve_clip (ks, arg, id, &info, &path, &err)) {
     print_error (cmd, err);
     g_clear_error (&err);

@@ -11,6 +11,7 @@
 #endif
 
 #include "seecitv-cli.h"
+#include "seecitv-remote.h"
 
 #include <errno.h>
 #include <string.h>
@@ -94,6 +95,10 @@ rotate_keystore (const gchar * pass, gsize len)
   if (ks == NULL)
     return FALSE;
   ok = seecitv_keystore_update_full (ks, NULL, rotate_commit, &r, &err);
+  /* The marker is under the new key now: so must its off-site copies be,
+   * or they would not authenticate (and read as a rollback). */
+  if (ok)
+    seecitv_remote_marker_sync (opt_keystore, ks, "keys rotate", TRUE);
   seecitv_keystore_free (ks);
   if (ok && pass != NULL) {
     g_print ("rotated master key\t%s\n", opt_keystore);
@@ -162,6 +167,9 @@ cmd_keys_accept_restore (void)
       seecitv_keystore_default_marker_path (opt_keystore);
   ok = seecitv_keystore_update (ks, set_marker, marker, &err);
   if (ok) {
+    /* The off-site copies name a later keystore: they are replaced. */
+    seecitv_remote_marker_sync (opt_keystore, ks, "keys accept-restore",
+        TRUE);
     g_print ("accepted keystore\t%s\n", opt_keystore);
     g_printerr ("seecitv: clip keys purged and access entries written since "
         "that backup are lost for good: purge or forget again what should "

@@ -357,6 +357,118 @@ seecitv_remote_fetch_done (gchar * tmp)
   }
 }
 
+/* The marker's copy: one object per target, "<prefix>/seecitv-marker",
+ * beside the device folders ("<prefix>/<device>/<clip>"), so that forget
+ * of any device (everything under "<prefix>/<device>/") leaves it. */
+#define MARKER_OBJECT "seecitv-marker"
+
+typedef struct
+{
+  SeecitvKeystore *ks;
+  const gchar *cmd;
+  gboolean force;
+  guint targets, unreachable, stale;
+  gboolean refused;
+  GBytes *copy;                 /* pass 2: what to put */
+} MarkerSync;
+
+static gboolean
+marker_check_one (SeecitvS3Client * c, gpointer data)
+{
+  MarkerSync *m = data;
+  gchar *key = seecitv_s3_client_object_key (c, MARKER_OBJECT);
+  gchar *uri = seecitv_s3_client_object_uri (c, key);
+  GError *err = NULL;
+  guint status = 0;
+  gboolean older = FALSE;
+  GBytes *b;
+
+  m->targets++;
+  b = seecitv_s3_client_get_bytes (c, key, NULL, &status, &err);
+  if (b == NULL && status == 404) {
+    /* None yet (or removed by whoever can write the bucket). */
+    m->stale++;
+  } else if (b == NULL) {
+    g_printerr ("seecitv: warning: cannot read the generation marker's "
+        "copy %s (%s): only the local marker vouches for the keystore\n",
+        uri, err->message);
+    m->unreachable++;
+  } else if (m->force) {
+    m->stale++;
+  } else if (!seecitv_keystore_check_marker_copy (m->ks,
+          g_bytes_get_data (b, NULL), g_bytes_get_size (b), &older, &err)) {
+    g_printerr ("seecitv: %s refused (reason rollback): %s: %s\n", m->cmd,
+        uri, err->message);
+    m->refused = TRUE;
+  } else if (older) {
+    m->stale++;
+  }
+  g_clear_error (&err);
+  g_clear_pointer (&b, g_bytes_unref);
+  g_free (uri);
+  g_free (key);
+  return TRUE;
+}
+
+static gboolean
+marker_put_one (SeecitvS3Client * c, gpointer data)
+{
+  MarkerSync *m = data;
+  gchar *key = seecitv_s3_client_object_key (c, MARKER_OBJECT);
+  GError *err = NULL;
+
+  if (!seecitv_s3_client_put_bytes (c, key, m->copy, NULL, NULL, &err)) {
+    gchar *uri = seecitv_s3_client_object_uri (c, key);
+
+    g_printerr ("seecitv: warning: the generation marker's copy %s was not "
+        "updated (%s)\n", uri, err->message);
+    g_clear_error (&err);
+    g_free (uri);
+  }
+  g_free (key);
+  return TRUE;
+}
+
+gboolean
+seecitv_remote_marker_sync (const gchar * keystore, SeecitvKeystore * ks,
+    const gchar * cmd, gboolean force)
+{
+  MarkerSync m = { ks, cmd, force };
+  guint8 copy[SEECITV_KEYSTORE_MARKER_COPY_SIZE];
+  GError *err = NULL;
+
+  if (seecitv_keystore_get_marker_path (ks) == NULL)
+    return TRUE;
+  /* A target without a client (no credentials, bad endpoint) was
+   * printed: it counts as unreachable. */
+  if (!for_each_target (keystore, FALSE, marker_check_one, &m))
+    m.unreachable++;
+  if (m.refused)
+    return FALSE;
+  if (force && m.unreachable > 0)
+    g_printerr ("seecitv: warning: the copy on a target that could not be "
+        "reached was not replaced, and export and sheet refuse it (reason "
+        "rollback) if it names a later keystore or is under an older key: "
+        "run `seecitv keys accept-restore` once every upload target "
+        "answers\n");
+  /* One copy that could not be read may be the newest: no other is
+   * replaced, so that this keystore does not move into a later epoch. */
+  if (m.stale == 0 || (m.unreachable > 0 && !force))
+    return TRUE;
+  if (!seecitv_keystore_update (ks, seecitv_keystore_marker_new_epoch,
+          NULL, &err) ||
+      !seecitv_keystore_get_marker_copy (ks, copy, NULL, &err)) {
+    g_printerr ("seecitv: warning: the generation marker's copies were not "
+        "updated: %s\n", err->message);
+    g_clear_error (&err);
+    return TRUE;
+  }
+  m.copy = g_bytes_new (copy, sizeof (copy));
+  for_each_target (keystore, FALSE, marker_put_one, &m);
+  g_bytes_unref (m.copy);
+  return TRUE;
+}
+
 #else /* !SEECITV_HAVE_S3 */
 
 static void
@@ -407,6 +519,13 @@ void
 seecitv_remote_fetch_done (gchar * tmp)
 {
   g_free (tmp);
+}
+
+gboolean
+seecitv_remote_marker_sync (const gchar * keystore, SeecitvKeystore * ks,
+    const gchar * cmd, gboolean force)
+{
+  return TRUE;
 }
 
 #endif

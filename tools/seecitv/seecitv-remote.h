@@ -11,6 +11,7 @@
 #define __SEECITV_REMOTE_H__
 
 #include <glib.h>
+#include <seecitv/crypto/keystore.h>
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,20 @@ gboolean seecitv_remote_forget_device (const gchar * keystore,
 gboolean seecitv_remote_fetch (const gchar * keystore, char **clip,
     gchar ** tmp);
 void seecitv_remote_fetch_done (gchar * tmp);
+
+/* The generation marker's off-site copy (docs/privacy.md): the object
+ * "<prefix>/seecitv-marker" on every remembered target. Each copy is
+ * compared with @ks (opened from @keystore, its local marker checked
+ * already); FALSE, after printing "@cmd refused (reason rollback)", when
+ * one names a later keystore or is not this keystore's. When every target
+ * answered and a copy is missing or older, @ks is saved once more,
+ * starting a new epoch of generations, and that marker is put on each.
+ * A target that cannot be read gets a warning (only the local marker
+ * vouches then) and no copy is replaced. With @force (keys
+ * accept-restore, keys rotate) copies are replaced without being
+ * compared. TRUE without targets or marker, or built without S3. */
+gboolean seecitv_remote_marker_sync (const gchar * keystore,
+    SeecitvKeystore * ks, const gchar * cmd, gboolean force);
 
 G_END_DECLS
 

@@ -417,7 +417,11 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
         !seecitv_ks_marker_commit (ks, error))
       goto out;
     marker = ks->marker_accept || state != SEECITV_KS_MARKER_MISMATCH;
-    generation++;
+    /* A new epoch: no copy older than this save counts up to it. */
+    if (ks->marker_new_epoch)
+      generation = ((generation >> 32) + 1) << 32;
+    else
+      generation++;
   }
   if (rekey != NULL) {
     if (rekey->key_path != NULL && !key_file_prepare (rekey->key_path,
@@ -479,6 +483,7 @@ keystore_write_file (SeecitvKeystore * ks, gboolean create, Rekey * rekey,
     set_io_error (error, errno, "Cannot sync the directory of", ks->path);
   if (marker) {
     ks->marker_accept = FALSE;
+    ks->marker_new_epoch = FALSE;
     /* Not committing is no loss: MARKER.new names the keystore now on
      * disk, and the next save commits it. */
     if (ok && !fail_before_marker_commit)

@@ -122,9 +122,12 @@ struct _SeecitvKeystore
   GPtrArray *access;            /* Access, oldest first */
   /* The generation marker (keystore-marker.c), from the file; NULL when
    * it has none. With marker_accept, the next save writes the marker
-   * whatever it held (keys init, keys accept-restore). */
+   * whatever it held (keys init, keys accept-restore). With
+   * marker_new_epoch, the next save starts a new epoch of generations
+   * (the high 32 bits), before its marker is put on S3. */
   gchar *marker_path;
   gboolean marker_accept;
+  gboolean marker_new_epoch;
 };
 
 typedef enum

@@ -7,8 +7,9 @@
  * the keystore file last saved, so that an older copy of the keystore put
  * back is noticed (seecitv_keystore_check_rollback()). Here: the marker's
  * bytes, its MAC key, reading and checking it, and the two marker writes
- * of a save, which keystore-file.c calls in their order. Not the keystore
- * file's own saving, nor the S3 copy (not implemented).
+ * of a save, which keystore-file.c calls in their order, and the checks
+ * of its off-site copy (the S3 requests are the seecitv command's,
+ * tools/seecitv/remote.c). Not the keystore file's own saving.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -148,10 +149,11 @@ pending_marker_path (const gchar * marker_path)
 }
 
 /* Reads and checks the marker at @path; FALSE when missing, unreadable or
- * not authentic (all the same to the caller: it does not vouch). */
+ * not authentic (all the same to the caller: it does not vouch). With
+ * @bytes (MARKER_SIZE), its bytes too. */
 static gboolean
-marker_read (SeecitvKeystore * ks, const gchar * path, guint64 * generation,
-    guint8 * nonce)
+marker_read_bytes (SeecitvKeystore * ks, const gchar * path,
+    guint64 * generation, guint8 * nonce, guint8 * bytes)
 {
   guint8 *data;
   gsize len = 0;
@@ -162,8 +164,17 @@ marker_read (SeecitvKeystore * ks, const gchar * path, guint64 * generation,
     return FALSE;
   ok = seecitv_keystore_marker_parse (data, len, ks->file_key, generation,
       nonce, NULL);
+  if (ok && bytes != NULL)
+    memcpy (bytes, data, MARKER_SIZE);
   g_free (data);
   return ok;
+}
+
+static gboolean
+marker_read (SeecitvKeystore * ks, const gchar * path, guint64 * generation,
+    guint8 * nonce)
+{
+  return marker_read_bytes (ks, path, generation, nonce, NULL);
 }
 
 SeecitvKsMarkerState
@@ -380,4 +391,136 @@ seecitv_keystore_default_marker_path (const gchar * path)
   g_free (hash);
   g_free (canon);
   return out;
+}
+
+G_STATIC_ASSERT (MARKER_SIZE == SEECITV_KEYSTORE_MARKER_COPY_SIZE);
+
+/**
+ * seecitv_keystore_get_marker_copy:
+ * @out: (out caller-allocates): %SEECITV_KEYSTORE_MARKER_COPY_SIZE bytes
+ * @generation: (out) (optional): the marker's generation
+ *
+ * The bytes of the local generation marker that names the keystore as
+ * read (the marker, or the pending marker after a save that stopped in
+ * between), to put off-site. They are MAC'd already: the copy holds no
+ * key.
+ *
+ * Returns: %FALSE with %SEECITV_KEYSTORE_ERROR_INVALID without a marker,
+ *   %SEECITV_KEYSTORE_ERROR_ROLLBACK when no marker names this keystore
+ */
+gboolean
+seecitv_keystore_get_marker_copy (SeecitvKeystore * ks, guint8 * out,
+    guint64 * generation, GError ** error)
+{
+  guint8 nonce[NONCE_SIZE];
+  guint64 gen = 0;
+  gchar *pending;
+  gboolean ok;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (ks->marker_path == NULL || ks->path == NULL) {
+    g_set_error_literal (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_INVALID, "the keystore has no generation "
+        "marker (run `seecitv keys accept-restore` to make one)");
+    return FALSE;
+  }
+  ok = marker_read_bytes (ks, ks->marker_path, &gen, nonce, out) &&
+      memcmp (nonce, ks->nonce, NONCE_SIZE) == 0;
+  if (!ok) {
+    pending = pending_marker_path (ks->marker_path);
+    ok = marker_read_bytes (ks, pending, &gen, nonce, out) &&
+        memcmp (nonce, ks->nonce, NONCE_SIZE) == 0;
+    g_free (pending);
+  }
+  if (!ok) {
+    memset (out, 0, MARKER_SIZE);
+    return seecitv_keystore_check_rollback (ks, error);
+  }
+  if (generation != NULL)
+    *generation = gen;
+  return TRUE;
+}
+
+/**
+ * seecitv_keystore_check_marker_copy:
+ * @data: a copy of the marker read back from off-site storage (outside
+ *   input: any length, any bytes)
+ * @older: (out): %TRUE when the copy names an earlier save of this
+ *   keystore (or one of its ancestors), so that it is worth replacing
+ *
+ * Compares an off-site copy of the generation marker with the local one
+ * that names the keystore as read. The copy is read with the marker's own
+ * parser (seecitv_keystore_marker_parse()).
+ *
+ * Returns: %FALSE with %SEECITV_KEYSTORE_ERROR_ROLLBACK when the local
+ *   marker does not name the keystore, or the copy names a later
+ *   generation (or the same with another file), or does not authenticate
+ *   under this keystore's key
+ */
+gboolean
+seecitv_keystore_check_marker_copy (SeecitvKeystore * ks, const guint8 * data,
+    gsize len, gboolean * older, GError ** error)
+{
+  guint8 local[MARKER_SIZE], nonce[NONCE_SIZE];
+  guint64 gen = 0, copy_gen = 0;
+  GError *err = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (ks != NULL, FALSE);
+  g_return_val_if_fail (older != NULL, FALSE);
+
+  *older = FALSE;
+  if (!seecitv_keystore_get_marker_copy (ks, local, &gen, error))
+    return FALSE;
+  OPENSSL_cleanse (local, sizeof (local));
+  if (!seecitv_keystore_marker_parse (data, len, ks->file_key, &copy_gen,
+          nonce, &err)) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_ROLLBACK, "the off-site copy of the "
+        "generation marker is not this keystore's (%s): a keystore from "
+        "before a key rotation put back, or the copy was replaced; if the "
+        "keystore is right, run `seecitv keys accept-restore`", err->message);
+    g_clear_error (&err);
+    return FALSE;
+  }
+  ok = copy_gen < gen || (copy_gen == gen &&
+      memcmp (nonce, ks->nonce, NONCE_SIZE) == 0);
+  if (!ok) {
+    g_set_error (error, SEECITV_KEYSTORE_ERROR,
+        SEECITV_KEYSTORE_ERROR_ROLLBACK, "the off-site copy of the "
+        "generation marker names a later keystore (generation %"
+        G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ", this one is %"
+        G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT "): an older copy of the "
+        "keystore and its marker were put back; if this is a deliberate "
+        "restore from backup, run `seecitv keys accept-restore`",
+        copy_gen >> 32, copy_gen & G_MAXUINT32, gen >> 32, gen & G_MAXUINT32);
+    return FALSE;
+  }
+  *older = copy_gen < gen;
+  return TRUE;
+}
+
+/**
+ * seecitv_keystore_marker_new_epoch:
+ * @unused: not used: this is a #SeecitvKeystoreChangeFunc, to pass to
+ *   seecitv_keystore_update()
+ *
+ * Makes the next save start a new epoch of marker generations (the high
+ * 32 bits of the generation, the low ones count saves): done before the
+ * marker is put off-site, so that a keystore copy older than that save,
+ * put back, never counts its way up to the off-site copy's generation
+ * however often it is saved afterwards (recording goes on).
+ *
+ * Returns: %TRUE
+ */
+gboolean
+seecitv_keystore_marker_new_epoch (SeecitvKeystore * ks, gpointer unused,
+    GError ** error)
+{
+  g_return_val_if_fail (ks != NULL, FALSE);
+
+  ks->marker_new_epoch = TRUE;
+  return TRUE;
 }

@@ -319,6 +319,17 @@ gboolean seecitv_keystore_set_marker (SeecitvKeystore * ks,
 const gchar *seecitv_keystore_get_marker_path (SeecitvKeystore * ks);
 gchar *seecitv_keystore_default_marker_path (const gchar * path);
 
+/* The marker's off-site copy (the seecitv command puts it on each upload
+ * target, docs/privacy.md): the local marker's bytes, a check of a copy
+ * read back, and the epoch a save starts before its marker is put. */
+#define SEECITV_KEYSTORE_MARKER_COPY_SIZE 64
+gboolean seecitv_keystore_get_marker_copy (SeecitvKeystore * ks,
+    guint8 * out, guint64 * generation, GError ** error);
+gboolean seecitv_keystore_check_marker_copy (SeecitvKeystore * ks,
+    const guint8 * data, gsize len, gboolean * older, GError ** error);
+gboolean seecitv_keystore_marker_new_epoch (SeecitvKeystore * ks,
+    gpointer unused, GError ** error);
+
 G_END_DECLS
 
 #endif /* __SEECITV_KEYSTORE_H__ */

@@ -703,7 +703,21 @@ seecitv_s3_client_put_file (SeecitvS3Client * c, const gchar * key,
   }
   body = g_mapped_file_get_bytes (mf);
   g_mapped_file_unref (mf);
+  ok = seecitv_s3_client_put_bytes (c, key, body, cancellable, http_status,
+      error);
+  g_bytes_unref (body);
+  return ok;
+}
 
+gboolean
+seecitv_s3_client_put_bytes (SeecitvS3Client * c, const gchar * key,
+    GBytes * body, GCancellable * cancellable, guint * http_status,
+    GError ** error)
+{
+  gboolean ok;
+
+  if (http_status)
+    *http_status = 0;
   if (g_bytes_get_size (body) > c->threshold) {
     ok = put_multipart (c, key, body, cancellable, http_status, error);
   } else {
@@ -715,8 +729,23 @@ seecitv_s3_client_put_file (SeecitvS3Client * c, const gchar * key,
       *http_status = r.status;
     request_clear (&r);
   }
-  g_bytes_unref (body);
   return ok;
+}
+
+GBytes *
+seecitv_s3_client_get_bytes (SeecitvS3Client * c, const gchar * key,
+    GCancellable * cancellable, guint * http_status, GError ** error)
+{
+  Request r = { "GET", key };
+  GBytes *out = NULL;
+
+  /* No sink: the body is read into memory, bounded. */
+  if (send_request (c, &r, cancellable, error))
+    out = g_steal_pointer (&r.reply);
+  if (http_status)
+    *http_status = r.status;
+  request_clear (&r);
+  return out;
 }
 
 gboolean

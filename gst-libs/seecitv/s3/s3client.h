@@ -81,6 +81,15 @@ gboolean seecitv_s3_client_put_file (SeecitvS3Client * client,
 gboolean seecitv_s3_client_get_file (SeecitvS3Client * client,
     const gchar * key, const gchar * path, GCancellable * cancellable,
     guint * http_status, GError ** error);
+/* The same for a body in memory, and a GET of a small object into memory
+ * (at most SEECITV_S3XML_MAX_BODY bytes, else SEECITV_S3_ERROR_REPLY;
+ * free with g_bytes_unref ()). */
+gboolean seecitv_s3_client_put_bytes (SeecitvS3Client * client,
+    const gchar * key, GBytes * body, GCancellable * cancellable,
+    guint * http_status, GError ** error);
+GBytes *seecitv_s3_client_get_bytes (SeecitvS3Client * client,
+    const gchar * key, GCancellable * cancellable, guint * http_status,
+    GError ** error);
 /* Deleting a missing object succeeds, as in S3. */
 gboolean seecitv_s3_client_delete (SeecitvS3Client * client,
     const gchar * key, GCancellable * cancellable, guint * http_status,

@@ -19,7 +19,9 @@
  * - no upload module: a clear error at start;
  * - an unknown access key id, a missing bucket: seecitvsink-upload-failed
  *   with the HTTP status and S3's error code, the clip stays queued, and
- *   `seecitv upload` sends it once the configuration is right.
+ *   `seecitv upload` sends it once the configuration is right;
+ * - the generation marker's copy: a rollback of the keystore and its local
+ *   marker is caught by export through it; the storage down, a warning.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -144,9 +146,10 @@ set_credentials (const gchar * key_id)
   g_setenv ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent", TRUE);
 }
 
-/* Runs the seecitv tool; returns its exit status, *out its stdout. */
+/* Runs the seecitv tool; returns its exit status, *out its stdout and
+ * *errout its stderr (either may be NULL). */
 static gint
-tool (gchar ** out, const gchar * first, ...)
+tool_full (gchar ** out, gchar ** errout, const gchar * first, ...)
 {
   GPtrArray *argv = g_ptr_array_new ();
   const gchar *a;
@@ -169,7 +172,10 @@ tool (gchar ** out, const gchar * first, ...)
   if (stderr_s && *stderr_s)
     GST_INFO ("seecitv %s: %s", first, stderr_s);
   g_ptr_array_unref (argv);
-  g_free (stderr_s);
+  if (errout)
+    *errout = stderr_s;
+  else
+    g_free (stderr_s);
   if (out)
     *out = stdout_s;
   else
@@ -177,6 +183,9 @@ tool (gchar ** out, const gchar * first, ...)
   return g_spawn_check_wait_status (status, NULL) ? 0 :
       (WIFEXITED (status) ? WEXITSTATUS (status) : -1);
 }
+
+#define tool(out, ...) tool_full (out, NULL, __VA_ARGS__)
+#define tool_err(errout, ...) tool_full (NULL, errout, __VA_ARGS__)
 
 static void
 setup (void)
@@ -363,10 +372,13 @@ remote_count (SeecitvS3Client * c)
 {
   GError *err = NULL;
   GPtrArray *objs = seecitv_s3_client_list (c, NULL, NULL, NULL, &err);
-  guint n;
+  guint i, n;
 
   fail_unless (objs != NULL, "%s", err ? err->message : "");
-  n = objs->len;
+  /* Clips only: not the generation marker's copy, which export puts. */
+  for (i = 0, n = 0; i < objs->len; i++)
+    n += !g_str_has_suffix (((SeecitvS3Object *) objs->pdata[i])->key,
+        "/seecitv-marker");
   g_ptr_array_unref (objs);
   return n;
 }
@@ -413,6 +425,8 @@ GST_START_TEST (test_upload_list_purge_forget)
     fail_unless (g_file_test (mkv, G_FILE_TEST_IS_REGULAR));
     g_unlink (mkv);
     g_free (mkv);
+    /* It checked the generation marker's copy (none) and put one. */
+    fail_unless_equals_int (stored_count ("pre/seecitv-marker"), 1);
   }
 
   /* purge of one clip deletes its remote copy too. */
@@ -426,6 +440,14 @@ GST_START_TEST (test_upload_list_purge_forget)
   /* forget removes every remote copy of the device. */
   fail_unless_equals_int (tool (NULL, "forget", "--device", DEVICE, NULL), 0);
   fail_unless_equals_int (remote_count (c), 0);
+  /* The marker's copy is not the device's: it stays. */
+  {
+    GBytes *b = seecitv_s3_client_get_bytes (c, "pre/seecitv-marker", NULL,
+        NULL, &err);
+    fail_unless (b != NULL, "%s", err ? err->message : "");
+    fail_unless_equals_int (g_bytes_get_size (b), 64);
+    g_bytes_unref (b);
+  }
 
   seecitv_s3_client_free (c);
   rec_clear (&r);
@@ -831,6 +853,157 @@ GST_START_TEST (test_secret_never_logged)
 
 GST_END_TEST;
 
+/* ---- the generation marker's copy on S3 (docs/privacy.md) ---- */
+
+/* Where `keys init` put the keystore's marker (its default path). */
+static gchar *
+marker_path (void)
+{
+  gchar *canon = g_canonicalize_filename (keystore, NULL);
+  gchar *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canon, -1);
+  gchar *path = g_build_filename (g_get_user_state_dir (), "seecitv",
+      "markers", hash, NULL);
+
+  g_free (hash);
+  g_free (canon);
+  return path;
+}
+
+static void
+copy_file (const gchar * from, const gchar * to)
+{
+  gchar *data = NULL;
+  gsize len = 0;
+
+  fail_unless (g_file_get_contents (from, &data, &len, NULL), "%s", from);
+  fail_unless (g_file_set_contents_full (to, data, len,
+          G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL), "%s", to);
+  g_free (data);
+}
+
+/* With !@back, copies the keystore and its marker aside as @tag; with
+ * @back, puts that copy back over both (and drops a pending marker), as
+ * someone who can write the keystore's folder and the marker's folder
+ * (but not the bucket) can. */
+static void
+pair_copy (const gchar * tag, gboolean back)
+{
+  gchar *m = marker_path (), *pending = g_strconcat (m, ".new", NULL);
+  gchar *ks_copy = g_strdup_printf ("%s/%s.keystore", tmpdir, tag);
+  gchar *m_copy = g_strdup_printf ("%s/%s.marker", tmpdir, tag);
+
+  copy_file (back ? ks_copy : keystore, back ? keystore : ks_copy);
+  copy_file (back ? m_copy : m, back ? m : m_copy);
+  if (back)
+    g_unlink (pending);
+  g_free (pending);
+  g_free (ks_copy);
+  g_free (m_copy);
+  g_free (m);
+}
+
+/* seecitv export of @clip; *err_s its stderr (NULL: not kept). */
+static gint
+export_clip (const gchar * clip, gchar ** err_s)
+{
+  gchar *mkv = g_build_filename (tmpdir, "out.mkv", NULL);
+  gint status = tool_err (err_s, "export", clip, "-o", mkv, "--force", NULL);
+
+  g_free (mkv);
+  return status;
+}
+
+/* One clip recorded and uploaded, the keystore and marker saved aside
+ * ("old"), then an export, which puts the marker's first copy. */
+static void
+marker_copy_first (Rec * r)
+{
+  server_start ();
+  record (15, "s3://" BUCKET "/pre", 30 * GST_SECOND, r);
+  fail_unless_equals_int (r->done->len, 1);
+  pair_copy ("old", FALSE);
+  fail_unless_equals_int (export_clip (r->closed->pdata[0], NULL), 0);
+  fail_unless_equals_int (stored_count ("pre/seecitv-marker"), 1);
+}
+
+/* A rollback of the keystore and of its local marker together passes the
+ * local check, but not the copy that export put on S3 before, even after
+ * the rolled-back keystore was saved more often since than between the
+ * copy and the put (recording goes on). keys accept-restore accepts it. */
+GST_START_TEST (test_marker_rollback_caught_on_s3)
+{
+  gchar *err_s = NULL;
+  Rec r;
+
+  marker_copy_first (&r);
+  rec_clear (&r);
+
+  pair_copy ("old", TRUE);
+  /* Saves of the rolled-back keystore: more than the one export made. */
+  record (45, "s3://" BUCKET "/pre", 30 * GST_SECOND, &r);
+  fail_unless (r.closed->len >= 2);
+  fail_unless_equals_int (export_clip (r.closed->pdata[0], &err_s), 1);
+  fail_unless (strstr (err_s, "refused (reason rollback)") != NULL, "%s",
+      err_s);
+  fail_unless (strstr (err_s, "pre/seecitv-marker") != NULL, "%s", err_s);
+  g_clear_pointer (&err_s, g_free);
+  /* The copy is left as it is: it still names the later keystore. */
+  fail_unless_equals_int (stored_count ("pre/seecitv-marker"), 1);
+
+  fail_unless_equals_int (tool (NULL, "keys", "accept-restore", NULL), 0);
+  fail_unless_equals_int (stored_count ("pre/seecitv-marker"), 2);
+  fail_unless_equals_int (export_clip (r.closed->pdata[0], NULL), 0);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* The storage cannot be reached: export goes on, on the local marker
+ * alone, with a warning naming the copy it could not read; no copy is put
+ * (a rollback of both stays unnoticed until the storage answers). */
+GST_START_TEST (test_marker_s3_unreachable)
+{
+  gchar *err_s = NULL;
+  Rec r;
+
+  marker_copy_first (&r);
+  server_stop ();
+
+  pair_copy ("old", TRUE);
+  fail_unless_equals_int (export_clip (r.closed->pdata[0], &err_s), 0);
+  fail_unless (strstr (err_s, "warning: cannot read the generation marker's "
+          "copy s3://" BUCKET "/pre/seecitv-marker") != NULL, "%s", err_s);
+  fail_unless (strstr (err_s, "only the local marker vouches") != NULL, "%s",
+      err_s);
+  g_clear_pointer (&err_s, g_free);
+
+  /* Back up: the rollback is seen. */
+  server_start ();
+  fail_unless_equals_int (export_clip (r.closed->pdata[0], &err_s), 1);
+  fail_unless (strstr (err_s, "refused (reason rollback)") != NULL, "%s",
+      err_s);
+  g_free (err_s);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
+/* keys rotate re-keys the marker: it replaces the copies too, else the
+ * old copy would not authenticate under the new key and export would
+ * refuse (reason rollback). */
+GST_START_TEST (test_marker_copy_rotated)
+{
+  Rec r;
+
+  marker_copy_first (&r);
+  fail_unless_equals_int (tool (NULL, "keys", "rotate", NULL), 0);
+  fail_unless_equals_int (stored_count ("pre/seecitv-marker"), 2);
+  fail_unless_equals_int (export_clip (r.closed->pdata[0], NULL), 0);
+  rec_clear (&r);
+}
+
+GST_END_TEST;
+
 static Suite *
 seecitvsink_upload_suite (void)
 {
@@ -850,6 +1023,9 @@ seecitvsink_upload_suite (void)
   tcase_add_test (tc, test_delete_local);
   tcase_add_test (tc, test_multipart_real_server);
   tcase_add_test (tc, test_outage);
+  tcase_add_test (tc, test_marker_rollback_caught_on_s3);
+  tcase_add_test (tc, test_marker_s3_unreachable);
+  tcase_add_test (tc, test_marker_copy_rotated);
   return s;
 }
 

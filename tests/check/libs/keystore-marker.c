@@ -9,7 +9,9 @@
  * either order, is not taken for a rollback; accepting a restore; a
  * marker edited, forged without the key, missing or another keystore's is
  * refused; the marker's path survives in the file (format version 4) and
- * is refused in the keystore's own folder; a key rotation carries it.
+ * is refused in the keystore's own folder; a key rotation carries it; an
+ * off-site copy read back catches a rollback of the keystore and the
+ * marker together, across a new epoch.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -83,12 +85,15 @@ open_keystore (void)
   return ks;
 }
 
+/* Whether the keystore on disk passes its rollback check or, with @data,
+ * the check of that off-site copy of its marker (setting *older). */
 static gboolean
-check (void)
+copy_ok (const guint8 * data, gsize len, gboolean * older)
 {
   SeecitvKeystore *ks = open_keystore ();
   GError *err = NULL;
-  gboolean ok = seecitv_keystore_check_rollback (ks, &err);
+  gboolean ok = data ? seecitv_keystore_check_marker_copy (ks, data, len,
+      older, &err) : seecitv_keystore_check_rollback (ks, &err);
 
   if (!ok)
     g_assert_error (err, SEECITV_KEYSTORE_ERROR,
@@ -96,6 +101,12 @@ check (void)
   g_clear_error (&err);
   seecitv_keystore_free (ks);
   return ok;
+}
+
+static gboolean
+check (void)
+{
+  return copy_ok (NULL, 0, NULL);
 }
 
 static gchar *
@@ -330,6 +341,77 @@ GST_START_TEST (test_no_marker)
 
 GST_END_TEST;
 
+/* The local marker's bytes, as the seecitv command puts them off-site. */
+static void
+marker_copy (guint8 * out, guint64 * generation)
+{
+  SeecitvKeystore *ks = open_keystore ();
+  GError *err = NULL;
+
+  fail_unless (seecitv_keystore_get_marker_copy (ks, out, generation, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+}
+
+
+/* The off-site copy: the same marker passes, an older one passes as
+ * older, a later one or one under another key is a rollback; a new epoch
+ * puts the generation beyond what a rolled-back keystore counts up to. */
+GST_START_TEST (test_marker_copy)
+{
+  SeecitvKeystore *ks = new_keystore ();
+  guint8 first[SEECITV_KEYSTORE_MARKER_COPY_SIZE];
+  guint8 later[SEECITV_KEYSTORE_MARKER_COPY_SIZE];
+  gchar *old_ks, *old_marker;
+  gsize ks_len, m_len;
+  guint64 gen = 0, gen2 = 0;
+  gboolean older = TRUE;
+  GError *err = NULL;
+  guint i;
+
+  seecitv_keystore_free (ks);
+  marker_copy (first, &gen);
+  fail_unless_equals_uint64 (gen, 1);
+  fail_unless (copy_ok (first, sizeof (first), &older));
+  fail_if (older);
+  old_ks = read_all (ks_path, &ks_len);
+  old_marker = read_all (marker_path, &m_len);
+
+  /* A new epoch, as before a put. */
+  ks = open_keystore ();
+  fail_unless (seecitv_keystore_update (ks,
+          seecitv_keystore_marker_new_epoch, NULL, &err));
+  g_assert_no_error (err);
+  seecitv_keystore_free (ks);
+  marker_copy (later, &gen2);
+  fail_unless_equals_uint64 (gen2, G_GUINT64_CONSTANT (1) << 32);
+  add_device ("cam2");
+  fail_unless (copy_ok (first, sizeof (first), &older));
+  fail_unless (older);
+  fail_unless (copy_ok (later, sizeof (later), &older));
+  fail_unless (older);
+
+  /* The pair from before put back, then saved many times: the local
+   * marker matches, the copy catches it. */
+  write_all (ks_path, old_ks, ks_len);
+  write_all (marker_path, old_marker, m_len);
+  for (i = 0; i < 20; i++) {
+    gchar *id = g_strdup_printf ("dev%u", i);
+    add_device (id);
+    g_free (id);
+  }
+  fail_unless (check ());
+  fail_if (copy_ok (later, sizeof (later), &older));
+  /* Cut, edited or another keystore's copy: refused too. */
+  fail_if (copy_ok (later, sizeof (later) - 1, &older));
+  later[20] ^= 1;
+  fail_if (copy_ok (later, sizeof (later), &older));
+  g_free (old_ks);
+  g_free (old_marker);
+}
+
+GST_END_TEST;
+
 static Suite *
 keystore_marker_suite (void)
 {
@@ -343,6 +425,7 @@ keystore_marker_suite (void)
   tcase_add_test (tc, test_marker_forged);
   tcase_add_test (tc, test_marker_rotation);
   tcase_add_test (tc, test_no_marker);
+  tcase_add_test (tc, test_marker_copy);
   return s;
 }
 
