@@ -15,6 +15,11 @@
  * its arrival in running time, moved back by how much longer than the
  * fastest frame since the last reconnection it took to arrive, so PTS
  * differences are capture-time differences and network jitter is gone.
+ * When a frame comes faster than all before it, that floor comes down by
+ * at most 1/128 of each capture interval (PTS spacing stays within 0.8 %
+ * of capture spacing; meanwhile a frame may be stamped a little after its
+ * arrival), and a first frame held up longer than the running time it
+ * arrived at gets PTS 0 with the floor raised to match.
  * The framerate is never guessed from arrival: without capture times, or
  * when the first capture intervals are not regular, it is 0/1 (variable).
  * Not thread-safe: one caller at a time.

@@ -191,12 +191,46 @@ GST_START_TEST (test_frames_behind)
   fail_unless_equals_uint64 (p2 - p1, 100 * MS);
   fail_unless_equals_uint64 (p0, q[0].arrival_running - 40 * MS);
 
-  /* without them, the first frame is stamped at its late arrival */
+  /* without them, the first frame is stamped at its late arrival, and
+   * the faster ones after it come down to theirs by at most 1/128 of
+   * each capture interval (0.78 ms in 100): never out of step */
   seecitv_frame_timing_free (t);
   t = seecitv_frame_timing_new ();
   p0 = seecitv_frame_timing_stamp (t, &q[0], NULL, 0, NULL, NULL);
+  fail_unless_equals_uint64 (p0, q[0].arrival_running);
   p1 = seecitv_frame_timing_stamp (t, &q[1], NULL, 0, NULL, NULL);
-  fail_unless_equals_uint64 (p1 - p0, 60 * MS);
+  fail_unless_equals_uint64 (p1 - p0, 100 * MS - 100 * MS / 128);
+  /* stamped after its arrival while the floor comes down */
+  fail_unless (p1 > q[1].arrival_running);
+  p2 = seecitv_frame_timing_stamp (t, &q[2], NULL, 0, NULL, NULL);
+  fail_unless_equals_uint64 (p2 - p1, 100 * MS - 100 * MS / 128);
+  seecitv_frame_timing_free (t);
+}
+
+GST_END_TEST;
+
+/* A first frame held up longer than the running time it arrived at (the
+ * pipeline had just started): PTS 0, and the next frames in step with it
+ * (a PTS clamped to 0 alone put the next one 75 ms after it, not 100). */
+GST_START_TEST (test_no_pts_before_zero)
+{
+  SeecitvFrameTiming *t = seecitv_frame_timing_new ();
+  SeecitvFrameArrival q[] = { arrival (1000 * MS, 40 * MS, TRUE),
+    arrival (1100 * MS, 0, FALSE), arrival (1200 * MS, 0, FALSE)
+  };
+  guint64 p0, p1, p2;
+  guint i;
+
+  /* running time 10 ms at the first arrival */
+  for (i = 0; i < G_N_ELEMENTS (q); i++)
+    q[i].arrival_running = (guint64) (q[i].arrival_real_ns -
+        q[0].arrival_real_ns) + 10 * MS;
+  p0 = seecitv_frame_timing_stamp (t, &q[0], &q[1], 2, NULL, NULL);
+  p1 = seecitv_frame_timing_stamp (t, &q[1], &q[2], 1, NULL, NULL);
+  p2 = seecitv_frame_timing_stamp (t, &q[2], NULL, 0, NULL, NULL);
+  fail_unless_equals_uint64 (p0, 0);
+  fail_unless_equals_uint64 (p1 - p0, 100 * MS - 100 * MS / 128);
+  fail_unless_equals_uint64 (p2 - p1, 100 * MS - 100 * MS / 128);
   seecitv_frame_timing_free (t);
 }
 
@@ -292,6 +326,7 @@ frametiming_suite (void)
   tcase_add_test (tc, test_rate_fractions);
   tcase_add_test (tc, test_pts_follow_capture);
   tcase_add_test (tc, test_frames_behind);
+  tcase_add_test (tc, test_no_pts_before_zero);
   tcase_add_test (tc, test_fixed_rate_durations);
   tcase_add_test (tc, test_without_capture_times);
   tcase_add_test (tc, test_reconnect_and_jump);
