@@ -538,7 +538,12 @@ rtp_probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     /* the first packet of a frame */
     if (gst_rtp_buffer_get_extension_onebyte_header (&rtp, 1, 0, &data,
             &size) && size == 8) {
-      guint64 v = GST_READ_UINT64_BE (data);
+      guint64 v;
+
+      /* the extension's bytes need not be 8-byte aligned (UBSan says
+       * GST_READ_UINT64_BE reads them as if they were) */
+      memcpy (&v, data, sizeof (v));
+      v = GUINT64_FROM_BE (v);
 
       v = gst_util_uint64_scale (v, GST_SECOND, G_GUINT64_CONSTANT (1) << 32);
       g_array_append_val (n->ntp, v);
