@@ -968,8 +968,7 @@ reset (SeecitvSink * self)
     GstElement *split = l->data;
 
     gst_element_set_state (split, GST_STATE_NULL);
-    if (GST_OBJECT_PARENT (split) == GST_OBJECT (self))
-      gst_bin_remove (GST_BIN (self), split);
+    seecitv_sink_remove_clip_element (self, split);
     seecitv_sink_finish_stopped_clip (self, split);
   }
   g_list_free_full (closing, gst_object_unref);

@@ -156,7 +156,7 @@ struct _SeecitvSink
    * bin's SINK flag while it removes its last sink child, and a parent bin
    * that reads the flag then takes our EOS for a non-sink's and never
    * posts its own (a pipeline waiting for EOS forever: seen once in CI
-   * under ASan, and every time with a sleep put between the two). */
+   * under ASan, and with a sleep put between the two). */
   GMutex sink_flag_lock;
 
   /* Serialises purges; guards pending_keys and disk_full_warned. */
@@ -206,6 +206,10 @@ guint seecitv_sink_count_closing_unlocked (SeecitvSink * self,
     GstElement * done);
 /* Posts our EOS (transfer full), after the upload drain if any. */
 void seecitv_sink_post_eos (SeecitvSink * self, GstMessage * eos);
+/* Removes the clip element @split (stopped) from us, if still ours, and
+ * flags us a sink again, under sink_flag_lock. */
+void seecitv_sink_remove_clip_element (SeecitvSink * self,
+    GstElement * split);
 /* Posts our EOS message @eos (transfer full) now, under sink_flag_lock;
  * every post of our EOS goes through here. Any thread. */
 void seecitv_sink_post_own_eos (GstElement * sink, GstMessage * eos);

@@ -458,10 +458,7 @@ seecitv_sink_open_clip (SeecitvSink * self)
         ("Could not link to splitmuxsink"), (NULL));
     gst_clear_object (&pad);
     gst_element_set_state (split, GST_STATE_NULL);
-    g_mutex_lock (&self->sink_flag_lock);
-    gst_bin_remove (GST_BIN (self), split);
-    GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
-    g_mutex_unlock (&self->sink_flag_lock);
+    seecitv_sink_remove_clip_element (self, split);
     return FALSE;
   }
   gst_object_unref (pad);
@@ -564,12 +561,7 @@ remove_clip (GstElement * element, gpointer user_data)
 
   gst_element_set_locked_state (split, TRUE);
   gst_element_set_state (split, GST_STATE_NULL);
-  /* our EOS is never posted while we are not flagged a sink */
-  g_mutex_lock (&self->sink_flag_lock);
-  if (GST_OBJECT_PARENT (split) == GST_OBJECT (self))
-    gst_bin_remove (GST_BIN (self), split);
-  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
-  g_mutex_unlock (&self->sink_flag_lock);
+  seecitv_sink_remove_clip_element (self, split);
   GST_STATE_UNLOCK (self);
   seecitv_sink_finish_stopped_clip (self, split);
   gst_object_unref (split);
@@ -656,6 +648,17 @@ seecitv_sink_clip_ended (SeecitvSink * self, GstElement * split)
       gst_object_ref (split), gst_object_unref);
   if (eos != NULL)
     seecitv_sink_post_eos (self, eos);
+}
+
+void
+seecitv_sink_remove_clip_element (SeecitvSink * self, GstElement * split)
+{
+  /* our EOS is never posted while we are not flagged a sink */
+  g_mutex_lock (&self->sink_flag_lock);
+  if (GST_OBJECT_PARENT (split) == GST_OBJECT (self))
+    gst_bin_remove (GST_BIN (self), split);
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+  g_mutex_unlock (&self->sink_flag_lock);
 }
 
 void
