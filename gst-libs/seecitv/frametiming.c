@@ -30,7 +30,7 @@ struct _SeecitvFrameTiming
   gboolean have_min_delay;
   gint64 min_delay;             /* fastest arrival - capture seen */
   gint64 floor_delay;           /* the one stamped with, >= min_delay */
-  guint64 last_capture;         /* of the frame before, or FRAME_TIME_NONE */
+  guint64 last_capture;         /* of the last frame that had one */
   guint64 last_pts;             /* FRAME_TIME_NONE before the first */
   guint64 last_interval;        /* NONE until two frames of a connection */
   gboolean have_prev;           /* last_pts is of this connection */
@@ -140,7 +140,6 @@ seecitv_frame_timing_new (void)
   SeecitvFrameTiming *t = g_new0 (SeecitvFrameTiming, 1);
 
   t->rate_den = 1;
-  t->last_capture = SEECITV_FRAME_TIME_NONE;
   t->last_pts = SEECITV_FRAME_TIME_NONE;
   t->last_interval = SEECITV_FRAME_TIME_NONE;
   return t;
@@ -182,11 +181,10 @@ seecitv_frame_timing_stamp (SeecitvFrameTiming * t,
     t->have_min_delay = FALSE;
     t->have_prev = FALSE;
   }
-  if (!t->have_min_delay)
-    t->last_capture = SEECITV_FRAME_TIME_NONE;
   if (f->capture_ns != SEECITV_FRAME_TIME_NONE) {
     gint64 delay = f->arrival_real_ns - (gint64) f->capture_ns;
     gint64 extra;
+    gboolean fresh;
 
     if (t->have_min_delay &&
         (delay - t->min_delay > (gint64) SEECITV_FRAME_TIMING_MAX_LAG ||
@@ -197,10 +195,12 @@ seecitv_frame_timing_stamp (SeecitvFrameTiming * t,
         *jump = delay - t->min_delay;
       t->have_min_delay = FALSE;
     }
-    if (!t->have_min_delay) {
-      t->min_delay = t->floor_delay = delay;
+    /* the first frame with a capture time since a (re)connection or a
+     * jump */
+    fresh = !t->have_min_delay;
+    if (fresh) {
+      t->min_delay = delay;
       t->have_min_delay = TRUE;
-      t->last_capture = SEECITV_FRAME_TIME_NONE;
     } else if (delay < t->min_delay) {
       t->min_delay = delay;
     }
@@ -213,9 +213,8 @@ seecitv_frame_timing_stamp (SeecitvFrameTiming * t,
           (gint64) SEECITV_FRAME_TIMING_MAX_LAG)
         t->min_delay = d;
     }
-    if (t->last_capture == SEECITV_FRAME_TIME_NONE) {
-      /* the first frame of a connection: what is queued behind it counts
-       * at once */
+    if (fresh) {
+      /* what is queued behind it counts at once */
       t->floor_delay = t->min_delay;
     } else if (t->floor_delay > t->min_delay) {
       guint64 step = f->capture_ns > t->last_capture ?
